@@ -1,0 +1,131 @@
+"""Training and certification platform for technology-transfer managers (技术经理人)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_babel import format_date, format_datetime, get_locale
+from flask_wtf.csrf import CSRFError
+
+from lms.config import REPO_ROOT, Settings
+from lms.extensions import babel, csrf, db, login_manager, migrate
+
+TEMPLATES = REPO_ROOT / "templates"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False,
+                template_folder=str(TEMPLATES), static_folder="static")
+    app.config.update(settings.flask_config())
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    from lms.i18n import select_locale
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    _init_login(app)
+    from lms.accounts.services import configure_hasher
+    configure_hasher(app.config.get("ARGON2_PARAMS"))
+    _register_models()
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_errors(app)
+
+    from lms.security import add_security_headers
+    app.after_request(add_security_headers)
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+    from lms.cli import register_cli
+    register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # import every feature's models so that metadata (and Alembic) sees all tables
+    import lms.accounts.models  # noqa: F401
+    import lms.catalog.models  # noqa: F401
+    import lms.frameworks.models  # noqa: F401
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from lms.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(ident: str):
+        public_id, _, version = ident.partition(":")
+        from sqlalchemy import select
+        user = db.session.scalar(select(User).where(User.public_id == public_id))
+        if user is None or str(user.session_version) != version or not user.active:
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.accounts.views import bp as accounts_bp
+    from lms.catalog.authoring_views import bp as authoring_bp
+    from lms.catalog.services import courses_teaching
+    from lms.catalog.views import bp as catalog_bp
+    from lms.core.views import bp as core_bp
+    from lms.dashboard.views import bp as dashboard_bp
+    from lms.frameworks.views import bp as frameworks_bp
+
+    for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, dashboard_bp):
+        app.register_blueprint(bp)
+    # the framework pages list the courses teaching a competency without importing the catalogue
+    app.extensions["lms.courses_teaching"] = courses_teaching
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask import request
+
+    from lms.accounts.forms import ActionForm
+    from lms.i18n import LANGUAGES, current_lang, html_lang, localized, tr_filter
+
+    app.jinja_env.filters["tr"] = tr_filter
+    app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
+    app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "medium") if d else ""
+    app.jinja_env.filters["hours"] = lambda h: ("%g" % float(h)) if h is not None else ""
+
+    @app.context_processor
+    def _globals():
+        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale()), "html_lang": html_lang(),
+                "content_lang": current_lang(), "localized": localized, "lang_form": ActionForm(),
+                "request_path": request.full_path.rstrip("?")}
+
+
+def _register_errors(app: Flask) -> None:
+    def page(code):
+        def handler(error):
+            db.session.rollback()
+            return render_template("errors/error.html", code=code, error=error), code
+        return handler
+
+    for code in (400, 403, 404, 405, 429, 500):
+        app.register_error_handler(code, page(code))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, error=error, csrf=True), 400

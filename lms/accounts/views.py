@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.accounts import services
+from lms.accounts.forms import (ActionForm, ChangePasswordForm, ForgotForm, LoginForm, OrganisationForm,
+                                ProfileForm, RegisterForm, ResetForm, RoleForm)
+from lms.extensions import db
+from lms.i18n import select_locale
+from lms.mail import send_mail
+from lms.security import ROLES, role_required
+
+bp = Blueprint("accounts", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths are followed after login or a language switch."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        db.session.commit()  # failures are recorded even though the login is refused
+        if result.locked_minutes:
+            flash(_("Too many failed attempts. Try again in %(n)d minutes, or reset your password.",
+                    n=result.locked_minutes), "error")
+            status = 429
+        elif result.user is None:
+            flash(_("The e-mail address or the password is not correct."), "error")
+            status = 401
+        else:
+            session.pop("lang", None)
+            login_user(result.user)
+            session["lang"] = result.user.locale
+            return redirect(safe_next(request.args.get("next"), url_for("dashboard.home")))
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(form.email.data, form.password.data, name_zh=form.name_zh.data,
+                                     name_latin=form.name_latin.data, locale=select_locale())
+        except services.AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome! Your trainee account is ready. Complete your profile when you can."), "success")
+            return redirect(url_for("dashboard.home"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user
+    form = ProfileForm(obj=user)
+    if request.method == "GET":
+        form.organisation.data = user.organisation.name if user.organisation else ""
+    if form.validate_on_submit():
+        services.update_profile(user, name_zh=form.name_zh.data, name_latin=form.name_latin.data,
+                                organisation=form.organisation.data, job_title=form.job_title.data,
+                                years_experience=form.years_experience.data, locale=form.locale.data)
+        session["lang"] = form.locale.data
+        db.session.commit()
+        flash(_("Profile saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.password.data)
+        except services.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user)  # keep this session alive with the new session version
+            flash(_("Password changed. Other sessions have been signed out."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/forgot", methods=["GET", "POST"])
+def forgot():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        user = services.user_by_email(form.email.data)
+        if user is not None and user.active:
+            token = services.create_reset_token(user)
+            link = current_app.config["LMS_BASE_URL"] + url_for("accounts.reset", token=token)
+            hours = current_app.config["RESET_TOKEN_HOURS"]
+            send_mail(user.email, _("Reset your password"),
+                      _("Someone asked to reset the password of your account.\n\n"
+                        "Open this link within %(hours)d hours to choose a new password:\n%(link)s\n\n"
+                        "The link works once. If you did not ask for it, ignore this message.",
+                        hours=hours, link=link))
+            db.session.commit()
+        # the same answer whether or not the address is known
+        flash(_("If an account exists for that address, a reset link is on its way."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/account/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    if services.valid_reset_token(token) is None:
+        flash(_("This reset link is invalid, has expired or was already used."), "error")
+        return redirect(url_for("accounts.forgot"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        services.consume_reset_token(token, form.password.data)
+        db.session.commit()
+        flash(_("Your password is set. Log in with it now."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+# --- administration ---
+
+@bp.get("/admin/users")
+@role_required("admin")
+def admin_users():
+    page = request.args.get("page", 1, type=int)
+    text = request.args.get("q", "")
+    role = request.args.get("role", "")
+    status = request.args.get("status", "")
+    users = services.search_users(text, role, status, page=page)
+    return render_template("admin/users.html", users=users, q=text, role=role, status=status, roles=ROLES)
+
+
+def _user_or_404(public_id: str):
+    user = services.user_by_public_id(public_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/admin/users/<public_id>")
+@role_required("admin")
+def admin_user(public_id: str):
+    user = _user_or_404(public_id)
+    return render_template("admin/user.html", user=user, role_form=RoleForm(), action_form=ActionForm(),
+                           org_form=OrganisationForm(organisation=user.organisation.name if user.organisation else ""))
+
+
+@bp.post("/admin/users/<public_id>/roles/<action>")
+@role_required("admin")
+def admin_user_role(public_id: str, action: str):
+    user = _user_or_404(public_id)
+    form = RoleForm()
+    if action not in ("grant", "remove") or not form.validate_on_submit():
+        abort(400)
+    try:
+        (services.grant_role if action == "grant" else services.remove_role)(current_user, user, form.role.data)
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Roles updated."), "success")
+    return redirect(url_for("accounts.admin_user", public_id=public_id))
+
+
+@bp.post("/admin/users/<public_id>/active/<int:value>")
+@role_required("admin")
+def admin_user_active(public_id: str, value: int):
+    user = _user_or_404(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_active(current_user, user, bool(value))
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Account reactivated.") if value else _("Account deactivated."), "success")
+    return redirect(url_for("accounts.admin_user", public_id=public_id))
+
+
+@bp.post("/admin/users/<public_id>/organisation")
+@role_required("admin")
+def admin_user_organisation(public_id: str):
+    user = _user_or_404(public_id)
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user.organisation = services.get_or_create_organisation(form.organisation.data)
+    services.audit(current_user, "user.organisation", user.email, form.organisation.data or "-")
+    db.session.commit()
+    flash(_("Organisation saved."), "success")
+    return redirect(url_for("accounts.admin_user", public_id=public_id))

@@ -1,0 +1,106 @@
+"""Settings, read only from environment variables prefixed ``LMS_``.
+
+Every setting has a safe default so that ``lms serve`` works on a fresh machine: the
+database is a SQLite file in the instance folder and the secret key is generated once
+and kept there (owner-only permissions), never written in code.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+# name, default, description — the README's configuration table is generated from this list
+SETTINGS: list[tuple[str, str, str]] = [
+    ("LMS_INSTANCE_PATH", "./instance", "Folder for the SQLite database, the secret key, the mail outbox and uploads."),
+    ("LMS_DATABASE_URL", "sqlite:///<instance>/lms.sqlite3",
+     "SQLAlchemy URL; PostgreSQL: `postgresql+psycopg://user:pass@host/db`."),
+    ("LMS_SECRET_KEY", "generated into `<instance>/secret_key`", "Signs sessions, CSRF tokens and reset links."),
+    ("LMS_BASE_URL", "http://127.0.0.1:5000", "Public address, used in e-mailed links (and later as the issuer's did:web)."),
+    ("LMS_SESSION_COOKIE_SECURE", "true when LMS_BASE_URL is https", "Send the session cookie over HTTPS only."),
+    ("LMS_MAIL_SERVER", "(empty: write mail to `<instance>/outbox/`)", "SMTP host."),
+    ("LMS_MAIL_PORT", "587", "SMTP port."),
+    ("LMS_MAIL_USERNAME", "(empty)", "SMTP user name."),
+    ("LMS_MAIL_PASSWORD", "(empty)", "SMTP password."),
+    ("LMS_MAIL_USE_TLS", "true", "STARTTLS on the SMTP connection."),
+    ("LMS_MAIL_SENDER", "no-reply@localhost", "From address of the platform's mail."),
+    ("LMS_CONTENT_PATH", "the repository root", "Where `lms load` finds `courses/`, `question_banks/`, `certificates/`."),
+    ("LMS_LOGIN_MAX_FAILURES", "5", "Failed logins allowed per account in the window before it is locked for the window."),
+    ("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20", "Failed logins allowed per client address in the window."),
+    ("LMS_LOGIN_WINDOW_MINUTES", "15", "The window of the two limits above."),
+    ("LMS_RESET_TOKEN_HOURS", "2", "How long a password-reset link is valid."),
+    ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance: Path) -> str:
+    explicit = _env("LMS_SECRET_KEY")
+    if explicit:
+        return explicit
+    key_file = instance / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+@dataclass
+class Settings:
+    instance_path: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(Path(_env("LMS_INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve())
+
+    def flask_config(self) -> dict:
+        inst = self.instance_path
+        inst.mkdir(parents=True, exist_ok=True)
+        base_url = _env("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        db_url = _env("LMS_DATABASE_URL", f"sqlite:///{inst / 'lms.sqlite3'}")
+        return {
+            "SECRET_KEY": _secret_key(inst),
+            "SQLALCHEMY_DATABASE_URI": db_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not db_url.startswith("sqlite") else {},
+            "LMS_BASE_URL": base_url,
+            "LMS_CONTENT_PATH": Path(_env("LMS_CONTENT_PATH", str(REPO_ROOT))),
+            "LMS_OUTBOX": inst / "outbox",
+            "SESSION_COOKIE_SECURE": _bool("LMS_SESSION_COOKIE_SECURE", base_url.startswith("https://")),
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": _bool("LMS_SESSION_COOKIE_SECURE", base_url.startswith("https://")),
+            "MAIL_SERVER": _env("LMS_MAIL_SERVER"),
+            "MAIL_PORT": int(_env("LMS_MAIL_PORT", "587")),
+            "MAIL_USERNAME": _env("LMS_MAIL_USERNAME"),
+            "MAIL_PASSWORD": _env("LMS_MAIL_PASSWORD"),
+            "MAIL_USE_TLS": _bool("LMS_MAIL_USE_TLS", True),
+            "MAIL_SENDER": _env("LMS_MAIL_SENDER", "no-reply@localhost"),
+            "LOGIN_MAX_FAILURES": int(_env("LMS_LOGIN_MAX_FAILURES", "5")),
+            "LOGIN_MAX_FAILURES_PER_ADDRESS": int(_env("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+            "LOGIN_WINDOW_MINUTES": int(_env("LMS_LOGIN_WINDOW_MINUTES", "15")),
+            "RESET_TOKEN_HOURS": int(_env("LMS_RESET_TOKEN_HOURS", "2")),
+            "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
+            "BABEL_DEFAULT_LOCALE": "en",
+            "BABEL_DEFAULT_TIMEZONE": "UTC",
+            "WTF_CSRF_TIME_LIMIT": None,
+        }

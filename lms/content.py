@@ -1,0 +1,174 @@
+"""Reading content files with line numbers, so every error names the file, the line and the reason."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass
+class ContentError:
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+
+class ContentInvalid(Exception):
+    """Raised when one or more files are wrong; nothing has been changed."""
+
+    def __init__(self, errors: list[ContentError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+class LDict(dict):
+    line: int = 0
+    key_lines: dict
+
+
+class LList(list):
+    line: int = 0
+    item_lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _map(loader, node):
+    loader.flatten_mapping(node)
+    d = LDict()
+    d.line = node.start_mark.line + 1
+    d.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in d:
+            raise yaml.MarkedYAMLError("while reading a mapping", node.start_mark,
+                                       f"duplicate key {key!r}", key_node.start_mark)
+        d[key] = loader.construct_object(value_node, deep=True)
+        d.key_lines[key] = value_node.start_mark.line + 1
+    return d
+
+
+def _seq(loader, node):
+    items = LList(loader.construct_object(child, deep=True) for child in node.value)
+    items.line = node.start_mark.line + 1
+    items.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return items
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
+
+
+def parse_yaml(text: str, file: str, line_offset: int = 0):
+    """Parse YAML; raises ContentInvalid with the file and line of a syntax error."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        raise ContentInvalid([ContentError(file, line, f"YAML syntax: {exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise ContentInvalid([ContentError(file, None, f"YAML: {exc}")]) from None
+
+
+def line_of(node, key=None) -> int | None:
+    if isinstance(node, LDict):
+        return node.key_lines.get(key, node.line) if key is not None else node.line
+    if isinstance(node, LList):
+        if isinstance(key, int) and 0 <= key < len(node.item_lines):
+            return node.item_lines[key]
+        return node.line
+    return None
+
+
+class Checker:
+    """Collects every error of a file instead of stopping at the first."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.errors: list[ContentError] = []
+
+    def error(self, node, key, reason: str, line: int | None = None) -> None:
+        self.errors.append(ContentError(self.file, line if line is not None else line_of(node, key), reason))
+
+    def mapping(self, node, key, where: str, required=True) -> LDict | None:
+        value = node.get(key) if isinstance(node, dict) else None
+        if value is None:
+            if required:
+                self.error(node, None, f"{where}: '{key}' is missing")
+            return None
+        if not isinstance(value, dict):
+            self.error(node, key, f"{where}: '{key}' must be a mapping")
+            return None
+        return value
+
+    def text(self, node, key, where: str, required=True, max_len=200) -> str | None:
+        value = node.get(key) if isinstance(node, dict) else None
+        if value is None:
+            if required:
+                self.error(node, None, f"{where}: '{key}' is missing")
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.error(node, key, f"{where}: '{key}' must be text")
+            return None
+        value = str(value).strip()
+        if len(value) > max_len:
+            self.error(node, key, f"{where}: '{key}' is longer than {max_len} characters")
+        return value
+
+    def bilingual(self, node, key, where: str, required=True, max_len=2000) -> dict:
+        """A ``{en: ..., zh: ...}`` pair; at least one language must be there."""
+        value = node.get(key) if isinstance(node, dict) else None
+        if value is None:
+            if required:
+                self.error(node, None, f"{where}: '{key}' is missing (a mapping with 'en' and/or 'zh')")
+            return {"en": None, "zh": None}
+        if isinstance(value, str):
+            self.error(node, key, f"{where}: '{key}' must be a mapping with 'en' and/or 'zh', not plain text")
+            return {"en": None, "zh": None}
+        if not isinstance(value, dict):
+            self.error(node, key, f"{where}: '{key}' must be a mapping with 'en' and/or 'zh'")
+            return {"en": None, "zh": None}
+        unknown = set(value) - {"en", "zh"}
+        if unknown:
+            self.error(value, sorted(unknown)[0], f"{where}: '{key}' has unknown language {sorted(unknown)[0]!r} (use en, zh)")
+        out = {}
+        for lang in ("en", "zh"):
+            v = value.get(lang)
+            if v is not None and not isinstance(v, str):
+                self.error(value, lang, f"{where}: '{key}.{lang}' must be text")
+                v = None
+            v = v.strip() if v else None
+            if v and len(v) > max_len:
+                self.error(value, lang, f"{where}: '{key}.{lang}' is longer than {max_len} characters")
+            out[lang] = v or None
+        if required and not (out["en"] or out["zh"]):
+            self.error(node, key, f"{where}: '{key}' needs at least one of 'en' or 'zh'")
+        return out
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}[a-z0-9]$")
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode() if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,47 @@
+"""Demo accounts for each role and a little activity (idempotent)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.accounts import services as accounts
+from lms.catalog import services as catalog
+from lms.catalog.models import Course, CourseInstructor
+from lms.extensions import db
+
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_USERS = [
+    # email, roles, name_zh, name_latin, organisation, job title, years, locale
+    ("admin@example.com", ("admin",), "王敏", "Wang Min", "Demo Technology Transfer Centre", "Centre administrator", 8, "zh_Hans"),
+    ("instructor@example.com", ("instructor",), "李华", "Li Hua", "Demo University TTO", "Senior technology manager", 12, "zh_Hans"),
+    ("trainee@example.com", ("trainee",), "张伟", "Zhang Wei", "Demo Advanced Materials Co.", "IP and licensing officer", 2, "en"),
+    ("employer@example.com", ("employer",), "陈静", "Chen Jing", "Demo Advanced Materials Co.", "HR manager", None, "en"),
+]
+DEMO_COURSE = "f1-system-policy-ethics"
+
+
+def create_demo() -> list[str]:
+    users = {}
+    for email, roles, zh, latin, org, title, years, locale in DEMO_USERS:
+        user = accounts.user_by_email(email)
+        if user is None:
+            user = accounts.register(email, DEMO_PASSWORD, name_zh=zh, name_latin=latin, locale=locale, roles=roles,
+                                     organisation=org, job_title=title, years_experience=years)
+        users[roles[0]] = user
+    instructor = users["instructor"]
+    for course in db.session.scalars(select(Course)):
+        if not any(ci.user_id == instructor.id for ci in course.instructors):
+            course.instructors.append(CourseInstructor(user_id=instructor.id))
+    course = catalog.course_by_slug(DEMO_COURSE)
+    lines = []
+    if course is not None and course.status == "published":
+        trainee = users["trainee"]
+        catalog.enrol(trainee, course)
+        for lesson in course.lessons[:2]:
+            catalog.mark_done(trainee, lesson)
+        lines.append(f"trainee enrolled in {course.code} with 2 lessons done")
+    else:
+        lines.append("(run `lms load` first for course activity)")
+    db.session.commit()
+    out = ["demo accounts (password for all: %s):" % DEMO_PASSWORD]
+    out += [f"  {roles[0]:<11} {email}" for email, roles, *_ in DEMO_USERS]
+    return out + lines

@@ -1,0 +1,37 @@
+"""Reading the framework for pages."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.extensions import db
+from lms.frameworks.loader import current_framework
+from lms.frameworks.models import Competency, Domain, Framework
+
+
+def framework_tree(code: str | None = None) -> Framework | None:
+    fw = current_framework(code)
+    if fw is None:
+        return None
+    # load the whole tree in a fixed number of queries
+    db.session.scalars(select(Domain).where(Domain.framework_id == fw.id)
+                       .options(selectinload(Domain.competencies).selectinload(Competency.descriptors),
+                                selectinload(Domain.competencies).selectinload(Competency.alignments))).all()
+    return fw
+
+
+def competency_by_code(code: str, framework: Framework) -> Competency | None:
+    return db.session.scalar(select(Competency).where(Competency.framework_id == framework.id,
+                                                      Competency.code == code))
+
+
+def all_versions(code: str) -> list[Framework]:
+    return list(db.session.scalars(select(Framework).where(Framework.code == code).order_by(Framework.version.desc())))
+
+
+def current_competencies() -> list[Competency]:
+    fw = current_framework()
+    if fw is None:
+        return []
+    return list(db.session.scalars(select(Competency).join(Domain).where(Competency.framework_id == fw.id)
+                                   .order_by(Domain.position, Competency.position)))

@@ -1,0 +1,69 @@
+"""Language choice and bilingual content.
+
+The interface language is, in order: an explicit choice from the switch in the header
+(kept in the session and saved as a signed-in user's preference), the signed-in user's
+saved preference, the browser's ``Accept-Language``, English.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup
+
+LANGUAGES = {"en": "English", "zh_Hans": "简体中文"}
+# how content files name the two languages
+CONTENT_LANG = {"en": "en", "zh_Hans": "zh"}
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    user = current_user
+    if getattr(user, "is_authenticated", False) and user.locale in LANGUAGES:
+        return user.locale
+    best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-SG"], default="en")
+    return "zh_Hans" if best and best.startswith("zh") else "en"
+
+
+def current_lang() -> str:
+    """'en' or 'zh': the content language matching the interface language."""
+    return CONTENT_LANG.get(str(get_locale()), "en")
+
+
+def html_lang() -> str:
+    return "zh-Hans" if current_lang() == "zh" else "en"
+
+
+@dataclass(frozen=True)
+class Localized:
+    text: str
+    lang: str          # 'en' or 'zh' — the language actually shown
+    fallback: bool     # True when the reader's language was missing
+
+
+def pick(en: str | None, zh: str | None, lang: str | None = None) -> Localized:
+    lang = lang or current_lang()
+    first, second = (zh, en) if lang == "zh" else (en, zh)
+    other = "en" if lang == "zh" else "zh"
+    if first:
+        return Localized(first, lang, False)
+    if second:
+        return Localized(second, other, True)
+    return Localized("", lang, False)
+
+
+def localized(obj, field: str, lang: str | None = None) -> Localized:
+    return pick(getattr(obj, f"{field}_en", None), getattr(obj, f"{field}_zh", None), lang)
+
+
+def tr_filter(obj, field: str) -> Markup | str:
+    """Jinja: ``{{ course|tr('title') }}`` — the text in the reader's language, marked when it falls back."""
+    loc = localized(obj, field)
+    if loc.fallback:
+        code = "zh-Hans" if loc.lang == "zh" else "en"
+        return Markup('<span lang="{}">{}</span>').format(code, loc.text)
+    return loc.text

@@ -1,0 +1,77 @@
+"""``lms load``: validate every content file first, then apply; any error changes nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from lms.catalog.loader import apply_course, check_references, parse_course_dirs
+from lms.catalog.models import Course
+from lms.content import ContentError, ContentInvalid
+from lms.extensions import db
+from lms.frameworks.loader import current_framework, load_framework, parse_framework
+
+
+@dataclass
+class LoadReport:
+    framework: str = ""
+    framework_created: bool = False
+    courses_changed: list[str] = field(default_factory=list)
+    courses_unchanged: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"framework {self.framework}: {'new version loaded' if self.framework_created else 'unchanged'}"]
+        out.append(f"courses: {len(self.courses_changed)} loaded, {len(self.courses_unchanged)} unchanged")
+        out += [f"  loaded {s}" for s in self.courses_changed]
+        return out
+
+
+def load_all(root: Path) -> LoadReport:
+    """Load ``root/courses`` (framework and courses). Commits on success, rolls back and raises otherwise."""
+    report = LoadReport()
+    courses_dir = root / "courses"
+    fw_file = courses_dir / "framework.yaml"
+    errors: list[ContentError] = []
+    fw_codes: set[str] | None = None
+    if fw_file.exists():
+        try:
+            fw_data = parse_framework(fw_file.read_text(encoding="utf-8"), "courses/framework.yaml")
+            fw_codes = {c["code"] for d in fw_data["domains"] for c in d["competencies"]}
+        except ContentInvalid as exc:
+            errors.extend(exc.errors)
+        except UnicodeDecodeError as exc:
+            errors.append(ContentError("courses/framework.yaml", None, f"not UTF-8 text ({exc.reason})"))
+    parsed, course_errors = parse_course_dirs(courses_dir, root) if courses_dir.is_dir() else ([], [])
+    errors.extend(course_errors)
+    if fw_codes is None and not errors:
+        fw = current_framework()
+        if fw is None:
+            errors.append(ContentError("courses/framework.yaml", None, "no competency framework: the file is missing"))
+        else:
+            fw_codes = {c.code for d in fw.domains for c in d.competencies}
+    if fw_codes is not None:
+        known = set(db.session.scalars(select(Course.slug)))
+        errors.extend(check_references([p for p, _ in parsed], fw_codes, known))
+    if errors:
+        raise ContentInvalid(errors)
+    try:
+        if fw_file.exists():
+            res = load_framework(fw_file, "courses/framework.yaml")
+            report.framework, report.framework_created = f"{res.framework.code} v{res.framework.version}", res.created
+        framework = current_framework()
+        # prerequisites may point at courses loaded in the same run: create in dependency order
+        done: set[str] = set()
+        pending = {p["slug"]: (p, h) for p, h in parsed}
+        while pending:
+            ready = [s for s, (p, _) in pending.items() if all(q in done or q not in pending for q in p["prerequisites"])]
+            for slug in sorted(ready):
+                data, h = pending.pop(slug)
+                _, changed = apply_course(data, h, framework)
+                (report.courses_changed if changed else report.courses_unchanged).append(slug)
+                done.add(slug)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report

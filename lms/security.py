@@ -1,0 +1,42 @@
+"""Access rules shared by every feature: role checks and security headers."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+ROLES = ("trainee", "instructor", "employer", "admin")
+
+
+def role_required(*roles: str):
+    """Allow signed-in users holding any of ``roles`` (admins always pass)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from lms.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not (current_user.has_role("admin") or any(current_user.has_role(r) for r in roles)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def add_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

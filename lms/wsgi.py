@@ -1,0 +1,4 @@
+"""The WSGI object for gunicorn: ``gunicorn lms.wsgi:app``."""
+from lms import create_app
+
+app = create_app()
