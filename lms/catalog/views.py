@@ -107,7 +107,7 @@ def mark_done(slug: str, key: str):
     db.session.commit()
     if enrolment.completed_at and value:
         flash(_("Course complete — every lesson is done. Well done!"), "success")
-    _, nxt = services.lesson_neighbours(course, lesson)
+    nxt = services.lesson_neighbours(course, lesson)[1]
     if value and nxt is not None and request.form.get("advance") == "1":
         return redirect(url_for("catalog.lesson", slug=slug, key=nxt.key))
     return redirect(url_for("catalog.lesson", slug=slug, key=key))

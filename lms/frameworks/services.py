@@ -10,14 +10,14 @@ from lms.frameworks.models import Competency, Domain, Framework
 
 
 def framework_tree(code: str | None = None) -> Framework | None:
-    fw = current_framework(code)
-    if fw is None:
-        return None
-    # load the whole tree in a fixed number of queries
-    db.session.scalars(select(Domain).where(Domain.framework_id == fw.id)
-                       .options(selectinload(Domain.competencies).selectinload(Competency.descriptors),
-                                selectinload(Domain.competencies).selectinload(Competency.alignments))).all()
-    return fw
+    """The current framework with its whole tree, loaded in a fixed number of queries."""
+    query = select(Framework).where(Framework.is_current.is_(True)).options(
+        selectinload(Framework.levels),
+        selectinload(Framework.domains).selectinload(Domain.competencies).selectinload(Competency.descriptors),
+        selectinload(Framework.domains).selectinload(Domain.competencies).selectinload(Competency.alignments))
+    if code:
+        query = query.where(Framework.code == code)
+    return db.session.scalars(query.order_by(Framework.id.desc())).first()
 
 
 def competency_by_code(code: str, framework: Framework) -> Competency | None:

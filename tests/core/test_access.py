@@ -1,0 +1,112 @@
+"""Every route × every role, generated from the URL map: each route's expected answer is stated here,
+and a route added without an entry makes the test fail."""
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from lms.catalog import services
+from lms.catalog.models import Course, CourseInstructor
+from lms.config import REPO_ROOT
+from lms.extensions import db
+from lms.loading import load_all
+from tests.conftest import login, make_user
+
+F1 = "f1-system-policy-ethics"
+L1 = "01-what-is-technology-transfer"
+ROLES = ("anon", "trainee", "other", "instructor", "employer", "admin")
+
+OK, REDIR, LOGIN = 200, "redirect", "login"
+PUBLIC = dict.fromkeys(ROLES, OK)
+SIGNED_IN = {"anon": LOGIN, **dict.fromkeys(ROLES[1:], OK)}
+ANON_ONLY = {"anon": OK, **dict.fromkeys(ROLES[1:], REDIR)}
+ADMIN = {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": 403, "employer": 403, "admin": OK}
+ADMIN_POST = {**ADMIN, "admin": REDIR}
+TEACH = {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": OK, "employer": 403, "admin": OK}
+TEACH_POST = {**TEACH, "instructor": REDIR, "admin": REDIR}
+SIGNED_IN_POST = {"anon": LOGIN, **dict.fromkeys(ROLES[1:], REDIR)}
+
+# endpoint: (method, url, data, expected per role)
+MATRIX = {
+    "core.index": ("GET", "/", None, PUBLIC),
+    "core.healthz": ("GET", "/healthz", None, PUBLIC),
+    "core.set_language": ("POST", "/lang", {"lang": "zh_Hans", "next": "/"}, dict.fromkeys(ROLES, REDIR)),
+    "static": ("GET", "/static/css/app.css", None, PUBLIC),
+    "frameworks.tree": ("GET", "/framework", None, PUBLIC),
+    "frameworks.competency": ("GET", "/framework/D1.1", None, PUBLIC),
+    "catalog.catalogue": ("GET", "/courses", None, PUBLIC),
+    "catalog.course": ("GET", f"/courses/{F1}", None, PUBLIC),
+    "catalog.enrol": ("POST", f"/courses/{F1}/enrol", {}, SIGNED_IN_POST),
+    # a trainee not enrolled (and an employer) is sent to the course page to enrol; the course's
+    # instructor and admins read lessons without enrolling
+    "catalog.lesson": ("GET", f"/courses/{F1}/lessons/{L1}", None,
+                       {"anon": LOGIN, "trainee": OK, "other": REDIR, "instructor": OK, "employer": REDIR, "admin": OK}),
+    "catalog.mark_done": ("POST", f"/courses/{F1}/lessons/{L1}/done", {"done": "1"}, SIGNED_IN_POST),
+    "dashboard.home": ("GET", "/dashboard", None, SIGNED_IN),
+    "accounts.login": ("GET", "/login", None, ANON_ONLY),
+    "accounts.register": ("GET", "/register", None, ANON_ONLY),
+    "accounts.logout": ("POST", "/logout", {}, SIGNED_IN_POST),
+    "accounts.profile": ("GET", "/account/profile", None, SIGNED_IN),
+    "accounts.change_password": ("GET", "/account/password", None, SIGNED_IN),
+    "accounts.forgot": ("GET", "/account/forgot", None, PUBLIC),
+    "accounts.reset": ("GET", "/account/reset/not-a-valid-token", None, dict.fromkeys(ROLES, REDIR)),
+    "accounts.admin_users": ("GET", "/admin/users", None, ADMIN),
+    "accounts.admin_user": ("GET", "/admin/users/{trainee}", None, ADMIN),
+    "accounts.admin_user_active": ("POST", "/admin/users/{other}/active/0", {}, ADMIN_POST),
+    "accounts.admin_user_role": ("POST", "/admin/users/{other}/roles/grant", {"role": "employer"}, ADMIN_POST),
+    "accounts.admin_user_organisation": ("POST", "/admin/users/{other}/organisation", {"organisation": "X"}, ADMIN_POST),
+    "authoring.new_course": ("GET", "/teach/courses/new", None, TEACH),
+    "authoring.edit_course": ("GET", f"/teach/courses/{F1}", None, TEACH),
+    "authoring.set_status": ("POST", f"/teach/courses/{F1}/status", {"status": "draft"}, TEACH_POST),
+    "authoring.add_instructor": ("POST", f"/teach/courses/{F1}/instructors", {"email": "x@example.com"}, TEACH_POST),
+    "authoring.add_module": ("POST", f"/teach/courses/{F1}/modules", {"key": "m9-extra", "title_en": "Extra"}, TEACH_POST),
+    "authoring.edit_module": ("GET", f"/teach/courses/{F1}/modules/m1-system", None, TEACH),
+    "authoring.module_action": ("POST", f"/teach/courses/{F1}/modules/m1-system/down", {}, TEACH_POST),
+    "authoring.new_lesson": ("GET", f"/teach/courses/{F1}/modules/m1-system/lessons/new", None, TEACH),
+    "authoring.edit_lesson": ("GET", f"/teach/courses/{F1}/lessons/{L1}", None, TEACH),
+    "authoring.lesson_action": ("POST", f"/teach/courses/{F1}/lessons/{L1}/down", {}, TEACH_POST),
+    "authoring.preview": ("POST", "/teach/preview", {"text": "# x"}, TEACH),
+    "authoring.export": ("GET", f"/teach/courses/{F1}/export.zip", None, TEACH),
+}
+
+
+def test_every_route_has_an_entry(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(MATRIX), f"missing: {endpoints - set(MATRIX)}; stale: {set(MATRIX) - endpoints}"
+
+
+@pytest.fixture
+def world(app, tmp_path):
+    (tmp_path / "courses").mkdir()
+    shutil.copy(REPO_ROOT / "courses" / "framework.yaml", tmp_path / "courses")
+    shutil.copytree(REPO_ROOT / "courses" / F1, tmp_path / "courses" / F1)
+    load_all(tmp_path)
+    people = {
+        "trainee": make_user(("trainee",), "t1@example.com"),
+        "other": make_user(("trainee",), "t2@example.com"),
+        "instructor": make_user(("instructor",), "i1@example.com"),
+        "employer": make_user(("employer",), "e1@example.com", organisation="Acme"),
+        "admin": make_user(("admin",), "a1@example.com"),
+    }
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    course.instructors.append(CourseInstructor(user_id=people["instructor"].id))
+    services.enrol(people["trainee"], course)
+    db.session.commit()
+    return people
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_access(app, world, endpoint):
+    method, url, data, expected = MATRIX[endpoint]
+    url = url.format(**{k: v.public_id for k, v in world.items()})
+    seen = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anon":
+            assert login(client, world[role].email).status_code == 302
+        resp = client.open(url, method=method, data=data)
+        if resp.status_code == 302:
+            seen[role] = LOGIN if "/login" in resp.headers["Location"] else REDIR
+        else:
+            seen[role] = resp.status_code
+    assert seen == expected

@@ -1,0 +1,73 @@
+import re
+
+import pytest
+
+from tests.conftest import login
+from tests.core.test_access import MATRIX
+
+
+def test_healthz_reports_database(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json["status"] == "ok" and resp.json["database"]["status"] == "ok"
+    assert resp.json["database"]["dialect"] in ("sqlite", "postgresql")
+
+
+def test_security_headers(client):
+    resp = client.get("/")
+    assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_or_style_in_pages(client, loaded, users):
+    login(client, "admin@example.com")
+    for url in ("/", "/framework", "/courses", "/courses/f1-system-policy-ethics", "/dashboard", "/admin/users"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
+        assert " style=" not in html and "<style" not in html, url
+
+
+def test_language_from_accept_language_then_switch_then_preference(client, loaded, users):
+    page = client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in page and "技术经理人学院" in page
+    page = client.get("/", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+    client.post("/lang", data={"lang": "zh_Hans", "next": "/courses"})
+    page = client.get("/courses", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="zh-Hans">' in page and "课程" in page
+    # a signed-in user's choice is saved as their preference and follows them to a new session
+    login(client, "trainee@example.com")
+    client.post("/lang", data={"lang": "zh_Hans", "next": "/"})
+    fresh = client.application.test_client()
+    login(fresh, "trainee@example.com")
+    assert '<html lang="zh-Hans">' in fresh.get("/dashboard", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+
+def test_language_switch_only_redirects_within_the_site(client):
+    resp = client.post("/lang", data={"lang": "en", "next": "https://evil.example.com/"})
+    assert resp.headers["Location"] == "/"
+    resp = client.post("/lang", data={"lang": "en", "next": "//evil.example.com/"})
+    assert resp.headers["Location"] == "/"
+
+
+def test_login_next_only_follows_local_paths(client, users):
+    resp = client.post("/login?next=https://evil.example.com/", data={"email": "trainee@example.com",
+                                                                     "password": "correct-horse-battery"})
+    assert resp.headers["Location"] == "/dashboard"
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, spec in MATRIX.items() if spec[0] == "POST"))
+def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
+    login(client, "admin@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    method, url, data, _ = MATRIX[endpoint]
+    url = url.format(trainee=users["trainee"].public_id, other=users["other"].public_id)
+    resp = client.post(url, data=data)
+    assert resp.status_code == 400
+    assert "The form expired" in resp.get_data(as_text=True)
+
+
+def test_error_pages_are_translated(client):
+    resp = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
+    assert resp.status_code == 404 and "页面" in resp.get_data(as_text=True)
