@@ -1,0 +1,111 @@
+"""Browser journeys: a live server on 127.0.0.1 (its own database, built by the migrations and
+`lms load` as in production) driven by Playwright in Debian's Chromium."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from lms.config import REPO_ROOT
+
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
+
+pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(config, items):
+    if not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+        for item in items:
+            if "e2e" in str(item.fspath):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as a script; the app's strict CSP would (rightly) refuse it
+    return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def e2e_database(tmp_path_factory):
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
+        return
+    url = make_url(PG_URL)
+    name = f"lms_e2e_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_database, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.extensions import db
+    from lms.loading import load_all
+
+    outbox = tmp_path_factory.mktemp("outbox")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": e2e_database, "LMS_OUTBOX": outbox,
+                      "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        load_all(REPO_ROOT)
+        from lms.accounts.services import register
+        from lms.catalog.models import Course, CourseInstructor
+        teacher = register("teacher@example.com", "teacher-password", roles=("instructor",), name_latin="Li Hua",
+                           name_zh="李华")
+        for course in db.session.scalars(db.select(Course)):
+            course.instructors.append(CourseInstructor(user_id=teacher.id))
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server.config["LIVE_URL"]
+
+
+@pytest.fixture(scope="session")
+def check_a11y():
+    """Run axe-core on the current page; fail on any serious or critical violation."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` (axe-core from the npm registry)")
+
+    def check(page, label: str):
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{label}: " + json.dumps(
+            [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+              "nodes": [n["target"] for n in v["nodes"][:3]]} for v in bad], ensure_ascii=False, indent=1)
+    return check
