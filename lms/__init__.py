@@ -107,7 +107,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["tr"] = tr_filter
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "medium") if d else ""
-    app.jinja_env.filters["hours"] = lambda h: ("%g" % float(h)) if h is not None else ""
+    app.jinja_env.filters["hours"] = lambda h: f"{float(h):g}" if h is not None else ""
 
     @app.context_processor
     def _globals():

@@ -42,6 +42,6 @@ def create_demo() -> list[str]:
     else:
         lines.append("(run `lms load` first for course activity)")
     db.session.commit()
-    out = ["demo accounts (password for all: %s):" % DEMO_PASSWORD]
+    out = [f"demo accounts (password for all: {DEMO_PASSWORD}):"]
     out += [f"  {roles[0]:<11} {email}" for email, roles, *_ in DEMO_USERS]
     return out + lines

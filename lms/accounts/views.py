@@ -7,8 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services
-from lms.accounts.forms import (ActionForm, ChangePasswordForm, ForgotForm, LoginForm, OrganisationForm,
-                                ProfileForm, RegisterForm, ResetForm, RoleForm)
+from lms.accounts.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    ForgotForm,
+    LoginForm,
+    OrganisationForm,
+    ProfileForm,
+    RegisterForm,
+    ResetForm,
+    RoleForm,
+)
 from lms.extensions import db
 from lms.i18n import select_locale
 from lms.mail import send_mail

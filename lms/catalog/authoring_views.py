@@ -7,7 +7,15 @@ from flask_login import current_user
 
 from lms.accounts.forms import ActionForm
 from lms.catalog import authoring, services
-from lms.catalog.forms import CourseForm, InstructorForm, LessonForm, ModuleForm, NewCourseForm, PreviewForm, StatusForm
+from lms.catalog.forms import (
+    CourseForm,
+    InstructorForm,
+    LessonForm,
+    ModuleForm,
+    NewCourseForm,
+    PreviewForm,
+    StatusForm,
+)
 from lms.catalog.markdown import render_markdown
 from lms.extensions import db
 from lms.frameworks.services import current_competencies

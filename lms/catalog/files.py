@@ -61,7 +61,7 @@ def parse_lesson(text: str, file: str) -> dict:
     out = {"title": c.bilingual(shifted, "title", "lesson", max_len=300),
            "summary": c.bilingual(shifted, "summary", "lesson", required=False),
            "hours": _decimal(c, shifted, "hours", "lesson") or Decimal(0), "body": {"en": None, "zh": None}}
-    current, chunk, start = None, [], end + 1
+    current, chunk = None, []
     pre = []
     for n, line in enumerate(lines[end + 1:], start=end + 2):
         m = LANG_MARK.match(line.strip())
@@ -87,7 +87,6 @@ def parse_lesson(text: str, file: str) -> dict:
     if pre:
         c.error(None, None, "text after the front matter must follow a '<!-- lang: en -->' or '<!-- lang: zh -->' line",
                 line=pre[0])
-    del start
     if c.errors:
         raise ContentInvalid(c.errors)
     return out

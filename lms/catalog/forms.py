@@ -1,7 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DecimalField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (
+    DecimalField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 

@@ -73,12 +73,10 @@ def apply_course(data: dict, source_hash: str | None, framework: Framework) -> t
     course.source_hash = source_hash
     comps = {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == framework.id))}
     wanted = [(comps[c["code"]], c["level"]) for c in data["competencies"]]
-    existing = {cc.competency_id: cc for cc in course.competencies}
     course.competencies = []
     db.session.flush()
     course.competencies = [CourseCompetency(competency=comp, level=level, position=i)
                            for i, (comp, level) in enumerate(wanted)]
-    del existing
     by_slug = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(data["prerequisites"])))}
     course.prerequisites = []
     db.session.flush()

@@ -8,8 +8,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
-from lms.catalog.models import (Course, CourseCompetency, CourseInstructor, Enrolment, Lesson, LessonProgress,
-                                Module)
+from lms.catalog.models import (
+    Course,
+    CourseCompetency,
+    CourseInstructor,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Module,
+)
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency

@@ -9,8 +9,15 @@ from sqlalchemy import select
 
 from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
 from lms.extensions import db
-from lms.frameworks.models import (LEVEL_CODES, Alignment, Competency, Domain, Framework, LevelDescriptor,
-                                   ProficiencyLevel)
+from lms.frameworks.models import (
+    LEVEL_CODES,
+    Alignment,
+    Competency,
+    Domain,
+    Framework,
+    LevelDescriptor,
+    ProficiencyLevel,
+)
 
 RELATIONS = ("exact", "broader", "narrower", "related")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
