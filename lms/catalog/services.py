@@ -27,6 +27,12 @@ class CatalogError(ValueError):
 
 
 VISIBLE = ("published", "outline")
+LEVEL_ORDER = {"F": 0, "P": 1, "E": 2}
+
+
+def catalogue_order(course: Course) -> tuple:
+    """Foundation, then Practitioner, then Expert; by code within a level."""
+    return LEVEL_ORDER.get(course.level, 9), course.code
 
 
 def course_by_slug(slug: str) -> Course | None:
@@ -67,8 +73,7 @@ def search_catalogue(*, text: str = "", level: str = "", competency: str = "", l
         query = query.where(or_(func.lower(Course.title_en).like(like), Course.title_zh.like(f"%{text.strip()}%"),
                                 func.lower(Course.summary_en).like(like), Course.summary_zh.like(f"%{text.strip()}%"),
                                 func.lower(Course.code).like(like), Course.id.in_(lesson_hit)))
-    order = {"F": 0, "P": 1, "E": 2}
-    return sorted(db.session.scalars(query).all(), key=lambda c: (order.get(c.level, 9), c.code))
+    return sorted(db.session.scalars(query).all(), key=catalogue_order)
 
 
 def courses_teaching(code: str) -> list[Course]:
@@ -177,7 +182,7 @@ def instructor_courses(user: User) -> list[Course]:
     query = select(Course).order_by(Course.code)
     if not user.has_role("admin"):
         query = query.join(CourseInstructor).where(CourseInstructor.user_id == user.id)
-    return list(db.session.scalars(query))
+    return sorted(db.session.scalars(query), key=catalogue_order)
 
 
 def enrolment_counts(course_ids: list[int]) -> dict[int, tuple[int, int]]:
