@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_models() -> None:
     # import every feature's models so that metadata (and Alembic) sees all tables
     import lms.accounts.models  # noqa: F401
+    import lms.assessment.models  # noqa: F401
     import lms.catalog.models  # noqa: F401
     import lms.frameworks.models  # noqa: F401
 

@@ -22,8 +22,71 @@ def main():
 
 
 def register_cli(app) -> None:
-    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd):
+    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd):
         app.cli.add_command(cmd)
+
+
+@click.group("questions")
+def questions_cmd():
+    """Question banks: import and export (GIFT, Aiken)."""
+
+
+@questions_cmd.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--bank", "bank_slug", default=None, help="Bank to import into (default: from the file name).")
+@click.option("--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None,
+              help="File format (default: from the file name; .gift or .aiken.txt).")
+@click.option("--language", type=click.Choice(["en", "zh"]), default=None, help="Language of a new bank.")
+@with_appcontext
+def questions_import(file, bank_slug, fmt, language):
+    """Import FILE into a bank; a file with errors changes nothing and every error is listed."""
+    from pathlib import Path
+
+    from lms.assessment import banks
+    from lms.content import ContentInvalid
+
+    path = Path(file)
+    slug, lang = banks.bank_identity(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+        questions = banks.parse_questions(text, fmt or banks.guess_format(path.name), path.name)
+    except UnicodeDecodeError as exc:
+        click.echo(f"{path.name}: not UTF-8 text ({exc.reason}); nothing was imported", err=True)
+        sys.exit(1)
+    except ContentInvalid as exc:
+        click.echo(f"nothing was imported; {len(exc.errors)} error(s):", err=True)
+        for e in exc.errors:
+            click.echo(f"  {e}", err=True)
+        sys.exit(1)
+    bank = banks.get_or_create_bank(bank_slug or slug, language or lang)
+    report = banks.import_questions(bank, questions, source="import")
+    db.session.commit()
+    click.echo(report.line())
+
+
+@questions_cmd.command("export")
+@click.option("--bank", "bank_slug", required=True)
+@click.option("--format", "fmt", type=click.Choice(["gift"]), default="gift", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="File to write (default: standard output).")
+@with_appcontext
+def questions_export(bank_slug, fmt, out):
+    """Export a bank's current questions."""
+    from sqlalchemy import select
+
+    from lms.assessment.banks import export_bank
+    from lms.assessment.models import QuestionBank
+
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == bank_slug))
+    if bank is None:
+        click.echo(f"no bank {bank_slug!r}", err=True)
+        sys.exit(1)
+    text = export_bank(bank, fmt)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
 
 
 @click.command("init")

@@ -1,4 +1,5 @@
-"""``lms load``: validate every content file first, then apply; any error changes nothing."""
+"""``lms load``: validate every content file first (framework, courses, question banks), then apply;
+any error changes nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from lms.assessment.banks import apply_bank_file, load_bank_files
 from lms.catalog.loader import apply_course, check_references, parse_course_dirs
 from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid
@@ -19,11 +21,13 @@ class LoadReport:
     framework_created: bool = False
     courses_changed: list[str] = field(default_factory=list)
     courses_unchanged: list[str] = field(default_factory=list)
+    banks: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"framework {self.framework}: {'new version loaded' if self.framework_created else 'unchanged'}"]
         out.append(f"courses: {len(self.courses_changed)} loaded, {len(self.courses_unchanged)} unchanged")
         out += [f"  loaded {s}" for s in self.courses_changed]
+        out += self.banks or ["question banks: unchanged"]
         return out
 
 
@@ -53,6 +57,9 @@ def load_all(root: Path) -> LoadReport:
     if fw_codes is not None:
         known = set(db.session.scalars(select(Course.slug)))
         errors.extend(check_references([p for p, _ in parsed], fw_codes, known))
+    bank_dir = root / "question_banks"
+    banks, bank_errors = load_bank_files(bank_dir, root) if bank_dir.is_dir() else ([], [])
+    errors.extend(bank_errors)
     if errors:
         raise ContentInvalid(errors)
     try:
@@ -70,6 +77,11 @@ def load_all(root: Path) -> LoadReport:
                 _, changed = apply_course(data, h, framework)
                 (report.courses_changed if changed else report.courses_unchanged).append(slug)
                 done.add(slug)
+        # question banks after the framework, so that categories align with its competencies
+        for _path, slug, lang, questions, h in banks:
+            bank_report = apply_bank_file(slug, lang, questions, h)
+            if bank_report is not None:
+                report.banks.append(bank_report.line())
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -1,0 +1,250 @@
+"""Question banks: import (all or nothing, every error reported), versioning, export, search."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from lms.assessment.aiken import parse_aiken
+from lms.assessment.gift import GiftResult, export_gift, parse_gift
+from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
+from lms.content import ContentError, ContentInvalid, digest
+from lms.extensions import db
+from lms.frameworks.loader import current_framework
+from lms.frameworks.models import LEVEL_CODES, Competency
+
+FORMATS = ("gift", "aiken")
+LEVEL_TAG = re.compile(r"^level-([FPE])$")
+DIFFICULTY_TAG = re.compile(r"^difficulty-([1-5])$")
+SPEC_SKIP = ("line", "category", "context")
+
+
+@dataclass
+class ImportReport:
+    bank: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ContentError] = field(default_factory=list)
+
+    def line(self) -> str:
+        return f"bank {self.bank}: {self.created} new, {self.updated} new versions, {self.unchanged} unchanged"
+
+
+def bank_identity(path: Path) -> tuple[str, str]:
+    """'f1-policy.zh.gift' → ('f1-policy-zh', 'zh'); a file without a language suffix is English."""
+    stem = path.name.rsplit(".", 1)[0]
+    base, _, lang = stem.rpartition(".")
+    if base and lang in ("en", "zh"):
+        return f"{base}-{lang}", lang
+    return stem, "en"
+
+
+def guess_format(filename: str) -> str:
+    return "aiken" if filename.lower().endswith((".aiken", ".aiken.txt")) else "gift"
+
+
+def parse_questions(text: str, fmt: str, display: str) -> list[dict]:
+    """Parse a file; raises ContentInvalid listing every error with file and line."""
+    result: GiftResult = parse_aiken(text) if fmt == "aiken" else parse_gift(text)
+    errors = [ContentError(display, e.line, e.reason) for e in result.errors]
+    seen: dict[str, int] = {}
+    for q in result.questions:
+        if q.get("idnumber"):
+            if q["idnumber"] in seen:
+                errors.append(ContentError(display, q["line"], f"id {q['idnumber']!r} is used twice "
+                                                                 f"(first on line {seen[q['idnumber']]})"))
+            seen.setdefault(q["idnumber"], q["line"])
+        for tag in q.get("tags", []):
+            if tag.startswith("level-") and not LEVEL_TAG.match(tag):
+                errors.append(ContentError(display, q["line"], f"tag {tag!r}: the level must be one of "
+                                                                 f"{', '.join('level-' + c for c in LEVEL_CODES)}"))
+    if not result.questions and not errors:
+        errors.append(ContentError(display, None, "the file holds no question"))
+    if errors:
+        raise ContentInvalid(sorted(errors, key=lambda e: e.line or 0))
+    return result.questions
+
+
+def category_path(segments: list[str]) -> str:
+    return "/".join(s.replace("/", "//") for s in segments)
+
+
+def _spec(q: dict) -> dict:
+    return {k: v for k, v in q.items() if k not in SPEC_SKIP}
+
+
+def _category(bank: QuestionBank, context: str, segments: list[str], codes: dict[str, Competency]) -> QuestionCategory:
+    path = category_path(segments)
+    cat = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,
+                                                           QuestionCategory.context == context,
+                                                           QuestionCategory.path == path))
+    if cat is None:
+        cat = QuestionCategory(bank_id=bank.id, context=context, path=path, segments=list(segments))
+        db.session.add(cat)
+    # the last segment that is a competency code of the current framework aligns the category
+    competency = next((codes[s] for s in reversed(segments) if s in codes), None)
+    cat.competency_id = competency.id if competency else None
+    db.session.flush()
+    return cat
+
+
+def _level_and_difficulty(tags: list[str]) -> tuple[str | None, int | None]:
+    level = next((LEVEL_TAG.match(t).group(1) for t in tags if LEVEL_TAG.match(t)), None)
+    diff = next((int(DIFFICULTY_TAG.match(t).group(1)) for t in tags if DIFFICULTY_TAG.match(t)), None)
+    return level, diff
+
+
+def get_or_create_bank(slug: str, language: str, title: str | None = None) -> QuestionBank:
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+    if bank is None:
+        bank = QuestionBank(slug=slug, title=title or slug, language=language)
+        db.session.add(bank)
+        db.session.flush()
+    return bank
+
+
+def import_questions(bank: QuestionBank, questions: list[dict], *, user=None, source: str = "file") -> ImportReport:
+    """Add questions to a bank. A question with a known idnumber gets a new version only if it changed."""
+    report = ImportReport(bank.slug)
+    fw = current_framework()
+    codes = {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == fw.id))} if fw else {}
+    cats: dict[tuple, QuestionCategory] = {}
+    existing = {q.idnumber: q for q in db.session.scalars(
+        select(Question).where(Question.bank_id == bank.id, Question.idnumber.is_not(None))
+        .options(selectinload(Question.versions), selectinload(Question.tags)))}
+    for q in questions:
+        key = (q.get("context", "$course$"), tuple(q.get("category") or []))
+        if key not in cats:
+            cats[key] = _category(bank, key[0], list(key[1]), codes)
+        cat = cats[key]
+        spec = _spec(q)
+        question = existing.get(q.get("idnumber")) if q.get("idnumber") else None
+        if question is not None and question.current.spec == spec and question.category_id == cat.id:
+            report.unchanged += 1
+            continue
+        if question is None:
+            question = Question(bank_id=bank.id, category_id=cat.id, idnumber=q.get("idnumber"), current_version=0)
+            db.session.add(question)
+            report.created += 1
+        else:
+            report.updated += 1
+        add_version(question, spec, cat, bank.language, user=user, source=source)
+        if question.idnumber:
+            existing[question.idnumber] = question
+    db.session.flush()
+    return report
+
+
+def add_version(question: Question, spec: dict, category: QuestionCategory, language: str, *, user=None,
+                source: str = "browser") -> QuestionVersion:
+    level, difficulty = _level_and_difficulty(spec.get("tags", []))
+    number = (max((v.version for v in question.versions), default=0)) + 1
+    version = QuestionVersion(version=number, qtype=spec["qtype"], name=spec["name"][:300], text=spec["text"],
+                              spec=spec, competency_id=category.competency_id, level=level, difficulty=difficulty,
+                              language=language, created_by_id=user.id if user else None, source=source)
+    question.versions.append(version)
+    question.current_version = number
+    question.category_id = category.id
+    wanted = list(dict.fromkeys(spec.get("tags", [])))
+    keep = [t for t in question.tags if t.tag in wanted]
+    for t in question.tags:
+        if t.tag not in wanted:
+            db.session.delete(t)
+    question.tags = keep + [QuestionTag(tag=t) for t in wanted if t not in {k.tag for k in keep}]
+    db.session.flush()
+    return version
+
+
+def question_dicts(bank: QuestionBank) -> list[dict]:
+    """The current version of every question, ready for export."""
+    rows = db.session.scalars(select(Question).where(Question.bank_id == bank.id)
+                              .options(selectinload(Question.versions), selectinload(Question.category))
+                              .order_by(Question.id)).all()
+    out = []
+    for q in sorted(rows, key=lambda r: (r.category.context, r.category.path, r.id)):
+        d = dict(q.current.spec)
+        d["category"], d["context"] = list(q.category.segments), q.category.context
+        out.append(d)
+    return out
+
+
+def export_bank(bank: QuestionBank, fmt: str = "gift") -> str:
+    if fmt != "gift":
+        raise ValueError(f"export format {fmt!r} is not supported (use gift)")
+    return export_gift(question_dicts(bank))
+
+
+def load_bank_files(folder: Path, display_root: Path) -> tuple[list[tuple[Path, str, str, list[dict], str]], list[ContentError]]:
+    """Parse every ``*.gift`` under ``folder``; (path, slug, language, questions, hash) per file."""
+    parsed, errors = [], []
+    for path in sorted(folder.glob("*.gift")):
+        display = str(path.relative_to(display_root)) if path.is_relative_to(display_root) else str(path)
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(ContentError(display, None, f"not UTF-8 text ({exc.reason})"))
+            continue
+        try:
+            questions = parse_questions(text, "gift", display)
+        except ContentInvalid as exc:
+            errors.extend(exc.errors)
+            continue
+        slug, lang = bank_identity(path)
+        parsed.append((path, slug, lang, questions, digest(raw)))
+    return parsed, errors
+
+
+def apply_bank_file(slug: str, lang: str, questions: list[dict], source_hash: str) -> ImportReport | None:
+    bank = get_or_create_bank(slug, lang)
+    if bank.source_hash == source_hash:
+        return None
+    report = import_questions(bank, questions, source="file")
+    bank.source_hash = source_hash
+    return report
+
+
+# --- browsing ---
+
+def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, tag=None, language=None, text=None,
+                     page=1, per_page=30):
+    query = (select(Question).join(QuestionVersion, (QuestionVersion.question_id == Question.id)
+                                   & (QuestionVersion.version == Question.current_version))
+             .options(selectinload(Question.versions), selectinload(Question.bank), selectinload(Question.tags),
+                      selectinload(Question.category))
+             .order_by(Question.bank_id, Question.idnumber, Question.id))
+    if bank_id:
+        query = query.where(Question.bank_id == bank_id)
+    if competency:
+        query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
+            or_(Competency.code == competency, Competency.code.like(f"{competency}.%")))
+    if level in LEVEL_CODES:
+        query = query.where(QuestionVersion.level == level)
+    if qtype:
+        query = query.where(QuestionVersion.qtype == qtype)
+    if language in ("en", "zh"):
+        query = query.where(QuestionVersion.language == language)
+    if tag:
+        query = query.where(Question.tags.any(QuestionTag.tag == tag))
+    if text:
+        like = f"%{text.strip().lower()}%"
+        query = query.where(or_(func.lower(QuestionVersion.name).like(like), func.lower(QuestionVersion.text).like(like),
+                                func.lower(Question.idnumber).like(like)))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def question_by_public_id(public_id: str) -> Question | None:
+    return db.session.scalar(select(Question).where(Question.public_id == public_id)
+                             .options(selectinload(Question.versions), selectinload(Question.tags)))
+
+
+def all_banks() -> list[QuestionBank]:
+    return list(db.session.scalars(select(QuestionBank).order_by(QuestionBank.slug)))
+
+
+def bank_counts() -> dict[int, int]:
+    return dict(db.session.execute(select(Question.bank_id, func.count()).group_by(Question.bank_id)).all())
