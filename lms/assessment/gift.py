@@ -159,7 +159,6 @@ def split_category(path: str) -> tuple[str, list[str]]:
 
 
 def _read_block(block: list[tuple[int, str]], category, context, result: GiftResult) -> dict | None:
-    start = block[0][0]
     comments = [line.strip()[2:] for _, line in block if line.strip().startswith("//")]
     body = [line.strip() for _, line in block if not line.strip().startswith("//")]
     text = "\n".join(body).strip()
