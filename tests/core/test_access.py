@@ -5,6 +5,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
+from lms.assessment.models import Question
 from lms.catalog import services
 from lms.catalog.models import Course, CourseInstructor
 from lms.config import REPO_ROOT
@@ -67,6 +68,11 @@ MATRIX = {
     "authoring.lesson_action": ("POST", f"/teach/courses/{F1}/lessons/{L1}/down", {}, TEACH_POST),
     "authoring.preview": ("POST", "/teach/preview", {"text": "# x"}, TEACH),
     "authoring.export": ("GET", f"/teach/courses/{F1}/export.zip", None, TEACH),
+    "questions.browse": ("GET", "/teach/questions", None, TEACH),
+    "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
+    "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
+    "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
+    "questions.export": ("GET", "/teach/questions/export?bank=access-en", None, TEACH),
 }
 
 
@@ -88,11 +94,15 @@ def world(app, tmp_path):
         "employer": make_user(("employer",), "e1@example.com", organisation="Acme"),
         "admin": make_user(("admin",), "a1@example.com"),
     }
+    from lms.assessment import banks
+    bank = banks.get_or_create_bank("access-en", "en")
+    banks.import_questions(bank, banks.parse_questions("// [id:A-1]\n::A::Is a licence a transfer of ownership? {F}\n",
+                                                       "gift", "access.gift"))
     course = db.session.scalar(select(Course).where(Course.slug == F1))
     course.instructors.append(CourseInstructor(user_id=people["instructor"].id))
     services.enrol(people["trainee"], course)
     db.session.commit()
-    return people
+    return {**people, "question": db.session.scalar(select(Question))}
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))

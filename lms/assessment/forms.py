@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Question file (GIFT or Aiken, UTF-8)"), validators=[FileRequired()])
+    bank = StringField(_l("Bank (existing or new address name)"),
+                       validators=[DataRequired(), Length(max=80),
+                                   Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
+    language = SelectField(_l("Language of a new bank"), choices=[("en", "English"), ("zh", "中文")])
+    fmt = SelectField(_l("Format"), choices=[("auto", _l("From the file name")), ("gift", "GIFT"), ("aiken", "Aiken")])
+    submit = SubmitField(_l("Import"))
+
+
+class EditQuestionForm(FlaskForm):
+    source = TextAreaField(_l("Question (GIFT)"), validators=[DataRequired(), Length(max=100_000)])
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Save as a new version"))
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+    q = StringField(validators=[Optional()])

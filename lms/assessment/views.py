@@ -1,0 +1,117 @@
+"""Instructor screens for question banks: browse and filter, preview with history, edit, import, export."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.assessment import banks, qtypes
+from lms.assessment.forms import EditQuestionForm, ImportForm
+from lms.assessment.gift import parse_gift
+from lms.assessment.rendering import question_source, render_text
+from lms.content import ContentInvalid
+from lms.extensions import db
+from lms.frameworks.services import current_competencies
+from lms.security import role_required
+
+bp = Blueprint("questions", __name__, url_prefix="/teach/questions")
+
+
+@bp.get("")
+@role_required("instructor")
+def browse():
+    args = {k: request.args.get(k, "").strip() for k in ("bank", "competency", "level", "qtype", "tag", "language", "q")}
+    bank_id = int(args["bank"]) if args["bank"].isdigit() else None
+    page = banks.search_questions(bank_id=bank_id, competency=args["competency"], level=args["level"],
+                                  qtype=args["qtype"], tag=args["tag"], language=args["language"], text=args["q"],
+                                  page=request.args.get("page", 1, type=int))
+    return render_template("assessment/browse.html", page=page, args=args, banks=banks.all_banks(),
+                           counts=banks.bank_counts(), competencies=current_competencies(), qtypes=qtypes.REGISTRY)
+
+
+def _question_or_404(public_id: str):
+    q = banks.question_by_public_id(public_id)
+    if q is None:
+        abort(404)
+    return q
+
+
+@bp.get("/<public_id>")
+@role_required("instructor")
+def show(public_id: str):
+    q = _question_or_404(public_id)
+    number = request.args.get("v", q.current_version, type=int)
+    version = next((v for v in q.versions if v.version == number), None)
+    if version is None:
+        abort(404)
+    return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
+                           render=render_text, qtypes=qtypes.REGISTRY)
+
+
+@bp.route("/<public_id>/edit", methods=["GET", "POST"])
+@role_required("instructor")
+def edit(public_id: str):
+    q = _question_or_404(public_id)
+    form = EditQuestionForm()
+    if request.method == "GET":
+        form.source.data = question_source(q.current.spec)
+    preview, errors = None, []
+    if form.validate_on_submit():
+        result = parse_gift(form.source.data.replace("\r\n", "\n"))
+        errors = [f"{_('line')} {e.line}: {e.reason}" for e in result.errors]
+        if not errors and len(result.questions) != 1:
+            errors.append(_("The text must hold exactly one question."))
+        if not errors:
+            spec = {k: v for k, v in result.questions[0].items() if k not in banks.SPEC_SKIP}
+            if spec.get("idnumber") != q.idnumber:
+                errors.append(_("The [id:...] of a question cannot change; it was %(id)s.", id=q.idnumber or "—"))
+            elif form.preview.data:
+                preview = spec
+            elif spec == q.current.spec:
+                flash(_("Nothing changed; no new version was made."), "info")
+                return redirect(url_for("questions.show", public_id=public_id))
+            else:
+                banks.add_version(q, spec, q.category, q.bank.language, user=current_user, source="browser")
+                db.session.commit()
+                flash(_("Saved as version %(n)d. Attempts keep the version they showed.", n=q.current_version),
+                      "success")
+                return redirect(url_for("questions.show", public_id=public_id))
+    return render_template("assessment/edit.html", q=q, form=form, preview=preview, errors=errors, render=render_text,
+                           qtypes=qtypes.REGISTRY)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("instructor")
+def import_file():
+    form = ImportForm()
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        name = upload.filename or "upload"
+        raw = upload.read()
+        fmt = banks.guess_format(name) if form.fmt.data == "auto" else form.fmt.data
+        try:
+            questions = banks.parse_questions(raw.decode("utf-8"), fmt, name)
+        except UnicodeDecodeError:
+            errors = [_("%(name)s is not UTF-8 text; save it as UTF-8 and try again.", name=name)]
+        except ContentInvalid as exc:
+            errors = [str(e) for e in exc.errors]
+        if not errors:
+            bank = banks.get_or_create_bank(form.bank.data, form.language.data)
+            report = banks.import_questions(bank, questions, user=current_user, source="import")
+            db.session.commit()
+            flash(_("Imported into %(bank)s: %(new)d new, %(ver)d new versions, %(same)d unchanged.",
+                    bank=bank.slug, new=report.created, ver=report.updated, same=report.unchanged), "success")
+            return redirect(url_for("questions.browse", bank=bank.id))
+    return render_template("assessment/import.html", form=form, errors=errors, banks=banks.all_banks())
+
+
+@bp.get("/export")
+@role_required("instructor")
+def export():
+    bank = next((b for b in banks.all_banks() if b.slug == request.args.get("bank", "")), None)
+    if bank is None:
+        abort(404)
+    text = banks.export_bank(bank, "gift")
+    return Response(text, mimetype="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{bank.slug}.gift"'})
