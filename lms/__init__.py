@@ -86,6 +86,8 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.assessment.exam_views import bp as exams_bp
+    from lms.assessment.hooks import register as register_exam_hooks
     from lms.assessment.views import bp as questions_bp
     from lms.catalog.authoring_views import bp as authoring_bp
     from lms.catalog.services import courses_teaching
@@ -94,10 +96,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.dashboard.views import bp as dashboard_bp
     from lms.frameworks.views import bp as frameworks_bp
 
-    for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, dashboard_bp):
+    for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, dashboard_bp):
         app.register_blueprint(bp)
     # the framework pages list the courses teaching a competency without importing the catalogue
     app.extensions["lms.courses_teaching"] = courses_teaching
+    register_exam_hooks()
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lms.assessment.banks import apply_bank_file, load_bank_files
+from lms.assessment.banks import all_banks, apply_bank_file, family, load_bank_files
+from lms.assessment.quizfiles import apply_quiz, parse_course_quizzes
 from lms.catalog.loader import apply_course, check_references, parse_course_dirs
 from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid
@@ -22,12 +23,14 @@ class LoadReport:
     courses_changed: list[str] = field(default_factory=list)
     courses_unchanged: list[str] = field(default_factory=list)
     banks: list[str] = field(default_factory=list)
+    quizzes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"framework {self.framework}: {'new version loaded' if self.framework_created else 'unchanged'}"]
         out.append(f"courses: {len(self.courses_changed)} loaded, {len(self.courses_unchanged)} unchanged")
         out += [f"  loaded {s}" for s in self.courses_changed]
         out += self.banks or ["question banks: unchanged"]
+        out.append(f"quizzes: {len(self.quizzes)} loaded" + (f" ({', '.join(self.quizzes)})" if self.quizzes else ""))
         return out
 
 
@@ -60,6 +63,10 @@ def load_all(root: Path) -> LoadReport:
     bank_dir = root / "question_banks"
     banks, bank_errors = load_bank_files(bank_dir, root) if bank_dir.is_dir() else ([], [])
     errors.extend(bank_errors)
+    families = {family(slug) for _p, slug, *_ in banks} | {family(b.slug) for b in all_banks()}
+    quizzes, quiz_errors = parse_course_quizzes(courses_dir, root, [p for p, _ in parsed], families) \
+        if courses_dir.is_dir() else ([], [])
+    errors.extend(quiz_errors)
     if errors:
         raise ContentInvalid(errors)
     try:
@@ -82,6 +89,9 @@ def load_all(root: Path) -> LoadReport:
             bank_report = apply_bank_file(slug, lang, questions, h)
             if bank_report is not None:
                 report.banks.append(bank_report.line())
+        for slug, data, h in quizzes:
+            if apply_quiz(slug, data, h):
+                report.quizzes.append(f"{slug}/{data['key']}")
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -43,6 +43,14 @@ def bank_identity(path: Path) -> tuple[str, str]:
     return stem, "en"
 
 
+def family(slug: str) -> str:
+    """The language-independent name of a bank: 'f1-policy-zh' → 'f1-policy'."""
+    for suffix in ("-en", "-zh"):
+        if slug.endswith(suffix):
+            return slug[: -len(suffix)]
+    return slug
+
+
 def guess_format(filename: str) -> str:
     return "aiken" if filename.lower().endswith((".aiken", ".aiken.txt")) else "gift"
 

@@ -91,3 +91,113 @@ class QuestionTag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(100), index=True)
+
+
+# --- quizzes and attempts ---
+
+REVIEW_WHEN = ("after_submit", "after_close", "never")
+GRADING_METHODS = ("highest", "first", "last", "average")
+
+
+class Quiz(db.Model):
+    """An exam in a course module (or a diagnostic assessment when kind == 'diagnostic')."""
+    __tablename__ = "quizzes"
+    __table_args__ = (UniqueConstraint("course_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    module_key: Mapped[str | None] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20), default="quiz")
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    title_zh: Mapped[str | None] = mapped_column(String(300))
+    intro_en: Mapped[str | None] = mapped_column(Text)
+    intro_zh: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(default=0)
+    required: Mapped[bool] = mapped_column(default=True)
+    time_limit_minutes: Mapped[int | None]
+    open_at: Mapped[datetime | None]
+    close_at: Mapped[datetime | None]
+    attempts_allowed: Mapped[int] = mapped_column(default=0)        # 0 = unlimited
+    grading_method: Mapped[str] = mapped_column(String(10), default="highest")
+    pass_mark: Mapped[int] = mapped_column(default=60)               # percent
+    shuffle_questions: Mapped[bool] = mapped_column(default=True)
+    shuffle_answers: Mapped[bool] = mapped_column(default=True)
+    review_feedback: Mapped[str] = mapped_column(String(20), default="after_submit")
+    review_answers: Mapped[str] = mapped_column(String(20), default="after_submit")
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+
+    sections: Mapped[list[QuizSection]] = relationship(
+        back_populates="quiz", cascade="all, delete-orphan", order_by="QuizSection.position")
+
+
+class QuizSection(db.Model):
+    """Either fixed questions (by idnumber) or N questions drawn at random by filters."""
+    __tablename__ = "quiz_sections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    bank: Mapped[str] = mapped_column(String(80))          # bank family: '<slug>' → '<slug>-en' / '<slug>-zh'
+    idnumbers: Mapped[list | None] = mapped_column(JSON)    # fixed questions
+    draw: Mapped[int | None]                                # random: how many
+    competency: Mapped[str | None] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(300))
+    tag: Mapped[str | None] = mapped_column(String(100))
+    level: Mapped[str | None] = mapped_column(String(4))
+    mark: Mapped[int] = mapped_column(default=1)
+
+    quiz: Mapped[Quiz] = relationship(back_populates="sections")
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("quiz_id", "user_id", "number"),
+        # one open attempt per person and quiz, enforced by the database
+        db.Index("uq_attempts_one_open", "quiz_id", "user_id", unique=True,
+                 sqlite_where=db.text("state = 'open'"), postgresql_where=db.text("state = 'open'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    language: Mapped[str] = mapped_column(String(4), default="en")
+    state: Mapped[str] = mapped_column(String(12), default="open")   # open | submitted | graded
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    score: Mapped[float | None]
+    max_score: Mapped[float] = mapped_column(default=0)
+    percent: Mapped[float | None]
+
+    quiz: Mapped[Quiz] = relationship()
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="AttemptItem.position")
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.percent is None or self.state != "graded" else self.percent >= self.quiz.pass_mark
+
+
+class AttemptItem(db.Model):
+    """One question of an attempt: the exact version shown, the option order, the saved response, the grade."""
+    __tablename__ = "attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id", ondelete="RESTRICT"), index=True)
+    mark: Mapped[float] = mapped_column(default=1)
+    order: Mapped[list | None] = mapped_column(JSON)        # shuffled option indices as shown
+    response: Mapped[dict | list | str | None] = mapped_column(JSON)
+    saved_at: Mapped[datetime | None]
+    fraction: Mapped[float | None]
+    needs_grading: Mapped[bool] = mapped_column(default=False)
+    grader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")
+    version: Mapped[QuestionVersion] = relationship()

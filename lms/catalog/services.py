@@ -163,10 +163,35 @@ def mark_done(user: User, lesson: Lesson, done: bool = True) -> Enrolment:
     return e
 
 
-def update_completion(user: User, course: Course, e: Enrolment) -> None:
-    """The completion rule for now: every lesson of the course is done."""
+# Features further along the chain add to the completion rule and to what a module shows, without the
+# catalogue importing them: each registers a function here when the app starts.
+COMPLETION_RULES: list = []      # fn(user, course) -> bool (True when that feature's requirement is met)
+MODULE_ACTIVITIES: list = []     # fn(user, course) -> {module_key: [Activity, ...]}
+
+
+@dataclass
+class Activity:
+    title: object          # an object with title_en / title_zh
+    url: str
+    status: str            # already translated
+    done: bool
+
+
+def module_activities(user: User, course: Course) -> dict[str, list[Activity]]:
+    out: dict[str, list[Activity]] = {}
+    for provider in MODULE_ACTIVITIES:
+        for key, items in provider(user, course).items():
+            out.setdefault(key, []).extend(items)
+    return out
+
+
+def update_completion(user: User, course: Course, e: Enrolment | None = None) -> None:
+    """Complete when every lesson is done and every registered rule (e.g. required exams passed) holds."""
+    e = e or enrolment(user, course)
+    if e is None:
+        return
     total = course_progress(user, course)[0]
-    complete = total.total > 0 and total.done == total.total
+    complete = total.total > 0 and total.done == total.total and all(rule(user, course) for rule in COMPLETION_RULES)
     if complete and e.completed_at is None:
         e.completed_at = utcnow()
     elif not complete and e.completed_at is not None:

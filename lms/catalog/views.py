@@ -39,9 +39,12 @@ def course(slug: str):
     if enrolment:
         progress, per_module, done = services.course_progress(current_user, course)
     missing = services.missing_prerequisites(current_user, course) if current_user.is_authenticated else []
+    editor = services.can_edit(current_user, course)
+    activities = services.module_activities(current_user, course) if (enrolment or editor) else {}
     return render_template("catalog/course.html", course=course, enrolment=enrolment, progress=progress,
+                           activities=activities,
                            per_module=per_module, done=done or set(), missing=missing, form=ActionForm(),
-                           can_edit=services.can_edit(current_user, course))
+                           can_edit=editor)
 
 
 @bp.post("/courses/<slug>/enrol")

@@ -110,3 +110,19 @@ class Alignment(db.Model):
     name: Mapped[str] = mapped_column(String(300))
     relation: Mapped[str] = mapped_column(String(20))
     provisional: Mapped[bool] = mapped_column(default=False)
+
+
+class Evidence(db.Model):
+    """Append-only evidence that a person showed a competency at a level (a graded item, a rubric score).
+    Ratings are derived from these rows; nothing updates or deletes them."""
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="RESTRICT"), index=True)
+    level: Mapped[str] = mapped_column(String(4))
+    fraction: Mapped[float]
+    source: Mapped[str] = mapped_column(String(20))           # quiz | diagnostic | project
+    reference: Mapped[str] = mapped_column(String(120))       # e.g. attempt public id + item position
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    competency: Mapped[Competency] = relationship()

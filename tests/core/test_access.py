@@ -5,7 +5,8 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from lms.assessment.models import Question
+from lms.assessment import exams
+from lms.assessment.models import Question, Quiz, QuizSection
 from lms.catalog import services
 from lms.catalog.models import Course, CourseInstructor
 from lms.config import REPO_ROOT
@@ -68,6 +69,26 @@ MATRIX = {
     "authoring.lesson_action": ("POST", f"/teach/courses/{F1}/lessons/{L1}/down", {}, TEACH_POST),
     "authoring.preview": ("POST", "/teach/preview", {"text": "# x"}, TEACH),
     "authoring.export": ("GET", f"/teach/courses/{F1}/export.zip", None, TEACH),
+    "exams.quiz": ("GET", "/quizzes/{quiz}", None,
+                   {"anon": LOGIN, "trainee": OK, "other": 404, "instructor": OK, "employer": 404, "admin": OK}),
+    "exams.start": ("POST", "/quizzes/{quiz}/start", {},
+                    {"anon": LOGIN, "trainee": REDIR, "other": 404, "instructor": REDIR, "employer": 404, "admin": REDIR}),
+    # a live attempt is seen only by the person taking it
+    "exams.attempt": ("GET", "/attempts/{attempt}", None, {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
+    "exams.save": ("POST", "/attempts/{attempt}/save", {"finish": "0"},
+                   {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": REDIR}),
+    "exams.answer": ("POST", "/attempts/{attempt}/answer", {"__json__": {"position": 1, "response": "true"}},
+                     {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
+    "exams.submit": ("POST", "/attempts/{attempt}/submit", {},
+                     {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": REDIR}),
+    # review of an open attempt sends the owner (and the course's staff) back to the attempt
+    "exams.review": ("GET", "/attempts/{attempt}/review", None,
+                     {"anon": LOGIN, "trainee": REDIR, "other": 404, "instructor": REDIR, "employer": 404, "admin": REDIR}),
+    "exams.grading_queue": ("GET", "/teach/grading", None, TEACH),
+    # grading needs a submitted attempt; the trainee's attempt here is still open
+    "exams.grade": ("POST", "/teach/grading/{attempt}/1", {"points": "1"},
+                    {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": 404, "employer": 403, "admin": 404}),
+    "exams.profile": ("GET", "/profile/competencies", None, SIGNED_IN),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
@@ -101,7 +122,13 @@ def world(app, tmp_path):
     course = db.session.scalar(select(Course).where(Course.slug == F1))
     course.instructors.append(CourseInstructor(user_id=people["instructor"].id))
     services.enrol(people["trainee"], course)
+    quiz = Quiz(course_id=course.id, key="q", title_en="Quiz")
+    quiz.sections = [QuizSection(position=0, bank="access", idnumbers=["A-1"])]
+    db.session.add(quiz)
+    db.session.flush()
+    attempt = exams.start(people["trainee"], quiz, "en")
     db.session.commit()
+    people.update(quiz=quiz, attempt=attempt)
     return {**people, "question": db.session.scalar(select(Question))}
 
 
@@ -114,7 +141,10 @@ def test_access(app, world, endpoint):
         client = app.test_client()
         if role != "anon":
             assert login(client, world[role].email).status_code == 302
-        resp = client.open(url, method=method, data=data)
+        if data and "__json__" in data:
+            resp = client.open(url, method=method, json=data["__json__"])
+        else:
+            resp = client.open(url, method=method, data=data)
         if resp.status_code == 302:
             seen[role] = LOGIN if "/login" in resp.headers["Location"] else REDIR
         else:

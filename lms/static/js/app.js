@@ -28,3 +28,67 @@
     refresh();
   });
 })();
+// Exams: save each answer as it is given, and show the time left (the server owns the clock).
+(function () {
+  "use strict";
+  var form = document.getElementById("attempt-form");
+  if (!form) { return; }
+  var url = form.getAttribute("data-answer-url");
+  var token = form.querySelector("input[name=csrf_token]").value;
+  var status = document.getElementById("save-status");
+  function responseOf(fs) {
+    var qtype = fs.getAttribute("data-qtype"), pos = fs.getAttribute("data-position"), name = "q" + pos;
+    if (qtype === "multichoice") {
+      var boxes = fs.querySelectorAll("input[name='" + name + "']");
+      var picked = [];
+      boxes.forEach(function (b) { if (b.checked) { picked.push(b.value); } });
+      return boxes.length && boxes[0].type === "radio" ? (picked[0] || "") : picked;
+    }
+    if (qtype === "truefalse") {
+      var c = fs.querySelector("input[name='" + name + "']:checked");
+      return c ? c.value : "";
+    }
+    if (qtype === "match") {
+      var out = {};
+      fs.querySelectorAll("select").forEach(function (s, i) { if (s.value) { out[String(i)] = s.value; } });
+      return out;
+    }
+    var field = fs.querySelector("[name='" + name + "']");
+    return field ? field.value : "";
+  }
+  function send(fs) {
+    var note = fs.querySelector(".saved-at");
+    note.textContent = "…";
+    fetch(url, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify({ position: Number(fs.getAttribute("data-position")), response: responseOf(fs) }) })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+      .then(function (res) {
+        if (res.ok && res.body.saved) { note.textContent = "✓"; status.textContent = ""; }
+        else { note.textContent = ""; status.textContent = res.body.error || ""; if (res.body.closed) { window.location.reload(); } }
+      })
+      .catch(function () { note.textContent = "!"; });
+  }
+  var timers = {};
+  form.querySelectorAll("fieldset.question").forEach(function (fs) {
+    var pos = fs.getAttribute("data-position");
+    fs.addEventListener("change", function () { send(fs); });
+    fs.addEventListener("input", function (ev) {
+      if (ev.target.tagName === "TEXTAREA" || ev.target.type === "text") {
+        clearTimeout(timers[pos]); timers[pos] = setTimeout(function () { send(fs); }, 800);
+      }
+    });
+  });
+  var cd = document.getElementById("countdown");
+  if (cd) {
+    var deadline = Date.parse(cd.getAttribute("data-deadline"));
+    var tick = function () {
+      var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+      var m = Math.floor(left / 60), s = left % 60;
+      cd.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+      if (left <= 0) { window.location.reload(); return; }
+      setTimeout(tick, 1000);
+    };
+    tick();
+  }
+})();

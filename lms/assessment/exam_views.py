@@ -1,0 +1,218 @@
+"""Trainees sit exams; instructors grade essays; everyone sees their competency profile."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.accounts.forms import ActionForm
+from lms.assessment import exams
+from lms.assessment.rendering import render_text
+from lms.catalog import services as catalog
+from lms.catalog.models import Course
+from lms.extensions import db
+from lms.frameworks import evidence
+from lms.frameworks.services import framework_tree
+from lms.i18n import current_lang
+from lms.security import role_required
+
+bp = Blueprint("exams", __name__)
+
+
+def _quiz_and_course(public_id: str):
+    quiz = exams.quiz_by_public_id(public_id)
+    if quiz is None:
+        abort(404)
+    course = db.session.get(Course, quiz.course_id)
+    editor = catalog.can_edit(current_user, course)
+    if not editor and (catalog.enrolment(current_user, course) is None or course.status != "published"):
+        abort(404)
+    return quiz, course, editor
+
+
+@bp.get("/quizzes/<public_id>")
+@login_required
+def quiz(public_id: str):
+    quiz, course, editor = _quiz_and_course(public_id)
+    open_att = exams.open_attempt(current_user, quiz)
+    db.session.commit()
+    attempts = exams.user_attempts(current_user, quiz)
+    grade = exams.final_grade(attempts, quiz.grading_method)
+    return render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
+                           grade=grade, form=ActionForm(), editor=editor)
+
+
+@bp.post("/quizzes/<public_id>/start")
+@login_required
+def start(public_id: str):
+    quiz, course, _editor = _quiz_and_course(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        att = exams.start(current_user, quiz, current_lang())
+    except exams.ExamError as exc:
+        db.session.commit()
+        flash(str(exc), "error")
+        return redirect(url_for("exams.quiz", public_id=public_id))
+    db.session.commit()
+    return redirect(url_for("exams.attempt", public_id=att.public_id))
+
+
+def _own_attempt(public_id: str):
+    att = exams.attempt_by_public_id(public_id)
+    if att is None or att.user_id != current_user.id:
+        abort(404)
+    return att
+
+
+def _responses_from_form(att) -> dict[int, object]:
+    out = {}
+    for item in att.items:
+        spec = item.version.spec
+        key = f"q{item.position}"
+        if spec["qtype"] == "multichoice" and not spec.get("single", True):
+            if key in request.form or f"{key}-present" in request.form:
+                out[item.position] = request.form.getlist(key)
+        elif spec["qtype"] == "match":
+            values = {str(i): request.form.get(f"{key}-{i}", "") for i, p in enumerate(
+                [p for p in spec["pairs"] if p["text"]])}
+            if any(f"{key}-{i}" in request.form for i in range(len(values))):
+                out[item.position] = {k: v for k, v in values.items() if v}
+        elif key in request.form:
+            out[item.position] = request.form.get(key)
+    return out
+
+
+@bp.get("/attempts/<public_id>")
+@login_required
+def attempt(public_id: str):
+    att = _own_attempt(public_id)
+    if att.state == "open" and exams.is_overdue(att):
+        exams.submit(att)
+        db.session.commit()
+        flash(_("Time is up: the attempt was submitted with the answers saved before the deadline."), "info")
+    if att.state != "open":
+        return redirect(url_for("exams.review", public_id=public_id))
+    return render_template("assessment/attempt.html", att=att, quiz=att.quiz, render=render_text, form=ActionForm())
+
+
+@bp.post("/attempts/<public_id>/save")
+@login_required
+def save(public_id: str):
+    att = _own_attempt(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    finishing = request.form.get("finish") == "1"
+    try:
+        exams.save(att, _responses_from_form(att))
+    except exams.ExamError as exc:
+        db.session.commit()
+        flash(str(exc), "error")
+        return redirect(url_for("exams.attempt", public_id=public_id))
+    if finishing:
+        exams.submit(att)
+        catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
+        db.session.commit()
+        return redirect(url_for("exams.review", public_id=public_id))
+    db.session.commit()
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("exams.attempt", public_id=public_id))
+
+
+@bp.post("/attempts/<public_id>/answer")
+@login_required
+def answer(public_id: str):
+    """Autosave of one answer (JavaScript); the answer is committed before the reply says 'saved'."""
+    att = _own_attempt(public_id)
+    data = request.get_json(silent=True) or {}
+    try:
+        position = int(data.get("position"))
+    except (TypeError, ValueError):
+        return jsonify(saved=False, error=_("Unknown question.")), 400
+    try:
+        exams.save(att, {position: data.get("response")})
+    except exams.ExamError as exc:
+        db.session.commit()
+        return jsonify(saved=False, error=str(exc), closed=att.state != "open"), 409
+    db.session.commit()
+    return jsonify(saved=True, position=position)
+
+
+@bp.post("/attempts/<public_id>/submit")
+@login_required
+def submit(public_id: str):
+    att = _own_attempt(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if att.state == "open":
+        try:
+            exams.save(att, _responses_from_form(att))
+        except exams.ExamError:
+            pass
+        exams.submit(att)
+        catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
+        db.session.commit()
+    return redirect(url_for("exams.review", public_id=public_id))
+
+
+@bp.get("/attempts/<public_id>/review")
+@login_required
+def review(public_id: str):
+    att = exams.attempt_by_public_id(public_id)
+    if att is None:
+        abort(404)
+    course = db.session.get(Course, att.quiz.course_id)
+    if att.user_id != current_user.id and not catalog.can_edit(current_user, course):
+        abort(404)
+    if att.state == "open":
+        return redirect(url_for("exams.attempt", public_id=public_id))
+    staff = att.user_id != current_user.id
+    return render_template("assessment/review.html", att=att, quiz=att.quiz, course=course, render=render_text,
+                           show_feedback=staff or exams.can_review(att, "feedback"),
+                           show_answers=staff or exams.can_review(att, "answers"))
+
+
+@bp.get("/teach/grading")
+@role_required("instructor")
+def grading_queue():
+    course_ids = None if current_user.has_role("admin") else [c.id for c in catalog.instructor_courses(current_user)]
+    items = exams.grading_queue(course_ids)
+    return render_template("assessment/grading.html", items=items, render=render_text, form=ActionForm())
+
+
+@bp.post("/teach/grading/<public_id>/<int:position>")
+@role_required("instructor")
+def grade(public_id: str, position: int):
+    att = exams.attempt_by_public_id(public_id)
+    if att is None or att.state == "open":
+        abort(404)
+    course = db.session.get(Course, att.quiz.course_id)
+    if not catalog.can_edit(current_user, course):
+        abort(403)
+    item = next((i for i in att.items if i.position == position), None)
+    if item is None or not ActionForm().validate_on_submit():
+        abort(404 if item is None else 400)
+    try:
+        points = float(request.form.get("points", ""))
+        exams.grade_item(item, points / item.mark if item.mark else 0, request.form.get("comment"), current_user)
+    except ValueError:
+        flash(_("The grade must be between 0 and the question's mark."), "error")
+        return redirect(url_for("exams.grading_queue"))
+    from lms.accounts.models import User
+    catalog.update_completion(db.session.get(User, att.user_id), course)
+    db.session.commit()
+    flash(_("Grade saved."), "success")
+    return redirect(url_for("exams.grading_queue"))
+
+
+@bp.get("/profile/competencies")
+@login_required
+def profile():
+    fw = framework_tree()
+    if fw is None:
+        abort(404)
+    ratings = evidence.profile(current_user.id, fw)
+    domain_avg = {d.code: sum(ratings[c.code].rank for c in d.competencies) / max(1, len(d.competencies))
+                  for d in fw.domains}
+    return render_template("assessment/profile.html", fw=fw, ratings=ratings, domain_avg=domain_avg, rule=(evidence.PASS_FRACTION,
+                                                                                     evidence.ITEMS_NEEDED))

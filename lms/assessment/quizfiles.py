@@ -1,0 +1,167 @@
+"""Quizzes defined in course files: ``courses/<slug>/quizzes/<key>.yaml``.
+
+    title: {en: Module 1 quiz, zh: 模块一测验}
+    module: m1-system            # a module key of the course (omit for a course-level exam)
+    required: true               # counts toward course completion
+    time_limit_minutes: 20       # omit for no limit
+    attempts: 3                  # 0 = unlimited
+    grading: highest             # highest | first | last | average
+    pass_mark: 60                # percent
+    shuffle_questions: true
+    shuffle_answers: true
+    review: {feedback: after_submit, answers: after_submit}   # after_submit | after_close | never
+    sections:
+      - {bank: f1-system-policy-ethics, draw: 5, tag: module-m1-system}
+      - {bank: f1-system-policy-ethics, questions: [F1-D1.1-001]}
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from lms.assessment.models import GRADING_METHODS, REVIEW_WHEN, Quiz, QuizSection
+from lms.catalog.files import KEY_RE
+from lms.catalog.models import Course
+from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
+from lms.extensions import db
+from lms.frameworks.models import LEVEL_CODES
+
+ALLOWED = {"title", "intro", "module", "required", "time_limit_minutes", "attempts", "grading", "pass_mark",
+           "shuffle_questions", "shuffle_answers", "review", "sections", "kind"}
+
+
+def _int(c: Checker, node, key, where, default, lo, hi):
+    value = node.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        c.error(node, key, f"{where}: '{key}' must be a whole number from {lo} to {hi}")
+        return default
+    return value
+
+
+def _bool(c: Checker, node, key, where, default):
+    value = node.get(key, default)
+    if not isinstance(value, bool):
+        c.error(node, key, f"{where}: '{key}' must be true or false")
+        return default
+    return value
+
+
+def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_families: set[str]) -> dict:
+    data = parse_yaml(text, display)
+    c = Checker(display)
+    if not isinstance(data, dict):
+        raise ContentInvalid([ContentError(display, 1, "a quiz file must be a mapping")])
+    if not KEY_RE.match(key):
+        c.error(data, None, f"the file name {key!r} must be lower-case letters, digits and '-'")
+    for k in set(data) - ALLOWED:
+        c.error(data, k, f"unknown key {k!r}")
+    where = "quiz"
+    module = data.get("module")
+    if module is not None and module not in module_keys:
+        c.error(data, "module", f"quiz: module {module!r} is not a module of this course ({', '.join(sorted(module_keys))})")
+    review = data.get("review", {}) or {}
+    if not isinstance(review, dict):
+        c.error(data, "review", "quiz: 'review' must be a mapping with feedback and answers")
+        review = {}
+    for k in ("feedback", "answers"):
+        if review.get(k, "after_submit") not in REVIEW_WHEN:
+            c.error(review, k, f"quiz: review.{k} must be one of {', '.join(REVIEW_WHEN)}")
+    grading = data.get("grading", "highest")
+    if grading not in GRADING_METHODS:
+        c.error(data, "grading", f"quiz: grading must be one of {', '.join(GRADING_METHODS)}")
+    kind = data.get("kind", "quiz")
+    if kind not in ("quiz", "diagnostic"):
+        c.error(data, "kind", "quiz: kind must be quiz or diagnostic")
+    out = {"key": key, "title": c.bilingual(data, "title", where, max_len=300),
+           "intro": c.bilingual(data, "intro", where, required=False), "module": module, "kind": kind,
+           "required": _bool(c, data, "required", where, True),
+           "time_limit_minutes": _int(c, data, "time_limit_minutes", where, None, 1, 600),
+           "attempts": _int(c, data, "attempts", where, 0, 0, 100), "grading": grading,
+           "pass_mark": _int(c, data, "pass_mark", where, 60, 0, 100),
+           "shuffle_questions": _bool(c, data, "shuffle_questions", where, True),
+           "shuffle_answers": _bool(c, data, "shuffle_answers", where, True),
+           "review_feedback": review.get("feedback", "after_submit"),
+           "review_answers": review.get("answers", "after_submit"), "sections": []}
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not sections:
+        c.error(data, "sections" if "sections" in data else None, "quiz: 'sections' must be a non-empty list")
+        sections = []
+    for i, s in enumerate(sections, start=1):
+        sw = f"section {i}"
+        if not isinstance(s, dict):
+            c.error(sections, i - 1, f"{sw}: must be a mapping")
+            continue
+        for k in set(s) - {"bank", "questions", "draw", "competency", "category", "tag", "level", "mark"}:
+            c.error(s, k, f"{sw}: unknown key {k!r}")
+        bank = s.get("bank")
+        if not isinstance(bank, str) or bank not in bank_families:
+            c.error(s, "bank" if "bank" in s else None, f"{sw}: bank {bank!r} is not a question bank "
+                                                          f"(known: {', '.join(sorted(bank_families)) or 'none'})")
+        questions = s.get("questions")
+        draw = s.get("draw")
+        if (questions is None) == (draw is None):
+            c.error(s, None, f"{sw}: give either 'questions' (a list of ids) or 'draw' (how many to pick at random)")
+        if questions is not None and (not isinstance(questions, list) or not all(isinstance(q, str) for q in questions)):
+            c.error(s, "questions", f"{sw}: 'questions' must be a list of question ids")
+            questions = None
+        if draw is not None:
+            draw = _int(c, s, "draw", sw, None, 1, 500)
+        level = s.get("level")
+        if level is not None and level not in LEVEL_CODES:
+            c.error(s, "level", f"{sw}: level must be one of {', '.join(LEVEL_CODES)}")
+        out["sections"].append({"bank": bank, "idnumbers": questions, "draw": draw,
+                                "competency": s.get("competency"), "category": s.get("category"),
+                                "tag": s.get("tag"), "level": level, "mark": _int(c, s, "mark", sw, 1, 1, 100)})
+    if c.errors:
+        raise ContentInvalid(c.errors)
+    return out
+
+
+def parse_course_quizzes(courses_dir: Path, display_root: Path, courses: list[dict], bank_families: set[str]):
+    parsed, errors = [], []
+    modules = {c["slug"]: {m["key"] for m in c["modules"]} for c in courses}
+    for slug, keys in modules.items():
+        folder = courses_dir / slug / "quizzes"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            display = str(path.relative_to(display_root))
+            raw = path.read_bytes()
+            try:
+                data = parse_quiz(raw.decode("utf-8"), display, path.stem, keys, bank_families)
+            except ContentInvalid as exc:
+                errors.extend(exc.errors)
+                continue
+            except UnicodeDecodeError as exc:
+                errors.append(ContentError(display, None, f"not UTF-8 text ({exc.reason})"))
+                continue
+            parsed.append((slug, data, digest(raw)))
+    return parsed, errors
+
+
+def apply_quiz(slug: str, data: dict, source_hash: str) -> bool:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    quiz = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.key == data["key"]))
+    if quiz is not None and quiz.source_hash == source_hash:
+        return False
+    if quiz is None:
+        quiz = Quiz(course_id=course.id, key=data["key"])
+        db.session.add(quiz)
+    quiz.kind = data["kind"]
+    quiz.title_en, quiz.title_zh = data["title"]["en"], data["title"]["zh"]
+    quiz.intro_en, quiz.intro_zh = data["intro"]["en"], data["intro"]["zh"]
+    quiz.module_key = data["module"]
+    quiz.required = data["required"]
+    quiz.time_limit_minutes = data["time_limit_minutes"]
+    quiz.attempts_allowed = data["attempts"]
+    quiz.grading_method = data["grading"]
+    quiz.pass_mark = data["pass_mark"]
+    quiz.shuffle_questions, quiz.shuffle_answers = data["shuffle_questions"], data["shuffle_answers"]
+    quiz.review_feedback, quiz.review_answers = data["review_feedback"], data["review_answers"]
+    quiz.source_hash = source_hash
+    quiz.sections = [QuizSection(position=i, **s) for i, s in enumerate(data["sections"])]
+    db.session.flush()
+    return True

@@ -1,0 +1,224 @@
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.assessment import banks, exams
+from lms.assessment.models import Attempt, Quiz, QuizSection
+from lms.catalog import services as catalog
+from lms.catalog.models import Course, CourseInstructor, Enrolment
+from lms.db import utcnow
+from lms.extensions import db
+from lms.frameworks.models import Evidence
+from tests.conftest import login
+
+F1 = "f1-system-policy-ethics"
+BANK = """$CATEGORY: $course$/top/TTM/D1/D1.1
+
+// [id:X-1] [tag:level-F] [tag:m1]
+::One::Which route turns a patent into shares? {
+=Capital contribution#SECRET-RIGHT-FEEDBACK
+~Licence#SECRET-WRONG-FEEDBACK
+####SECRET-GENERAL-FEEDBACK}
+
+// [id:X-2] [tag:level-F] [tag:m1]
+::Two::A licence transfers ownership.{F#SECRET-TF-WRONG#SECRET-TF-RIGHT}
+
+// [id:X-3] [tag:level-F] [tag:m1]
+::Three::Default minimum share of net income for the team (%)? {#50:0}
+
+// [id:X-4] [tag:level-F] [tag:m1]
+::Four::Match. {=Licence -> use =Assignment -> ownership = -> shares}
+
+// [id:X-5] [tag:level-F] [tag:m1]
+::Five::Name the national programme's organiser. {=Torch Centre =Torch}
+
+$CATEGORY: $course$/top/TTM/D1/D1.3
+
+// [id:X-6] [tag:level-F]
+::Essay::Describe a conflict of interest and how you managed it. {####Look for disclosure and recusal.}
+"""
+
+
+@pytest.fixture
+def quiz(app, loaded, users):
+    bank = banks.get_or_create_bank("exam-en", "en")
+    banks.import_questions(bank, banks.parse_questions(BANK, "gift", "exam.gift"))
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    course.instructors.append(CourseInstructor(user_id=users["instructor"].id))
+    q = Quiz(course_id=course.id, key="m1-quiz", module_key="m1-system", title_en="Module 1 quiz",
+             title_zh="模块一测验", time_limit_minutes=20, attempts_allowed=2, pass_mark=60)
+    q.sections = [QuizSection(position=0, bank="exam", draw=4, tag="m1"),
+                  QuizSection(position=1, bank="exam", idnumbers=["X-6"], mark=2)]
+    db.session.add(q)
+    catalog.enrol(users["trainee"], course)
+    db.session.commit()
+    return q
+
+
+def _start(client, quiz):
+    resp = client.post(f"/quizzes/{quiz.public_id}/start")
+    assert resp.status_code == 302, resp.data
+    return db.session.scalar(select(Attempt).order_by(Attempt.id.desc()))
+
+
+def _answer_all_right(att):
+    out = {}
+    for item in att.items:
+        spec = item.version.spec
+        out[item.position] = {"multichoice": 0, "truefalse": "false", "numerical": "50",
+                              "shortanswer": "torch centre", "essay": "I declared it and stepped aside.",
+                              "match": {"0": "use", "1": "ownership"}}[spec["qtype"]]
+    return out
+
+
+def test_start_draws_sections_and_keeps_one_open_attempt(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    assert len(att.items) == 5 and att.max_score == 6
+    assert att.deadline is not None and abs((att.deadline - att.started_at) - timedelta(minutes=20)) < timedelta(seconds=2)
+    again = _start(client, quiz)
+    assert again.id == att.id
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 1
+
+
+def test_attempt_page_never_contains_answers_or_feedback(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    html = client.get(f"/attempts/{att.public_id}").get_data(as_text=True)
+    assert "Which route turns a patent into shares?" in html or "Match." in html
+    assert "SECRET" not in html and "fraction" not in html and "Look for disclosure" not in html
+    assert "100%" not in html
+    # the numerical and short answers are not in the page either
+    main = html.split('id="attempt-form"', 1)[1].split("</form>", 1)[0]
+    assert "Torch" not in main and 'value="50"' not in main
+
+
+def test_answers_saved_by_form_and_json_survive_leaving_the_page(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    items = {i.version.spec["qtype"]: i for i in att.items}
+    num = items["essay"]
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": num.position, "response": "Draft one"},
+                       headers={"X-CSRFToken": "x"})
+    assert resp.json == {"saved": True, "position": num.position}
+    client.post(f"/attempts/{att.public_id}/save", data={f"q{items['essay'].position}": "Draft two", "finish": "0"})
+    html = client.get(f"/attempts/{att.public_id}").get_data(as_text=True)
+    assert "Draft two" in html
+
+
+def test_submit_is_idempotent_and_grades_once(client, quiz, users):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    for pos, response in _answer_all_right(att).items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    client.post(f"/attempts/{att.public_id}/submit")
+    client.post(f"/attempts/{att.public_id}/submit")
+    att = db.session.get(Attempt, att.id)
+    assert att.state == "submitted"           # the essay waits for a person
+    auto = [i for i in att.items if i.version.spec["qtype"] != "essay"]
+    assert all(i.fraction == 1 for i in auto)
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == len(auto)
+    assert client.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": 1}).status_code == 409
+    review = client.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
+    assert "waiting for an instructor" in review
+
+
+def test_essay_grading_makes_the_grade_final_and_completes_the_course(app, client, quiz, users):
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    login(client, "trainee@example.com")
+    for lesson in course.lessons:
+        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+    e = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id))
+    assert e.completed_at is None            # the required quiz is not passed yet
+    att = _start(client, quiz)
+    for pos, response in _answer_all_right(att).items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    client.post(f"/attempts/{att.public_id}/submit")
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    queue = teacher.get("/teach/grading").get_data(as_text=True)
+    assert "Describe a conflict of interest" in queue and "Look for disclosure and recusal." in queue
+    essay = next(i for i in db.session.get(Attempt, att.id).items if i.version.spec["qtype"] == "essay")
+    teacher.post(f"/teach/grading/{att.public_id}/{essay.position}", data={"points": "1.5", "comment": "Good."})
+    att = db.session.get(Attempt, att.id)
+    assert att.state == "graded" and att.score == 5.5 and att.percent == pytest.approx(91.67)
+    e = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id))
+    assert e.completed_at is not None
+    assert "Nothing to grade" in teacher.get("/teach/grading").get_data(as_text=True)
+
+
+def test_deadline_submits_with_what_was_saved(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    first = att.items[0]
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": first.position, "response": "0"})
+    att.deadline = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": att.items[1].position, "response": "1"})
+    assert resp.status_code == 409 and "Time is up" in resp.json["error"]
+    att = db.session.get(Attempt, att.id)
+    assert att.state in ("submitted", "graded") and att.items[1].response is None
+    assert att.items[0].response is not None
+
+
+def test_attempt_limit_and_review_settings(client, quiz):
+    quiz.review_feedback = quiz.review_answers = "never"
+    db.session.commit()
+    login(client, "trainee@example.com")
+    for _ in range(2):
+        att = _start(client, quiz)
+        client.post(f"/attempts/{att.public_id}/submit")
+        html = client.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
+        assert "SECRET" not in html and "Right answer" not in html
+    resp = client.post(f"/quizzes/{quiz.public_id}/start", follow_redirects=True)
+    assert "used all 2 attempts" in resp.get_data(as_text=True)
+
+
+def test_review_shows_feedback_and_right_answers_when_allowed(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    mc = next(i for i in att.items if i.version.spec["qtype"] == "multichoice")
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": mc.position, "response": "1"})
+    client.post(f"/attempts/{att.public_id}/submit")
+    html = client.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
+    assert "SECRET-WRONG-FEEDBACK" in html and "SECRET-GENERAL-FEEDBACK" in html and "Right answer" in html
+
+
+def test_other_people_cannot_see_an_attempt(app, client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    other = app.test_client()
+    login(other, "other@example.com")
+    assert other.get(f"/attempts/{att.public_id}").status_code == 404
+    assert other.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": 0}).status_code == 404
+    assert other.get(f"/quizzes/{quiz.public_id}").status_code == 404     # not enrolled
+
+
+def test_random_draw_prefers_least_used_questions(app, quiz, users):
+    from lms.accounts.services import register
+    seen = []
+    for i in range(4):
+        u = register(f"p{i}@example.com", "long-password-1", roles=("trainee",))
+        att = exams.start(u, quiz, "en", seed=i)
+        seen.append({item.question_id for item in att.items if item.version.spec["qtype"] != "essay"})
+    db.session.commit()
+    # 5 tagged questions, 4 drawn per attempt: usage never differs by more than one
+    counts = {}
+    for s in seen:
+        for q in s:
+            counts[q] = counts.get(q, 0) + 1
+    assert max(counts.values()) - min(counts.values()) <= 1 and len(counts) == 5
+
+
+def test_profile_shows_levels_from_evidence(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    for pos, response in _answer_all_right(att).items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    client.post(f"/attempts/{att.public_id}/submit")
+    html = client.get("/profile/competencies").get_data(as_text=True)
+    row = re.search(r"D1\.1</span>.*?</tr>", html, re.S).group(0)
+    assert "Foundation" in row and "4 items" in row
+    assert "<svg" in html
