@@ -52,6 +52,7 @@ def test_changed_question_gets_a_new_version_and_keeps_the_old(runner, loaded, t
 
 
 def test_broken_file_changes_nothing_and_lists_every_error(runner, loaded, tmp_path):
+    before = db.session.scalar(select(func.count()).select_from(Question))
     path = tmp_path / "broken.gift"
     path.write_text(SRC + "\n\nBad one {=a\n\n// [id:T-001]\nDuplicate {T}\n\nWeights {~%33%a ~%67%b}\n", encoding="utf-8")
     result = runner.invoke(args=["questions", "import", str(path)])
@@ -59,7 +60,7 @@ def test_broken_file_changes_nothing_and_lists_every_error(runner, loaded, tmp_p
     assert "nothing was imported; 4 error(s)" in result.output
     assert "broken.gift:18:" in result.output and "broken.gift:21:" in result.output
     assert "broken.gift:23:" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Question)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Question)) == before
 
 
 def test_export_then_import_into_new_bank_is_identical(runner, loaded, tmp_path):
@@ -80,7 +81,7 @@ def test_aiken_import(runner, loaded, tmp_path):
     path.write_text("Which is an IP right?\nA) Patent\nB) Invoice\nANSWER: A\n", encoding="utf-8")
     result = runner.invoke(args=["questions", "import", str(path), "--bank", "quick"])
     assert result.exit_code == 0 and "1 new" in result.output
-    v = db.session.scalar(select(QuestionVersion))
+    v = db.session.scalar(select(QuestionVersion).join(Question).join(QuestionBank).where(QuestionBank.slug == "quick"))
     assert v.qtype == "multichoice" and v.spec["answers"][0]["fraction"] == "1"
 
 

@@ -3,7 +3,7 @@ import io
 from sqlalchemy import func, select
 
 from lms.assessment import banks
-from lms.assessment.models import Question
+from lms.assessment.models import Question, QuestionBank
 from lms.extensions import db
 from tests.assessment.test_banks import SRC
 from tests.conftest import login
@@ -19,16 +19,19 @@ def _bank():
 def test_browse_and_filter(client, users, loaded):
     bank = _bank()
     login(client, "teacher@example.com")
-    page = client.get("/teach/questions").get_data(as_text=True)
-    assert "T-001" in page and "T-003" in page
-    page = client.get("/teach/questions?competency=D1.1&level=F").get_data(as_text=True)
+    b = f"/teach/questions?bank={bank.id}"
+    page = client.get(b).get_data(as_text=True)
+    assert "T-001" in page and "T-003" in page and "3 questions" in page
+    page = client.get(b + "&competency=D1.1&level=F").get_data(as_text=True)
     assert "T-001" in page and "T-002" not in page and "T-003" not in page
-    page = client.get("/teach/questions?qtype=numerical").get_data(as_text=True)
+    page = client.get(b + "&qtype=numerical").get_data(as_text=True)
     assert "T-002" in page and "T-001" not in page
-    page = client.get(f"/teach/questions?bank={bank.id}&q=conflict").get_data(as_text=True)
+    page = client.get(b + "&q=conflict").get_data(as_text=True)
     assert "T-003" in page and "T-001" not in page
-    page = client.get("/teach/questions?tag=difficulty-2").get_data(as_text=True)
+    page = client.get(b + "&tag=difficulty-2").get_data(as_text=True)
     assert "T-001" in page and "T-002" not in page
+    page = client.get("/teach/questions?language=zh&competency=D3.2").get_data(as_text=True)
+    assert "DX-D3.2-001" in page and "T-001" not in page
 
 
 def test_preview_shows_key_and_feedback_to_the_instructor(client, users, loaded):
@@ -71,7 +74,8 @@ def test_import_in_the_browser_lists_errors_then_imports_the_fixed_file(client, 
                        content_type="multipart/form-data")
     page = resp.get_data(as_text=True)
     assert "Nothing was imported" in page and "mine.gift:18:" in page and "mine.gift:20:" in page
-    assert db.session.scalar(select(func.count()).select_from(Question)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Question).join(QuestionBank)
+                             .where(QuestionBank.slug == "mine")) == 0
     resp = client.post("/teach/questions/import", data={"file": (io.BytesIO(SRC.encode()), "mine.gift"),
                                                         "bank": "mine", "language": "en", "fmt": "auto"},
                        content_type="multipart/form-data", follow_redirects=True)

@@ -21,6 +21,7 @@ F1 = "f1-system-policy-ethics"
 @pytest.fixture
 def content_copy(tmp_path):
     shutil.copytree(REPO_ROOT / "courses", tmp_path / "courses")
+    shutil.copytree(REPO_ROOT / "question_banks", tmp_path / "question_banks")
     return tmp_path
 
 

@@ -35,6 +35,7 @@ def test_loading_twice_changes_nothing(loaded):
 @pytest.fixture
 def content_copy(tmp_path):
     shutil.copytree(REPO_ROOT / "courses", tmp_path / "courses")
+    shutil.copytree(REPO_ROOT / "question_banks", tmp_path / "question_banks")
     return tmp_path
 
 
