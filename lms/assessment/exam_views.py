@@ -109,14 +109,21 @@ def save(public_id: str):
         db.session.commit()
         flash(str(exc), "error")
         return redirect(url_for("exams.attempt", public_id=public_id))
-    if finishing:
-        exams.submit(att)
-        catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
-        db.session.commit()
-        return redirect(url_for("exams.review", public_id=public_id))
     db.session.commit()
+    if finishing:
+        return redirect(url_for("exams.summary", public_id=public_id))
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("exams.attempt", public_id=public_id))
+
+
+@bp.get("/attempts/<public_id>/summary")
+@login_required
+def summary(public_id: str):
+    """Before the final submission: which questions have an answer, and the button that submits."""
+    att = _own_attempt(public_id)
+    if att.state != "open" or exams.is_overdue(att):
+        return redirect(url_for("exams.attempt", public_id=public_id))
+    return render_template("assessment/summary.html", att=att, quiz=att.quiz, form=ActionForm())
 
 
 @bp.post("/attempts/<public_id>/answer")

@@ -77,6 +77,7 @@ MATRIX = {
     "exams.attempt": ("GET", "/attempts/{attempt}", None, {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
     "exams.save": ("POST", "/attempts/{attempt}/save", {"finish": "0"},
                    {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": REDIR}),
+    "exams.summary": ("GET", "/attempts/{attempt}/summary", None, {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
     "exams.answer": ("POST", "/attempts/{attempt}/answer", {"__json__": {"position": 1, "response": "true"}},
                      {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
     "exams.submit": ("POST", "/attempts/{attempt}/submit", {},

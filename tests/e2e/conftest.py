@@ -81,6 +81,15 @@ def live_server(e2e_database, tmp_path_factory):
                            name_zh="李华")
         for course in db.session.scalars(db.select(Course)):
             course.instructors.append(CourseInstructor(user_id=teacher.id))
+        # a short timed exam with fixed questions (two choice questions and an essay) for the exam journey
+        from lms.assessment.models import Quiz, QuizSection
+        f1 = db.session.scalar(db.select(Course).where(Course.slug == "f1-system-policy-ethics"))
+        quiz = Quiz(course_id=f1.id, key="e2e-timed", module_key="m1-system", title_en="Timed practice exam",
+                    title_zh="限时练习考试", time_limit_minutes=10, attempts_allowed=1, pass_mark=50, required=False,
+                    shuffle_questions=False, shuffle_answers=False)
+        quiz.sections = [QuizSection(position=0, bank="f1-system-policy-ethics",
+                                     idnumbers=["F1-D1.1-001", "F1-D1.1-003", "F1-D1.3-015"])]
+        db.session.add(quiz)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

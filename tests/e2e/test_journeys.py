@@ -49,7 +49,7 @@ def test_trainee_registers_switches_to_chinese_finds_course_through_framework_an
     expect(page.locator(".progress-text").first).to_contain_text("2/8")
     page.goto(base_url + f"/courses/{F1}")
     expect(page.locator(".progress-text").first).to_contain_text("25%")
-    page.screenshot(path="test-results/journey1-course-progress-zh.png", full_page=True)
+    page.screenshot(path="e2e-screenshots/journey1-course-progress-zh.png", full_page=True)
 
 
 def test_instructor_edits_lesson_and_publishes_and_trainee_sees_it(browser, base_url, check_a11y):
@@ -88,11 +88,11 @@ def test_instructor_edits_lesson_and_publishes_and_trainee_sees_it(browser, base
     teacher.goto(base_url + f"/teach/courses/{F1}")
     teacher.get_by_role("button", name="Publish").click()
     expect(teacher.get_by_text("The course is published.")).to_be_visible()
-    teacher.screenshot(path="test-results/journey2-editor.png", full_page=True)
+    teacher.screenshot(path="e2e-screenshots/journey2-editor.png", full_page=True)
 
     trainee.goto(base_url + f"/courses/{F1}/lessons/01-what-is-technology-transfer")
     expect(trainee.get_by_role("heading", name="Updated for the 2026 cohort")).to_be_visible()
     expect(trainee.get_by_text("This paragraph was added by the instructor.")).to_be_visible()
-    trainee.screenshot(path="test-results/journey2-trainee-sees-change.png", full_page=True)
+    trainee.screenshot(path="e2e-screenshots/journey2-trainee-sees-change.png", full_page=True)
     trainee_ctx.close()
     teacher_ctx.close()

@@ -58,16 +58,16 @@
   }
   function send(fs) {
     var note = fs.querySelector(".saved-at");
-    note.textContent = "…";
+    note.textContent = form.getAttribute("data-saving");
     fetch(url, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
       body: JSON.stringify({ position: Number(fs.getAttribute("data-position")), response: responseOf(fs) }) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
       .then(function (res) {
-        if (res.ok && res.body.saved) { note.textContent = "✓"; status.textContent = ""; }
+        if (res.ok && res.body.saved) { note.textContent = form.getAttribute("data-saved"); status.textContent = ""; }
         else { note.textContent = ""; status.textContent = res.body.error || ""; if (res.body.closed) { window.location.reload(); } }
       })
-      .catch(function () { note.textContent = "!"; });
+      .catch(function () { note.textContent = form.getAttribute("data-offline"); });
   }
   var timers = {};
   form.querySelectorAll("fieldset.question").forEach(function (fs) {

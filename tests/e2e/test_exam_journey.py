@@ -1,0 +1,100 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+F1 = "f1-system-policy-ethics"
+
+BROKEN = """$CATEGORY: $course$/top/TTM/D1/D1.3
+
+// [id:E2E-1] [tag:level-F]
+::Gift::May you accept a gift from a licensee during negotiations? {=No, decline and record it ~Yes
+
+// [id:E2E-2] [tag:level-F]
+::Disclosure::Whom do you tell about a conflict of interest? {=Your manager ~Nobody}
+"""
+
+
+def register(page, base_url, email):
+    page.goto(base_url + "/register")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Name in Latin script").fill("Exam Sitter")
+    page.get_by_label("Password", exact=True).fill("a-good-password")
+    page.get_by_label("Repeat the password").fill("a-good-password")
+    page.get_by_role("button", name="Create account").click()
+
+
+def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay(browser, base_url, check_a11y):
+    ctx = browser.new_context(bypass_csp=True)
+    page = ctx.new_page()
+    register(page, base_url, "sitter@example.com")
+    page.goto(base_url + f"/courses/{F1}")
+    page.get_by_role("button", name="Enrol").click()
+    page.goto(base_url + f"/courses/{F1}")
+    page.get_by_role("link", name="Timed practice exam").click()
+    check_a11y(page, "quiz page")
+    page.get_by_role("button", name="Start the exam").click()
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"^(9|10):\d\d$"))
+    check_a11y(page, "attempt")
+    questions = page.locator("fieldset.question")
+    questions.nth(0).locator("input[type=radio]").nth(1).check()
+    expect(questions.nth(0).locator(".saved-at")).to_have_text("Saved")
+    questions.nth(1).locator("input[type=radio]").nth(2).check()
+    expect(questions.nth(1).locator(".saved-at")).to_have_text("Saved")
+    page.close()                                   # half-way: the browser tab is gone
+
+    page = ctx.new_page()
+    page.goto(base_url + f"/courses/{F1}")
+    page.get_by_role("link", name="Timed practice exam").click()
+    page.get_by_role("link", name="Continue your attempt").click()
+    questions = page.locator("fieldset.question")
+    expect(questions.nth(0).locator("input[type=radio]").nth(1)).to_be_checked()
+    expect(questions.nth(1).locator("input[type=radio]").nth(2)).to_be_checked()
+    questions.nth(2).locator("textarea").fill("I would declare my shares in the licensee, step out of the deal, "
+                                               "and let a colleague lead the negotiation.")
+    page.get_by_role("button", name="Finish attempt…").click()
+    expect(page.get_by_role("heading", name="Summary of attempt")).to_be_visible()
+    check_a11y(page, "summary")
+    page.get_by_role("button", name="Submit all and finish").click()
+    expect(page.get_by_text("waiting for an instructor's grading")).to_be_visible()
+    expect(page.locator(".general-feedback").first).to_be_visible()
+    check_a11y(page, "review")
+    page.screenshot(path="e2e-screenshots/journey3-review-before-grading.png", full_page=True)
+
+    teacher = browser.new_context(bypass_csp=True).new_page()
+    teacher.goto(base_url + "/login")
+    teacher.get_by_label("E-mail").fill("teacher@example.com")
+    teacher.get_by_label("Password").fill("teacher-password")
+    teacher.get_by_role("button", name="Log in").click()
+    teacher.get_by_role("link", name="Question bank").first.click()
+    check_a11y(teacher, "question bank")
+    teacher.get_by_role("link", name="Import questions").click()
+    check_a11y(teacher, "import")
+    teacher.get_by_label("Question file (GIFT or Aiken, UTF-8)").set_input_files(
+        files=[{"name": "ethics.gift", "mimeType": "text/plain", "buffer": BROKEN.encode()}])
+    teacher.get_by_label("Bank (existing or new address name)").fill("ethics-extra")
+    teacher.get_by_role("button", name="Import").click()
+    expect(teacher.locator(".import-errors")).to_contain_text("ethics.gift:4:")
+    fixed = BROKEN.replace("~Yes\n", "~Yes}\n")
+    teacher.get_by_label("Question file (GIFT or Aiken, UTF-8)").set_input_files(
+        files=[{"name": "ethics.gift", "mimeType": "text/plain", "buffer": fixed.encode()}])
+    teacher.get_by_label("Bank (existing or new address name)").fill("ethics-extra")
+    teacher.get_by_role("button", name="Import").click()
+    expect(teacher.get_by_text("Imported into ethics-extra: 2 new")).to_be_visible()
+
+    teacher.goto(base_url + "/teach/grading")
+    check_a11y(teacher, "grading queue")
+    expect(teacher.get_by_text("step out of the deal")).to_be_visible()
+    teacher.get_by_label(re.compile("Points")).first.fill("1")
+    teacher.get_by_label("Comment").first.fill("Clear disclosure and recusal.")
+    teacher.get_by_role("button", name="Save grade").first.click()
+    expect(teacher.get_by_text("Grade saved.")).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_text(re.compile(r"Result: \d+(\.\d+)?%"))).to_be_visible()
+    expect(page.get_by_text("Clear disclosure and recusal.")).to_be_visible()
+    page.screenshot(path="e2e-screenshots/journey3-review-graded.png", full_page=True)
+    page.goto(base_url + "/profile/competencies")
+    check_a11y(page, "profile")
+    expect(page.locator("svg")).to_be_visible()
