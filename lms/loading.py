@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lms.assessment.banks import all_banks, apply_bank_file, family, load_bank_files
-from lms.assessment.quizfiles import apply_quiz, parse_course_quizzes
+from lms.assessment.quizfiles import apply_quiz, parse_course_quizzes, parse_quiz
 from lms.catalog.loader import apply_course, check_references, parse_course_dirs
 from lms.catalog.models import Course
-from lms.content import ContentError, ContentInvalid
+from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.loader import current_framework, load_framework, parse_framework
 
@@ -67,6 +67,14 @@ def load_all(root: Path) -> LoadReport:
     quizzes, quiz_errors = parse_course_quizzes(courses_dir, root, [p for p, _ in parsed], families) \
         if courses_dir.is_dir() else ([], [])
     errors.extend(quiz_errors)
+    diagnostic_file = courses_dir / "diagnostic.yaml"
+    if diagnostic_file.exists():
+        try:
+            raw = diagnostic_file.read_bytes()
+            data = parse_quiz(raw.decode("utf-8"), "courses/diagnostic.yaml", "diagnostic", set(), families)
+            quizzes.append((None, data, digest(raw)))
+        except ContentInvalid as exc:
+            errors.extend(exc.errors)
     if errors:
         raise ContentInvalid(errors)
     try:
@@ -91,7 +99,7 @@ def load_all(root: Path) -> LoadReport:
                 report.banks.append(bank_report.line())
         for slug, data, h in quizzes:
             if apply_quiz(slug, data, h):
-                report.quizzes.append(f"{slug}/{data['key']}")
+                report.quizzes.append(f"{slug}/{data['key']}" if slug else data["key"])
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -23,6 +23,8 @@ def _quiz_and_course(public_id: str):
     quiz = exams.quiz_by_public_id(public_id)
     if quiz is None:
         abort(404)
+    if quiz.course_id is None:     # the diagnostic assessment: open to everyone signed in
+        return quiz, None, current_user.has_role("admin")
     course = db.session.get(Course, quiz.course_id)
     editor = catalog.can_edit(current_user, course)
     if not editor and (catalog.enrolment(current_user, course) is None or course.status != "published"):
@@ -56,6 +58,11 @@ def start(public_id: str):
         return redirect(url_for("exams.quiz", public_id=public_id))
     db.session.commit()
     return redirect(url_for("exams.attempt", public_id=att.public_id))
+
+
+def _update_completion(att) -> None:
+    if att.quiz.course_id is not None:
+        catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
 
 
 def _own_attempt(public_id: str):
@@ -157,7 +164,7 @@ def submit(public_id: str):
         except exams.ExamError:
             pass
         exams.submit(att)
-        catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
+        _update_completion(att)
         db.session.commit()
     return redirect(url_for("exams.review", public_id=public_id))
 
@@ -168,15 +175,29 @@ def review(public_id: str):
     att = exams.attempt_by_public_id(public_id)
     if att is None:
         abort(404)
-    course = db.session.get(Course, att.quiz.course_id)
-    if att.user_id != current_user.id and not catalog.can_edit(current_user, course):
+    course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
+    staff = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
+    if att.user_id != current_user.id and not staff:
         abort(404)
     if att.state == "open":
         return redirect(url_for("exams.attempt", public_id=public_id))
     staff = att.user_id != current_user.id
+    diagnosis = None
+    if att.quiz.kind == "diagnostic" and att.state == "graded":
+        from lms.assessment.diagnostic import result
+        diagnosis = result(att)
     return render_template("assessment/review.html", att=att, quiz=att.quiz, course=course, render=render_text,
                            show_feedback=staff or exams.can_review(att, "feedback"),
-                           show_answers=staff or exams.can_review(att, "answers"))
+                           show_answers=staff or exams.can_review(att, "answers"), diagnosis=diagnosis)
+
+
+@bp.get("/diagnostic")
+@login_required
+def diagnostic():
+    quiz = exams.diagnostic_quiz()
+    if quiz is None:
+        abort(404)
+    return redirect(url_for("exams.quiz", public_id=quiz.public_id))
 
 
 @bp.get("/teach/grading")
@@ -193,8 +214,8 @@ def grade(public_id: str, position: int):
     att = exams.attempt_by_public_id(public_id)
     if att is None or att.state == "open":
         abort(404)
-    course = db.session.get(Course, att.quiz.course_id)
-    if not catalog.can_edit(current_user, course):
+    course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
+    if not (catalog.can_edit(current_user, course) if course else current_user.has_role("admin")):
         abort(403)
     item = next((i for i in att.items if i.position == position), None)
     if item is None or not ActionForm().validate_on_submit():
@@ -206,7 +227,8 @@ def grade(public_id: str, position: int):
         flash(_("The grade must be between 0 and the question's mark."), "error")
         return redirect(url_for("exams.grading_queue"))
     from lms.accounts.models import User
-    catalog.update_completion(db.session.get(User, att.user_id), course)
+    if course is not None:
+        catalog.update_completion(db.session.get(User, att.user_id), course)
     db.session.commit()
     flash(_("Grade saved."), "success")
     return redirect(url_for("exams.grading_queue"))
@@ -223,3 +245,33 @@ def profile():
                   for d in fw.domains}
     return render_template("assessment/profile.html", fw=fw, ratings=ratings, domain_avg=domain_avg, rule=(evidence.PASS_FRACTION,
                                                                                      evidence.ITEMS_NEEDED))
+
+
+def _editable_quiz(public_id: str):
+    quiz = exams.quiz_by_public_id(public_id)
+    if quiz is None:
+        abort(404)
+    course = db.session.get(Course, quiz.course_id) if quiz.course_id else None
+    if not (catalog.can_edit(current_user, course) if course else current_user.has_role("admin")):
+        abort(403)
+    return quiz, course
+
+
+@bp.get("/teach/quizzes/<public_id>/analysis")
+@role_required("instructor")
+def analysis(public_id: str):
+    from lms.assessment.analysis import analyse, first_attempts
+    quiz, course = _editable_quiz(public_id)
+    stats = analyse(first_attempts(quiz))
+    return render_template("assessment/analysis.html", quiz=quiz, course=course, stats=stats)
+
+
+@bp.get("/teach/quizzes/<public_id>/analysis.csv")
+@role_required("instructor")
+def analysis_csv(public_id: str):
+    from flask import Response
+
+    from lms.assessment.analysis import analyse, first_attempts, to_csv
+    quiz, _course = _editable_quiz(public_id)
+    return Response("\ufeff" + to_csv(analyse(first_attempts(quiz))), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{quiz.key}-item-analysis.csv"'})

@@ -34,6 +34,11 @@ class ExamError(ValueError):
     pass
 
 
+def diagnostic_quiz() -> Quiz | None:
+    return db.session.scalar(select(Quiz).where(Quiz.kind == "diagnostic", Quiz.course_id.is_(None))
+                             .options(selectinload(Quiz.sections)))
+
+
 def quiz_by_public_id(public_id: str) -> Quiz | None:
     return db.session.scalar(select(Quiz).where(Quiz.public_id == public_id).options(selectinload(Quiz.sections)))
 
@@ -82,6 +87,8 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[tuple[Question, int]
         query = (select(Question).join(QuestionVersion, (QuestionVersion.question_id == Question.id)
                                        & (QuestionVersion.version == Question.current_version))
                  .where(Question.bank_id == bank.id, QuestionVersion.qtype != "description"))
+        if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
+            query = query.where(QuestionVersion.qtype != "essay")
         if section.competency:
             query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
                 (Competency.code == section.competency) | Competency.code.like(f"{section.competency}.%"))

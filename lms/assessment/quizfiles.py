@@ -142,13 +142,16 @@ def parse_course_quizzes(courses_dir: Path, display_root: Path, courses: list[di
     return parsed, errors
 
 
-def apply_quiz(slug: str, data: dict, source_hash: str) -> bool:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
-    quiz = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.key == data["key"]))
+def apply_quiz(slug: str | None, data: dict, source_hash: str) -> bool:
+    """Create or update a course's quiz (or, with ``slug`` None, a quiz outside any course: the diagnostic)."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
+    query = select(Quiz).where(Quiz.key == data["key"])
+    query = query.where(Quiz.course_id == course.id) if course else query.where(Quiz.course_id.is_(None))
+    quiz = db.session.scalar(query)
     if quiz is not None and quiz.source_hash == source_hash:
         return False
     if quiz is None:
-        quiz = Quiz(course_id=course.id, key=data["key"])
+        quiz = Quiz(course_id=course.id if course else None, key=data["key"])
         db.session.add(quiz)
     quiz.kind = data["kind"]
     quiz.title_en, quiz.title_zh = data["title"]["en"], data["title"]["zh"]

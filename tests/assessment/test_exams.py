@@ -224,3 +224,19 @@ def test_profile_shows_levels_from_evidence(client, quiz):
     row = re.search(r"D1\.1</span>.*?</tr>", html, re.S).group(0)
     assert "Foundation" in row and "4 items" in row
     assert "<svg" in html
+
+
+def test_item_analysis_page_and_csv(app, client, quiz, users):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    for pos, response in _answer_all_right(att).items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    client.post(f"/attempts/{att.public_id}/submit")
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    essay = next(i for i in db.session.get(Attempt, att.id).items if i.version.spec["qtype"] == "essay")
+    teacher.post(f"/teach/grading/{att.public_id}/{essay.position}", data={"points": "2"})
+    page = teacher.get(f"/teach/quizzes/{quiz.public_id}/analysis").get_data(as_text=True)
+    assert "fewer than two attempts" in page and "<svg" in page and "X-6" in page
+    csv_text = teacher.get(f"/teach/quizzes/{quiz.public_id}/analysis.csv").get_data(as_text=True)
+    assert "idnumber,question,type" in csv_text and "X-6,Essay,essay,1,100.0" in csv_text

@@ -89,6 +89,9 @@ MATRIX = {
     # grading needs a submitted attempt; the trainee's attempt here is still open
     "exams.grade": ("POST", "/teach/grading/{attempt}/1", {"points": "1"},
                     {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": 404, "employer": 403, "admin": 404}),
+    "exams.analysis": ("GET", "/teach/quizzes/{quiz}/analysis", None, TEACH),
+    "exams.analysis_csv": ("GET", "/teach/quizzes/{quiz}/analysis.csv", None, TEACH),
+    "exams.diagnostic": ("GET", "/diagnostic", None, SIGNED_IN_POST),
     "exams.profile": ("GET", "/profile/competencies", None, SIGNED_IN),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
@@ -126,6 +129,9 @@ def world(app, tmp_path):
     quiz = Quiz(course_id=course.id, key="q", title_en="Quiz")
     quiz.sections = [QuizSection(position=0, bank="access", idnumbers=["A-1"])]
     db.session.add(quiz)
+    diagnostic = Quiz(course_id=None, key="diagnostic", kind="diagnostic", title_en="Diagnostic")
+    diagnostic.sections = [QuizSection(position=0, bank="access", idnumbers=["A-1"])]
+    db.session.add(diagnostic)
     db.session.flush()
     attempt = exams.start(people["trainee"], quiz, "en")
     db.session.commit()

@@ -1,0 +1,58 @@
+"""Item analysis checked against a small case computed by hand:
+
+    person  q1 q2 q3  total
+    S1       1  1  1   3
+    S2       1  1  0   2
+    S3       1  0  0   1
+    S4       0  0  0   0
+    S5       1  1  1   3
+
+facility q1 = 80%, q2 = 60%, q3 = 40%
+KR-20 = 3/2 × (1 − (0.16 + 0.24 + 0.24) / 1.36) = 0.7941
+discrimination q3 = corr(q3, rest) = 1.2 / √(1.2 × 3.2) = 0.6124
+mean percent = 60, SD (n − 1) of (100, 66.67, 33.33, 0, 100) = 43.46
+"""
+from types import SimpleNamespace as NS
+
+from lms.assessment.analysis import analyse, to_csv
+
+MATRIX = [[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0], [1, 1, 1]]
+
+
+def _attempts(matrix, flip_q=None):
+    versions = [NS(spec={"qtype": "truefalse"}, name=f"Q{i + 1}", qtype="truefalse",
+                   question=NS(idnumber=f"Q{i + 1}")) for i in range(3)]
+    out = []
+    for n, row in enumerate(matrix):
+        items = [NS(question_id=i + 1, mark=1, fraction=float(v), response=bool(v), version=versions[i])
+                 for i, v in enumerate(row)]
+        out.append(NS(id=n, items=items, percent=100 * sum(row) / 3))
+    return out
+
+
+def test_hand_computed_case():
+    stats = analyse(_attempts(MATRIX))
+    by = {s.idnumber: s for s in stats.items}
+    assert (by["Q1"].facility, by["Q2"].facility, by["Q3"].facility) == (80.0, 60.0, 40.0)
+    assert by["Q3"].discrimination == 61.24
+    assert stats.alpha == 0.7941
+    assert stats.mean == 60.0 and stats.sd == 43.46
+    assert by["Q1"].options == [("True", 80.0), ("False", 20.0)]
+    assert not any(s.flagged for s in stats.items)
+
+
+def test_negative_discrimination_is_flagged_and_in_the_csv():
+    # the strongest people get q3 wrong, the weakest right
+    matrix = [[1, 1, 0], [1, 1, 0], [1, 0, 1], [0, 0, 1], [1, 1, 0]]
+    stats = analyse(_attempts(matrix))
+    q3 = next(s for s in stats.items if s.idnumber == "Q3")
+    assert q3.discrimination < 0 and q3.flagged
+    csv_text = to_csv(stats)
+    assert "Q3,Q3,truefalse,5,40.0," in csv_text and ",yes," in csv_text
+
+
+def test_alpha_needs_the_same_questions_for_everyone():
+    attempts = _attempts(MATRIX)
+    attempts[0].items = attempts[0].items[:2]
+    stats = analyse(attempts)
+    assert stats.alpha is None and "same questions" in stats.alpha_reason
