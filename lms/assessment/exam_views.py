@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.assessment import exams
+from lms.assessment.models import Attempt
 from lms.assessment.rendering import render_text
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
@@ -137,14 +139,16 @@ def summary(public_id: str):
 @login_required
 def answer(public_id: str):
     """Autosave of one answer (JavaScript); the answer is committed before the reply says 'saved'."""
-    att = _own_attempt(public_id)
+    att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id))
+    if att is None or att.user_id != current_user.id:
+        abort(404)
     data = request.get_json(silent=True) or {}
     try:
         position = int(data.get("position"))
     except (TypeError, ValueError):
         return jsonify(saved=False, error=_("Unknown question.")), 400
     try:
-        exams.save(att, {position: data.get("response")})
+        exams.save_one(att, position, data.get("response"))
     except exams.ExamError as exc:
         db.session.commit()
         return jsonify(saved=False, error=str(exc), closed=att.state != "open"), 409

@@ -78,7 +78,8 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[tuple[Question, int]
             raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
         if section.idnumbers:
             rows = {q.idnumber: q for q in db.session.scalars(select(Question).where(
-                Question.bank_id == bank.id, Question.idnumber.in_(section.idnumbers)))}
+                Question.bank_id == bank.id, Question.idnumber.in_(section.idnumbers))
+                .options(selectinload(Question.versions)))}
             for idn in section.idnumbers:
                 if idn in rows and rows[idn].id not in taken:
                     chosen.append((rows[idn], section.mark))
@@ -99,7 +100,7 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[tuple[Question, int]
         if section.category:
             query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
                 (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
-        pool = [q for q in db.session.scalars(query) if q.id not in taken]
+        pool = [q for q in db.session.scalars(query.options(selectinload(Question.versions))) if q.id not in taken]
         usage = _usage([q.id for q in pool])
         rng.shuffle(pool)
         pool.sort(key=lambda q: usage.get(q.id, 0))   # stable: random among equally used
@@ -200,6 +201,22 @@ def save(att: Attempt, responses: dict[int, object]) -> int:
         count += 1
     db.session.flush()
     return count
+
+
+def save_one(att: Attempt, position: int, response) -> None:
+    """The autosave path: one answer, touching only the attempt row and that item."""
+    if att.state != "open":
+        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
+    if is_overdue(att):
+        submit(att)
+        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    row = db.session.execute(select(AttemptItem.id, QuestionVersion.spec).join(
+        QuestionVersion, QuestionVersion.id == AttemptItem.version_id).where(
+        AttemptItem.attempt_id == att.id, AttemptItem.position == position)).first()
+    if row is None:
+        raise ExamError(_("Unknown question %(n)s.", n=position))
+    db.session.execute(update(AttemptItem).where(AttemptItem.id == row.id).values(
+        response=clean_response(row.spec, response), saved_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def clean_response(spec: dict, response):

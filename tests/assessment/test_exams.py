@@ -179,6 +179,8 @@ def test_attempt_limit_and_review_settings(client, quiz):
 
 
 def test_review_shows_feedback_and_right_answers_when_allowed(client, quiz):
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1", "X-2"]   # make sure X-1 is shown
+    db.session.commit()
     login(client, "trainee@example.com")
     att = _start(client, quiz)
     mc = next(i for i in att.items if i.version.spec["qtype"] == "multichoice")
