@@ -22,8 +22,23 @@ def main():
 
 
 def register_cli(app) -> None:
-    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd):
+    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd):
         app.cli.add_command(cmd)
+
+
+@click.group("exams")
+def exams_cmd():
+    """Exams: maintenance commands."""
+
+
+@exams_cmd.command("close-overdue")
+@with_appcontext
+def exams_close_overdue():
+    """Submit every open attempt past its deadline with the answers saved (run it every minute from cron)."""
+    from lms.assessment.exams import close_overdue
+    n = close_overdue()
+    db.session.commit()
+    click.echo(f"{n} overdue attempt(s) submitted")
 
 
 @click.group("questions")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 os.environ.setdefault("LMS_INSTANCE_PATH", tempfile.mkdtemp(prefix="lms-test-instance-"))
 
@@ -94,6 +97,26 @@ def loaded(app):
     """The shipped content (framework and courses) loaded."""
     from lms.loading import load_all
     return load_all(REPO_ROOT)
+
+
+@contextmanager
+def fresh_database(prefix: str, sqlite_path: Path):
+    """A new, empty database: a SQLite file, or a temporary database on the PostgreSQL server of
+    LMS_TEST_DATABASE_URL (dropped afterwards)."""
+    if not PG_URL:
+        yield f"sqlite:///{sqlite_path}"
+        return
+    url = make_url(PG_URL)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # --- factories ---

@@ -242,3 +242,13 @@ def test_item_analysis_page_and_csv(app, client, quiz, users):
     assert "fewer than two attempts" in page and "<svg" in page and "X-6" in page
     csv_text = teacher.get(f"/teach/quizzes/{quiz.public_id}/analysis.csv").get_data(as_text=True)
     assert "idnumber,question,type" in csv_text and "X-6,Essay,essay,1,100.0" in csv_text
+
+
+def test_close_overdue_command(runner, client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    att.deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["exams", "close-overdue"])
+    assert "1 overdue attempt(s) submitted" in result.output
+    assert db.session.get(Attempt, att.id).state != "open"

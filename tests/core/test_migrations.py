@@ -1,16 +1,15 @@
 """Migrating an empty database gives exactly the models' schema (SQLite, and PostgreSQL when configured)."""
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from lms import create_app
 from lms.extensions import db
+from tests.conftest import fresh_database
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
 
@@ -20,17 +19,8 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
         return
-    url = make_url(PG_URL)
-    name = f"lms_migr_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("lms_migr", tmp_path / "unused.sqlite3") as url:
+        yield url
 
 
 def test_migrations_give_the_models_schema(empty_database):

@@ -5,19 +5,16 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from lms.config import REPO_ROOT
+from tests.conftest import fresh_database
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
 
 pytestmark = pytest.mark.e2e
 
@@ -45,20 +42,8 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(scope="session")
 def e2e_database(tmp_path_factory):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite3'}"
-        return
-    url = make_url(PG_URL)
-    name = f"lms_e2e_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("lms_e2e", tmp_path_factory.mktemp("e2e") / "e2e.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
