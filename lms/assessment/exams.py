@@ -335,3 +335,44 @@ def grading_queue(course_ids: list[int] | None):
     if course_ids is not None:
         query = query.where(Quiz.course_id.in_(course_ids))
     return list(db.session.scalars(query))
+
+
+def compatible(old: dict, new: dict) -> bool:
+    """A new key can regrade old responses only if they still mean the same: same type and same options."""
+    if old["qtype"] != new["qtype"]:
+        return False
+    if old["qtype"] == "multichoice":
+        return len(old["answers"]) == len(new["answers"]) and old.get("single") == new.get("single")
+    if old["qtype"] == "match":
+        return [p["text"] for p in old["pairs"]] == [p["text"] for p in new["pairs"]]
+    return old["qtype"] in ("truefalse", "shortanswer", "numerical")
+
+
+def attempts_using(version_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(AttemptItem).join(Attempt).where(
+        AttemptItem.version_id == version_id, Attempt.state != "open")) or 0
+
+
+def regrade(question: Question, old_version: QuestionVersion) -> int:
+    """Regrade the finished attempts that showed ``old_version`` with the question's current key.
+    The attempts keep showing the old version; the grade, the totals and the evidence follow the new key."""
+    new = question.current
+    if new.id == old_version.id or not compatible(old_version.spec, new.spec):
+        raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
+    qtype = qtypes.get(new.spec["qtype"])
+    items = db.session.scalars(select(AttemptItem).join(Attempt).where(
+        AttemptItem.version_id == old_version.id, Attempt.state != "open")
+        .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()
+    for item in items:
+        fraction = qtype.grade(new.spec, item.response)
+        if fraction is None:
+            continue
+        item.fraction = float(fraction)
+        item.graded_version_id = new.id
+        att = item.attempt
+        if new.competency_id and new.level:
+            evidence.record(att.user_id, new.competency_id, new.level, item.fraction, "regrade",
+                            f"{att.public_id}#{item.position}")
+        _total(att)
+    db.session.flush()
+    return len(items)

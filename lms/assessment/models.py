@@ -194,10 +194,12 @@ class AttemptItem(db.Model):
     response: Mapped[dict | list | str | None] = mapped_column(JSON)
     saved_at: Mapped[datetime | None]
     fraction: Mapped[float | None]
+    # set when the item was regraded with a later version's key (the version shown stays version_id)
+    graded_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id", ondelete="RESTRICT"))
     needs_grading: Mapped[bool] = mapped_column(default=False)
     grader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     graded_at: Mapped[datetime | None]
     comment: Mapped[str | None] = mapped_column(Text)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
-    version: Mapped[QuestionVersion] = relationship()
+    version: Mapped[QuestionVersion] = relationship(foreign_keys=[version_id])

@@ -44,8 +44,34 @@ def show(public_id: str):
     version = next((v for v in q.versions if v.version == number), None)
     if version is None:
         abort(404)
+    from lms.accounts.forms import ActionForm
+    from lms.assessment.exams import attempts_using, compatible
+    usage = {v.id: attempts_using(v.id) for v in q.versions}
+    regradable = {v.id for v in q.versions if v.version != q.current_version and usage[v.id]
+                  and compatible(v.spec, q.current.spec)}
     return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
-                           render=render_text, qtypes=qtypes.REGISTRY)
+                           render=render_text, qtypes=qtypes.REGISTRY, usage=usage, regradable=regradable,
+                           form=ActionForm())
+
+
+@bp.post("/<public_id>/regrade/<int:number>")
+@role_required("instructor")
+def regrade(public_id: str, number: int):
+    from lms.accounts.forms import ActionForm
+    from lms.assessment import exams
+    q = _question_or_404(public_id)
+    old = next((v for v in q.versions if v.version == number), None)
+    if old is None or not ActionForm().validate_on_submit():
+        abort(404 if old is None else 400)
+    try:
+        n = exams.regrade(q, old)
+    except exams.ExamError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d answers given to version %(old)d were regraded with the key of version %(new)d.",
+                n=n, old=old.version, new=q.current_version), "success")
+    return redirect(url_for("questions.show", public_id=public_id))
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 Rule (shown to trainees): a level is reached when the person scored at least 70% on at least
 two items of that level or above for the competency. The profile shows the highest level reached.
+When an item is regraded a new row is appended; the latest row for an item is the one that counts.
 """
 from __future__ import annotations
 
@@ -48,8 +49,12 @@ def profile(user_id: int, framework: Framework) -> dict[str, CompetencyRating]:
     """Ratings per competency code of ``framework`` (evidence recorded against any version counts by code)."""
     rows = db.session.execute(select(Evidence, Competency.code).join(Competency)
                               .where(Evidence.user_id == user_id).order_by(Evidence.created_at)).all()
-    by_code: dict[str, list[Evidence]] = defaultdict(list)
+    # a regrade appends a new row for the same item: the latest row for a reference counts
+    latest: dict[str, tuple[Evidence, str]] = {}
     for ev, code in rows:
+        latest[ev.reference] = (ev, code)
+    by_code: dict[str, list[Evidence]] = defaultdict(list)
+    for ev, code in latest.values():
         by_code[code].append(ev)
     out = {}
     for domain in framework.domains:

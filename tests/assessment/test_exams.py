@@ -252,3 +252,30 @@ def test_close_overdue_command(runner, client, quiz):
     result = runner.invoke(args=["exams", "close-overdue"])
     assert "1 overdue attempt(s) submitted" in result.output
     assert db.session.get(Attempt, att.id).state != "open"
+
+
+def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, users):
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
+    quiz.sections = quiz.sections[:1]
+    db.session.commit()
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": "1"})   # 'Licence'
+    client.post(f"/attempts/{att.public_id}/submit")
+    assert db.session.get(Attempt, att.id).percent == 0
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    from lms.assessment.models import Question
+    q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
+    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
+    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    page = teacher.get(f"/teach/questions/{q.public_id}").get_data(as_text=True)
+    assert "answered in 1 finished attempts" in page and "Regrade them with the current key" in page
+    resp = teacher.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True)
+    assert "1 answers given to version 1 were regraded with the key of version 2" in resp.get_data(as_text=True)
+    att = db.session.get(Attempt, att.id)
+    assert att.percent == 100 and att.items[0].version.version == 1       # still shows version 1
+    review = client.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
+    assert "was regraded" in review
+    rows = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
+    assert [(e.source, e.fraction) for e in rows] == [("quiz", 0.0), ("regrade", 1.0)]

@@ -62,7 +62,7 @@ def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
     login(client, "admin@example.com")
     app.config["WTF_CSRF_ENABLED"] = True
     method, url, data, _ = MATRIX[endpoint]
-    ids = {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32,
+    ids = {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32, "question": "0" * 32,
            "attempt": "0" * 32}
     url = url.format(**ids)
     resp = client.post(url, data=data if data and "__json__" not in data else {})

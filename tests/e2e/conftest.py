@@ -103,3 +103,27 @@ def check_a11y():
             [{"id": v["id"], "impact": v["impact"], "help": v["help"],
               "nodes": [n["target"] for n in v["nodes"][:3]]} for v in bad], ensure_ascii=False, indent=1)
     return check
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.e2e_failed = report.failed
+
+
+@pytest.fixture(autouse=True)
+def _screenshots_on_failure(request, browser):
+    """Keep a screenshot of every open page of every browser context when a journey fails
+    (pytest-playwright does this only for its own `page` fixture)."""
+    yield
+    if getattr(request.node, "e2e_failed", False):
+        folder = REPO_ROOT / "test-results" / "failures" / request.node.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for ci, ctx in enumerate(browser.contexts):
+            for pi, page in enumerate(ctx.pages):
+                try:
+                    page.screenshot(path=str(folder / f"context{ci}-page{pi}.png"), full_page=True)
+                except Exception:  # a closed page has nothing to show
+                    pass
