@@ -43,14 +43,14 @@ def exams_close_overdue():
 
 @click.group("questions")
 def questions_cmd():
-    """Question banks: import and export (GIFT, Aiken)."""
+    """Question banks: import and export (GIFT, Moodle XML, Aiken)."""
 
 
 @questions_cmd.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @click.option("--bank", "bank_slug", default=None, help="Bank to import into (default: from the file name).")
-@click.option("--format", "fmt", type=click.Choice(["gift", "aiken"]), default=None,
-              help="File format (default: from the file name; .gift or .aiken.txt).")
+@click.option("--format", "fmt", type=click.Choice(["gift", "aiken", "xml"]), default=None,
+              help="File format (default: from the file name; .gift, .aiken.txt or .xml).")
 @click.option("--language", type=click.Choice(["en", "zh"]), default=None, help="Language of a new bank.")
 @with_appcontext
 def questions_import(file, bank_slug, fmt, language):
@@ -81,7 +81,7 @@ def questions_import(file, bank_slug, fmt, language):
 
 @questions_cmd.command("export")
 @click.option("--bank", "bank_slug", required=True)
-@click.option("--format", "fmt", type=click.Choice(["gift"]), default="gift", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["gift", "xml"]), default="gift", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="File to write (default: standard output).")
 @with_appcontext
 def questions_export(bank_slug, fmt, out):

@@ -11,12 +11,13 @@ from sqlalchemy.orm import selectinload
 from lms.assessment.aiken import parse_aiken
 from lms.assessment.gift import GiftResult, export_gift, parse_gift
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
+from lms.assessment.moodlexml import export_moodle_xml, parse_moodle_xml
 from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
 
-FORMATS = ("gift", "aiken")
+FORMATS = ("gift", "aiken", "xml")
 LEVEL_TAG = re.compile(r"^level-([FPE])$")
 DIFFICULTY_TAG = re.compile(r"^difficulty-([1-5])$")
 SPEC_SKIP = ("line", "category", "context")
@@ -52,12 +53,16 @@ def family(slug: str) -> str:
 
 
 def guess_format(filename: str) -> str:
-    return "aiken" if filename.lower().endswith((".aiken", ".aiken.txt")) else "gift"
+    name = filename.lower()
+    if name.endswith(".xml"):
+        return "xml"
+    return "aiken" if name.endswith((".aiken", ".aiken.txt")) else "gift"
 
 
 def parse_questions(text: str, fmt: str, display: str) -> list[dict]:
     """Parse a file; raises ContentInvalid listing every error with file and line."""
-    result: GiftResult = parse_aiken(text) if fmt == "aiken" else parse_gift(text)
+    parser = {"aiken": parse_aiken, "xml": parse_moodle_xml}.get(fmt, parse_gift)
+    result: GiftResult = parser(text)
     errors = [ContentError(display, e.line, e.reason) for e in result.errors]
     seen: dict[str, int] = {}
     for q in result.questions:
@@ -205,8 +210,10 @@ def question_dicts(bank: QuestionBank) -> list[dict]:
 
 
 def export_bank(bank: QuestionBank, fmt: str = "gift") -> str:
+    if fmt == "xml":
+        return export_moodle_xml(question_dicts(bank))
     if fmt != "gift":
-        raise ValueError(f"export format {fmt!r} is not supported (use gift)")
+        raise ValueError(f"export format {fmt!r} is not supported (use gift or xml)")
     return export_gift(question_dicts(bank))
 
 

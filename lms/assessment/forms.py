@@ -6,12 +6,12 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Question file (GIFT or Aiken, UTF-8)"), validators=[FileRequired()])
+    file = FileField(_l("Question file (GIFT, Moodle XML or Aiken, UTF-8)"), validators=[FileRequired()])
     bank = StringField(_l("Bank (existing or new address name)"),
                        validators=[DataRequired(), Length(max=80),
                                    Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
     language = SelectField(_l("Language of a new bank"), choices=[("en", "English"), ("zh", "中文")])
-    fmt = SelectField(_l("Format"), choices=[("auto", _l("From the file name")), ("gift", "GIFT"), ("aiken", "Aiken")])
+    fmt = SelectField(_l("Format"), choices=[("auto", _l("From the file name")), ("gift", "GIFT"), ("xml", "Moodle XML"), ("aiken", "Aiken")])
     submit = SubmitField(_l("Import"))
 
 

@@ -138,6 +138,7 @@ def export():
     bank = next((b for b in banks.all_banks() if b.slug == request.args.get("bank", "")), None)
     if bank is None:
         abort(404)
-    text = banks.export_bank(bank, "gift")
-    return Response(text, mimetype="text/plain; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{bank.slug}.gift"'})
+    fmt = "xml" if request.args.get("format") == "xml" else "gift"
+    text = banks.export_bank(bank, fmt)
+    return Response(text, mimetype="application/xml" if fmt == "xml" else "text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{bank.slug}.{fmt}"'})

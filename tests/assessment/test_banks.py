@@ -90,3 +90,16 @@ def test_shipped_banks_load_with_the_content(loaded):
     from lms.config import REPO_ROOT
     files = sorted((REPO_ROOT / "question_banks").glob("*.gift"))
     assert db.session.scalar(select(func.count()).select_from(QuestionBank)) == len(files)
+
+
+def test_moodle_xml_export_and_import_from_the_command_line(runner, loaded, tmp_path):
+    path = tmp_path / "sample.en.gift"
+    path.write_text(SRC, encoding="utf-8")
+    runner.invoke(args=["questions", "import", str(path)])
+    out = tmp_path / "exported.xml"
+    assert runner.invoke(args=["questions", "export", "--bank", "sample-en", "--format", "xml", "--out", str(out)]).exit_code == 0
+    result = runner.invoke(args=["questions", "import", str(out), "--bank", "xml-copy"])
+    assert result.exit_code == 0 and "3 new" in result.output
+    a = banks.question_dicts(db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "sample-en")))
+    b = banks.question_dicts(db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "xml-copy")))
+    assert a == b

@@ -71,13 +71,13 @@ def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay
     check_a11y(teacher, "question bank")
     teacher.get_by_role("link", name="Import questions").click()
     check_a11y(teacher, "import")
-    teacher.get_by_label("Question file (GIFT or Aiken, UTF-8)").set_input_files(
+    teacher.get_by_label("Question file (GIFT, Moodle XML or Aiken, UTF-8)").set_input_files(
         files=[{"name": "ethics.gift", "mimeType": "text/plain", "buffer": BROKEN.encode()}])
     teacher.get_by_label("Bank (existing or new address name)").fill("ethics-extra")
     teacher.get_by_role("button", name="Import").click()
     expect(teacher.locator(".import-errors")).to_contain_text("ethics.gift:4:")
     fixed = BROKEN.replace("~Yes\n", "~Yes}\n")
-    teacher.get_by_label("Question file (GIFT or Aiken, UTF-8)").set_input_files(
+    teacher.get_by_label("Question file (GIFT, Moodle XML or Aiken, UTF-8)").set_input_files(
         files=[{"name": "ethics.gift", "mimeType": "text/plain", "buffer": fixed.encode()}])
     teacher.get_by_label("Bank (existing or new address name)").fill("ethics-extra")
     teacher.get_by_role("button", name="Import").click()
