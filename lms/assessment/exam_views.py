@@ -279,3 +279,52 @@ def analysis_csv(public_id: str):
     quiz, _course = _editable_quiz(public_id)
     return Response("\ufeff" + to_csv(analyse(first_attempts(quiz))), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{quiz.key}-item-analysis.csv"'})
+
+
+def _editable_course(slug: str):
+    course = catalog.course_by_slug(slug)
+    if course is None:
+        abort(404)
+    if not catalog.can_edit(current_user, course):
+        abort(403)
+    return course
+
+
+@bp.route("/teach/courses/<slug>/exams/new", methods=["GET", "POST"])
+@role_required("instructor")
+def new_quiz(slug: str):
+    return _quiz_editor(_editable_course(slug), None)
+
+
+@bp.route("/teach/courses/<slug>/exams/<key>", methods=["GET", "POST"])
+@role_required("instructor")
+def edit_quiz(slug: str, key: str):
+    from lms.assessment.models import Quiz
+    course = _editable_course(slug)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.course_id == course.id, Quiz.key == key))
+    if quiz is None:
+        abort(404)
+    return _quiz_editor(course, quiz)
+
+
+def _quiz_editor(course, quiz):
+    from lms.assessment.forms import QuizForm
+    from lms.assessment.quiz_editor import new_quiz_yaml, quiz_yaml, save_quiz
+    from lms.content import ContentInvalid
+    form = QuizForm()
+    if request.method == "GET":
+        form.source.data = quiz_yaml(quiz) if quiz else new_quiz_yaml(course)
+        form.key.data = quiz.key if quiz else ""
+    errors = []
+    if form.validate_on_submit():
+        key = quiz.key if quiz else form.key.data.strip()
+        try:
+            saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz)
+        except ContentInvalid as exc:
+            db.session.rollback()
+            errors = [f"{_('line')} {e.line}: {e.reason}" if e.line else e.reason for e in exc.errors]
+        else:
+            db.session.commit()
+            flash(_("Exam saved."), "success")
+            return redirect(url_for("exams.quiz", public_id=saved.public_id))
+    return render_template("assessment/quiz_editor.html", course=course, quiz=quiz, form=form, errors=errors)

@@ -25,3 +25,11 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
     q = StringField(validators=[Optional()])
+
+
+class QuizForm(FlaskForm):
+    key = StringField(_l("Key (part of the exam's address in the course files)"),
+                      validators=[Optional(), Length(max=80),
+                                  Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
+    source = TextAreaField(_l("Exam settings and sections (YAML)"), validators=[DataRequired(), Length(max=50_000)])
+    submit = SubmitField(_l("Save exam"))

@@ -49,7 +49,16 @@ def activities(user, course) -> dict[str, list[catalog.Activity]]:
     return out
 
 
+def editor_links(course) -> list[tuple[str, str]]:
+    links = [(_("New exam"), url_for("exams.new_quiz", slug=course.slug))]
+    links += [(_("Exam: %(title)s", title=q.title_en or q.title_zh or q.key), url_for("exams.edit_quiz", slug=course.slug,
+                                                                                   key=q.key)) for q in course_quizzes(course)]
+    return links
+
+
 def register() -> None:
+    if editor_links not in catalog.EDITOR_LINKS:
+        catalog.EDITOR_LINKS.append(editor_links)
     if required_quizzes_passed not in catalog.COMPLETION_RULES:
         catalog.COMPLETION_RULES.append(required_quizzes_passed)
     if activities not in catalog.MODULE_ACTIVITIES:

@@ -153,6 +153,14 @@ def apply_quiz(slug: str | None, data: dict, source_hash: str) -> bool:
     if quiz is None:
         quiz = Quiz(course_id=course.id if course else None, key=data["key"])
         db.session.add(quiz)
+    copy_settings(quiz, data)
+    quiz.source_hash = source_hash
+    db.session.flush()
+    return True
+
+
+def copy_settings(quiz: Quiz, data: dict) -> None:
+    """Copy validated quiz data (from a file or the browser editor) onto a quiz."""
     quiz.kind = data["kind"]
     quiz.title_en, quiz.title_zh = data["title"]["en"], data["title"]["zh"]
     quiz.intro_en, quiz.intro_zh = data["intro"]["en"], data["intro"]["zh"]
@@ -164,7 +172,4 @@ def apply_quiz(slug: str | None, data: dict, source_hash: str) -> bool:
     quiz.pass_mark = data["pass_mark"]
     quiz.shuffle_questions, quiz.shuffle_answers = data["shuffle_questions"], data["shuffle_answers"]
     quiz.review_feedback, quiz.review_answers = data["review_feedback"], data["review_answers"]
-    quiz.source_hash = source_hash
     quiz.sections = [QuizSection(position=i, **s) for i, s in enumerate(data["sections"])]
-    db.session.flush()
-    return True

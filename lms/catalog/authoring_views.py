@@ -90,6 +90,7 @@ def edit_course(slug: str):
         flash(_("Course saved."), "success")
         return redirect(url_for("authoring.edit_course", slug=slug))
     return render_template("catalog/teach_course.html", course=course, form=form, module_form=ModuleForm(formdata=None),
+                           extra_links=services.editor_links(course),
                            status_form=StatusForm(), action_form=ActionForm(), instructor_form=InstructorForm())
 
 

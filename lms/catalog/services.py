@@ -167,6 +167,11 @@ def mark_done(user: User, lesson: Lesson, done: bool = True) -> Enrolment:
 # catalogue importing them: each registers a function here when the app starts.
 COMPLETION_RULES: list = []      # fn(user, course) -> bool (True when that feature's requirement is met)
 MODULE_ACTIVITIES: list = []     # fn(user, course) -> {module_key: [Activity, ...]}
+EDITOR_LINKS: list = []          # fn(course) -> [(label, url), ...] shown in the course editor
+
+
+def editor_links(course: Course) -> list[tuple[str, str]]:
+    return [link for provider in EDITOR_LINKS for link in provider(course)]
 
 
 @dataclass

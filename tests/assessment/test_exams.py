@@ -279,3 +279,23 @@ def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, u
     assert "was regraded" in review
     rows = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
     assert [(e.source, e.fraction) for e in rows] == [("quiz", 0.0), ("regrade", 1.0)]
+
+
+def test_instructor_creates_and_edits_an_exam_in_the_browser(client, quiz, users):
+    login(client, "teacher@example.com")
+    page = client.get(f"/teach/courses/{F1}").get_data(as_text=True)
+    assert f"/teach/courses/{F1}/exams/new" in page and f"/teach/courses/{F1}/exams/m1-quiz" in page
+    source = client.get(f"/teach/courses/{F1}/exams/m1-quiz").get_data(as_text=True)
+    assert "draw: 4" in source and "tag: m1" in source
+    bad = ("title: {en: Check}\nmodule: m9\nsections:\n  - {bank: exam, draw: 2}\n")
+    page = client.post(f"/teach/courses/{F1}/exams/new", data={"key": "check", "source": bad}).get_data(as_text=True)
+    assert "line 2:" in page and "m9" in page
+    good = ("title: {en: Check, zh: 检查}\nmodule: m1-system\ntime_limit_minutes: 5\npass_mark: 80\n"
+            "sections:\n  - {bank: exam, questions: [X-1, X-2]}\n")
+    resp = client.post(f"/teach/courses/{F1}/exams/new", data={"key": "check", "source": good})
+    assert resp.status_code == 302
+    new = db.session.scalar(select(Quiz).where(Quiz.key == "check"))
+    assert (new.time_limit_minutes, new.pass_mark, new.sections[0].idnumbers) == (5, 80, ["X-1", "X-2"])
+    client.post(f"/teach/courses/{F1}/exams/check", data={"source": good.replace("pass_mark: 80", "pass_mark: 70")})
+    db.session.refresh(new)
+    assert new.pass_mark == 70

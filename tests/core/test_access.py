@@ -92,6 +92,8 @@ MATRIX = {
     "exams.analysis": ("GET", "/teach/quizzes/{quiz}/analysis", None, TEACH),
     "exams.analysis_csv": ("GET", "/teach/quizzes/{quiz}/analysis.csv", None, TEACH),
     "exams.diagnostic": ("GET", "/diagnostic", None, SIGNED_IN_POST),
+    "exams.new_quiz": ("GET", f"/teach/courses/{F1}/exams/new", None, TEACH),
+    "exams.edit_quiz": ("GET", f"/teach/courses/{F1}/exams/q", None, TEACH),
     "exams.profile": ("GET", "/profile/competencies", None, SIGNED_IN),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
