@@ -47,7 +47,7 @@ def test_diagnostic_covers_every_competency_and_recommends_expert_when_all_right
     diag = result(att)
     assert diag.recommended == "E"
     page = client.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
-    assert "Recommended level: Expert" in page
+    assert "Recommended level: Expert" in page and "not passed" not in page and ">passed<" not in page
 
 
 def test_diagnostic_recommends_foundation_and_courses_for_the_gaps(client, users, loaded):
