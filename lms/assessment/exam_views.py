@@ -282,12 +282,7 @@ def analysis_csv(public_id: str):
 
 
 def _editable_course(slug: str):
-    course = catalog.course_by_slug(slug)
-    if course is None:
-        abort(404)
-    if not catalog.can_edit(current_user, course):
-        abort(403)
-    return course
+    return catalog.editable_course_or_abort(current_user, slug)
 
 
 @bp.route("/teach/courses/<slug>/exams/new", methods=["GET", "POST"])

@@ -309,21 +309,33 @@ def _match(q: dict, answertext: str, fail) -> dict | None:
     return q
 
 
-def _shortanswer(q: dict, answertext: str, fail) -> dict | None:
-    q["qtype"] = "shortanswer"
+def _weighted_answers(answertext: str, q: dict, fail, empty_message: str):
+    """The '='-separated answers of a short-answer or numerical question, each with its grade
+    (100% unless a %weight% says otherwise) and feedback; None after reporting a problem."""
     parts = answertext.split("=")
     if parts and parts[0].strip() == "":
         parts = parts[1:]
     if not parts:
-        fail("a short-answer question needs at least 1 answer")
+        fail(empty_message)
         return None
-    answers = []
+    out = []
     for i, raw in enumerate(parts, start=1):
         w, raw = _weight(raw.strip())
         snapped = _fraction_or_fail(w if w is not None else Decimal(1), fail, f"answer {i}")
         if snapped is None:
             return None
         (text, _fmt), (fb, fb_fmt) = _comment(raw, q["format"])
+        out.append((i, text, snapped, fb, fb_fmt))
+    return out
+
+
+def _shortanswer(q: dict, answertext: str, fail) -> dict | None:
+    q["qtype"] = "shortanswer"
+    parsed = _weighted_answers(answertext, q, fail, "a short-answer question needs at least 1 answer")
+    if parsed is None:
+        return None
+    answers = []
+    for i, text, snapped, fb, fb_fmt in parsed:
         if text == "":
             fail(f"answer {i} is empty")
             return None
@@ -349,19 +361,11 @@ def _numerical(q: dict, answertext: str, fail) -> dict | None:
     pos = answertext.find("~")
     if pos >= 0:
         wrong, answertext = answertext[pos:], answertext[:pos]
-    parts = answertext.split("=")
-    if parts and parts[0].strip() == "":
-        parts = parts[1:]
-    if not parts:
-        fail("a numerical question needs at least one answer, e.g. {#42:0.5}")
+    parsed = _weighted_answers(answertext, q, fail, "a numerical question needs at least one answer, e.g. {#42:0.5}")
+    if parsed is None:
         return None
     answers = []
-    for i, raw in enumerate(parts, start=1):
-        w, raw = _weight(raw.strip())
-        snapped = _fraction_or_fail(w if w is not None else Decimal(1), fail, f"answer {i}")
-        if snapped is None:
-            return None
-        (ans, _fmt), (fb, fb_fmt) = _comment(raw, q["format"])
+    for i, ans, snapped, fb, fb_fmt in parsed:
         if ans.find("..") > 0:
             lo, hi = _number(ans[:ans.find("..")]), _number(ans[ans.find("..") + 2:])
             if lo is None or hi is None:

@@ -26,12 +26,7 @@ bp = Blueprint("authoring", __name__, url_prefix="/teach")
 
 
 def _editable(slug: str):
-    course = services.course_by_slug(slug)
-    if course is None:
-        abort(404)
-    if not services.can_edit(current_user, course):
-        abort(403)
-    return course
+    return services.editable_course_or_abort(current_user, slug)
 
 
 def _module(course, key: str):

@@ -50,6 +50,17 @@ def can_edit(user: User, course: Course) -> bool:
     return user.has_role("instructor") and any(ci.user_id == user.id for ci in course.instructors)
 
 
+def editable_course_or_abort(user: User, slug: str) -> Course:
+    """The course with this slug if ``user`` may edit it; 404 when there is none, 403 when not allowed."""
+    from flask import abort
+    course = course_by_slug(slug)
+    if course is None:
+        abort(404)
+    if not can_edit(user, course):
+        abort(403)
+    return course
+
+
 def can_view(user: User, course: Course) -> bool:
     return course.status in VISIBLE or can_edit(user, course)
 
