@@ -61,6 +61,7 @@ def _register_models() -> None:
     import lms.assessment.models  # noqa: F401
     import lms.catalog.models  # noqa: F401
     import lms.frameworks.models  # noqa: F401
+    import lms.projects.models  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:
@@ -95,21 +96,26 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.frameworks.views import bp as frameworks_bp
+    from lms.projects.views import bp as projects_bp
+    from lms.projects.views import register_hooks as register_project_hooks
 
-    for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, dashboard_bp):
+    for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, projects_bp,
+               dashboard_bp):
         app.register_blueprint(bp)
     # the framework pages list the courses teaching a competency without importing the catalogue
     app.extensions["lms.courses_teaching"] = courses_teaching
     register_exam_hooks()
+    register_project_hooks()
 
 
 def _register_template_helpers(app: Flask) -> None:
     from flask import request
 
     from lms.accounts.forms import ActionForm
-    from lms.i18n import LANGUAGES, current_lang, html_lang, localized, tr_filter
+    from lms.i18n import LANGUAGES, current_lang, html_lang, localized, tr_dict, tr_filter
 
     app.jinja_env.filters["tr"] = tr_filter
+    app.jinja_env.filters["trd"] = tr_dict
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "medium") if d else ""
     app.jinja_env.filters["hours"] = lambda h: f"{float(h):g}" if h is not None else ""

@@ -30,6 +30,10 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20", "Failed logins allowed per client address in the window."),
     ("LMS_LOGIN_WINDOW_MINUTES", "15", "The window of the two limits above."),
     ("LMS_RESET_TOKEN_HOURS", "2", "How long a password-reset link is valid."),
+    ("LMS_UPLOAD_DIR", "<instance>/uploads", "Where project deliverables are stored (outside the web root, random names)."),
+    ("LMS_UPLOAD_MAX_MB", "25", "Largest deliverable file accepted, in megabytes."),
+    ("LMS_SPONSOR_LINK_DAYS", "14", "How long a sponsor's confirmation link is valid."),
+    ("LMS_GRADE_DIFFERENCE", "15", "Two examiners' totals further apart than this (points) send a project to reconciliation."),
     ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
 ]
 
@@ -99,6 +103,12 @@ class Settings:
             "LOGIN_MAX_FAILURES_PER_ADDRESS": int(_env("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
             "LOGIN_WINDOW_MINUTES": int(_env("LMS_LOGIN_WINDOW_MINUTES", "15")),
             "RESET_TOKEN_HOURS": int(_env("LMS_RESET_TOKEN_HOURS", "2")),
+            "LMS_UPLOAD_DIR": Path(_env("LMS_UPLOAD_DIR", str(inst / "uploads"))),
+            "UPLOAD_MAX_BYTES": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000),
+            # a submission may carry several files; each is checked against UPLOAD_MAX_BYTES
+            "MAX_CONTENT_LENGTH": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000) * 4 + 1_000_000,
+            "SPONSOR_LINK_DAYS": int(_env("LMS_SPONSOR_LINK_DAYS", "14")),
+            "GRADE_DIFFERENCE": float(_env("LMS_GRADE_DIFFERENCE", "15")),
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",

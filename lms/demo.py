@@ -14,6 +14,8 @@ DEMO_USERS = [
     ("admin@example.com", ("admin",), "王敏", "Wang Min", "Demo Technology Transfer Centre", "Centre administrator", 8, "zh_Hans"),
     ("instructor@example.com", ("instructor",), "李华", "Li Hua", "Demo University TTO", "Senior technology manager", 12, "zh_Hans"),
     ("trainee@example.com", ("trainee",), "张伟", "Zhang Wei", "Demo Advanced Materials Co.", "IP and licensing officer", 2, "en"),
+    # an instructor who teaches no course: the independent practitioner examiner of real projects
+    ("examiner@example.com", ("instructor",), "赵刚", "Zhao Gang", "Demo IP Law Firm", "Patent attorney, practitioner examiner", 15, "zh_Hans"),
     ("employer@example.com", ("employer",), "陈静", "Chen Jing", "Demo Advanced Materials Co.", "HR manager", None, "en"),
 ]
 DEMO_COURSE = "f1-system-policy-ethics"
@@ -26,15 +28,15 @@ def create_demo() -> list[str]:
         if user is None:
             user = accounts.register(email, DEMO_PASSWORD, name_zh=zh, name_latin=latin, locale=locale, roles=roles,
                                      organisation=org, job_title=title, years_experience=years)
-        users[roles[0]] = user
-    instructor = users["instructor"]
+        users[email] = user
+    instructor = users["instructor@example.com"]
     for course in db.session.scalars(select(Course)):
         if not any(ci.user_id == instructor.id for ci in course.instructors):
             course.instructors.append(CourseInstructor(user_id=instructor.id))
     course = catalog.course_by_slug(DEMO_COURSE)
     lines = []
     if course is not None and course.status == "published":
-        trainee = users["trainee"]
+        trainee = users["trainee@example.com"]
         catalog.enrol(trainee, course)
         for lesson in course.lessons[:2]:
             catalog.mark_done(trainee, lesson)
@@ -43,5 +45,6 @@ def create_demo() -> list[str]:
         lines.append("(run `lms load` first for course activity)")
     db.session.commit()
     out = [f"demo accounts (password for all: {DEMO_PASSWORD}):"]
-    out += [f"  {roles[0]:<11} {email}" for email, roles, *_ in DEMO_USERS]
+    out += [f"  {roles[0]:<11} {email}" + ("  (practitioner examiner)" if email.startswith("examiner") else "")
+            for email, roles, *_ in DEMO_USERS]
     return out + lines

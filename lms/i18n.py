@@ -67,3 +67,13 @@ def tr_filter(obj, field: str) -> Markup | str:
         code = "zh-Hans" if loc.lang == "zh" else "en"
         return Markup('<span lang="{}">{}</span>').format(code, loc.text)
     return loc.text
+
+
+def tr_dict(pair: dict | None) -> Markup | str:
+    """Jinja: ``{{ band.label|trd }}`` — a ``{en: ..., zh: ...}`` pair from a content file, in the reader's language."""
+    pair = pair or {}
+    loc = pick(pair.get("en"), pair.get("zh"))
+    if loc.fallback and loc.text:
+        code = "zh-Hans" if loc.lang == "zh" else "en"
+        return Markup('<span lang="{}">{}</span>').format(code, loc.text)
+    return loc.text or ""

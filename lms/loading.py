@@ -14,6 +14,7 @@ from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.loader import current_framework, load_framework, parse_framework
+from lms.projects.briefs import apply_brief, parse_course_briefs
 
 
 @dataclass
@@ -24,6 +25,7 @@ class LoadReport:
     courses_unchanged: list[str] = field(default_factory=list)
     banks: list[str] = field(default_factory=list)
     quizzes: list[str] = field(default_factory=list)
+    briefs: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"framework {self.framework}: {'new version loaded' if self.framework_created else 'unchanged'}"]
@@ -31,6 +33,7 @@ class LoadReport:
         out += [f"  loaded {s}" for s in self.courses_changed]
         out += self.banks or ["question banks: unchanged"]
         out.append(f"quizzes: {len(self.quizzes)} loaded" + (f" ({', '.join(self.quizzes)})" if self.quizzes else ""))
+        out.append(f"project briefs: {len(self.briefs)} loaded" + (f" ({', '.join(self.briefs)})" if self.briefs else ""))
         return out
 
 
@@ -75,6 +78,9 @@ def load_all(root: Path) -> LoadReport:
             quizzes.append((None, data, digest(raw)))
         except ContentInvalid as exc:
             errors.extend(exc.errors)
+    briefs, brief_errors = parse_course_briefs(courses_dir, root, [p["slug"] for p, _ in parsed], fw_codes or set()) \
+        if courses_dir.is_dir() and fw_codes is not None else ([], [])
+    errors.extend(brief_errors)
     if errors:
         raise ContentInvalid(errors)
     try:
@@ -100,6 +106,10 @@ def load_all(root: Path) -> LoadReport:
         for slug, data, h in quizzes:
             if apply_quiz(slug, data, h):
                 report.quizzes.append(f"{slug}/{data['key']}" if slug else data["key"])
+        for slug, data, text, h in briefs:
+            course = db.session.scalar(select(Course).where(Course.slug == slug))
+            if apply_brief(course, data, text, h, f"courses/{slug}/projects/{data['key']}.yaml") is not None:
+                report.briefs.append(f"{slug}/{data['key']}")
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -34,7 +34,7 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     else:
         outbox = cfg["LMS_OUTBOX"]
         outbox.mkdir(parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"  # sorts in sending order
         (outbox / name).write_bytes(bytes(msg))
         log.warning("mail to %s written to %s (no SMTP server configured): %s\n%s",
                     to, outbox / name, subject, body)

@@ -27,6 +27,8 @@ ADMIN_POST = {**ADMIN, "admin": REDIR}
 TEACH = {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": OK, "employer": 403, "admin": OK}
 TEACH_POST = {**TEACH, "instructor": REDIR, "admin": REDIR}
 SIGNED_IN_POST = {"anon": LOGIN, **dict.fromkeys(ROLES[1:], REDIR)}
+# a trainee's project: others (another trainee, an employer) are told it does not exist
+PROJECT = {"anon": LOGIN, "trainee": OK, "other": 404, "instructor": 403, "employer": 404, "admin": OK}
 
 # endpoint: (method, url, data, expected per role)
 MATRIX = {
@@ -95,6 +97,34 @@ MATRIX = {
     "exams.new_quiz": ("GET", f"/teach/courses/{F1}/exams/new", None, TEACH),
     "exams.edit_quiz": ("GET", f"/teach/courses/{F1}/exams/q", None, TEACH),
     "exams.profile": ("GET", "/profile/competencies", None, SIGNED_IN),
+    "projects.index": ("GET", "/projects", None, SIGNED_IN),
+    "projects.brief": ("GET", "/projects/briefs/{brief}", None, SIGNED_IN),
+    "projects.register": ("GET", "/projects/briefs/{brief}/register", None, {**TEACH, "trainee": OK, "other": OK,
+                                                                            "instructor": 403}),
+    "projects.sponsor": ("GET", "/projects/sponsor/not-a-valid-token", None, dict.fromkeys(ROLES, 410)),
+    # a project is seen by its trainee, the course's staff and its examiners (the instructor is its lecturer)
+    "projects.show": ("GET", "/projects/{project}", None, {**PROJECT, "instructor": OK}),
+    "projects.resend": ("POST", "/projects/{project}/sponsor-link", {},
+                        {**PROJECT, "trainee": REDIR, "instructor": 403, "admin": REDIR}),
+    "projects.override": ("POST", "/projects/{project}/override", {"reason": "known sponsor"}, ADMIN_POST),
+    "projects.staff": ("POST", "/projects/{project}/staff", {}, {**PROJECT, "trainee": 403, "instructor": REDIR,
+                                                                 "admin": REDIR}),
+    "projects.submit": ("POST", "/projects/{project}/submit", {}, {**PROJECT, "trainee": REDIR, "instructor": 403,
+                                                                   "admin": 403}),
+    "projects.download": ("GET", "/projects/{project}/files/{file}", None, {**PROJECT, "instructor": OK}),
+    "projects.worksheet": ("GET", "/projects/{project}/worksheet", None, {**PROJECT, "instructor": OK}),
+    "projects.grade": ("GET", "/projects/{project}/grade", None, {**PROJECT, "trainee": 403, "instructor": OK,
+                                                                  "admin": 403}),
+    "projects.defence": ("POST", "/projects/{project}/defence", {}, {**PROJECT, "trainee": 403, "instructor": REDIR,
+                                                                     "admin": REDIR}),
+    "projects.release": ("POST", "/projects/{project}/release", {}, {**PROJECT, "trainee": 403, "instructor": REDIR,
+                                                                     "admin": REDIR}),
+    "projects.resubmit": ("POST", "/projects/{project}/resubmit", {}, {**PROJECT, "trainee": REDIR, "instructor": 403,
+                                                                       "admin": 403}),
+    "projects.queue": ("GET", "/projects/grading", None, TEACH),
+    "projects.overview": ("GET", "/projects/briefs/{brief}/overview", None, {**TEACH, "other": 403}),
+    "projects.new_brief": ("GET", f"/projects/teach/courses/{F1}/briefs/new", None, TEACH),
+    "projects.edit_brief": ("GET", f"/projects/teach/courses/{F1}/briefs/access", None, TEACH),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
@@ -114,6 +144,8 @@ def world(app, tmp_path):
     (tmp_path / "courses").mkdir()
     shutil.copy(REPO_ROOT / "courses" / "framework.yaml", tmp_path / "courses")
     shutil.copytree(REPO_ROOT / "courses" / F1, tmp_path / "courses" / F1, ignore=shutil.ignore_patterns("quizzes"))
+    (tmp_path / "courses" / F1 / "projects").mkdir()
+    shutil.copy(REPO_ROOT / "tests" / "projects" / "brief.yaml", tmp_path / "courses" / F1 / "projects" / "access.yaml")
     load_all(tmp_path)
     people = {
         "trainee": make_user(("trainee",), "t1@example.com"),
@@ -139,6 +171,16 @@ def world(app, tmp_path):
     attempt = exams.start(people["trainee"], quiz, "en")
     db.session.commit()
     people.update(quiz=quiz, attempt=attempt)
+    from lms.projects import services as projects
+    from lms.projects.models import Brief
+    brief = db.session.scalar(select(Brief))
+    project = projects.register_project(people["trainee"], brief, title="P", description="D", trainee_role="R",
+                                        confidential=False, sponsor_org="Acme", sponsor_kind="company",
+                                        sponsor_name="S", sponsor_email="sponsor@example.com")
+    projects.assign_examiner(people["admin"], project, people["instructor"], "lecturer")
+    sub = projects.submit_files(people["trainee"], project, [("r.pdf", b"%PDF-1.4 test")])
+    db.session.commit()
+    people.update(brief=brief, project=project, file=sub.files[0])
     return {**people, "question": db.session.scalar(select(Question))}
 
 
