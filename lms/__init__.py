@@ -118,6 +118,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["trd"] = tr_dict
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "medium") if d else ""
+    app.jinja_env.filters["filesize"] = lambda n: f"{n} B" if n < 1000 else (
+        f"{n / 1000:.0f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB")
     app.jinja_env.filters["hours"] = lambda h: f"{float(h):g}" if h is not None else ""
 
     @app.context_processor

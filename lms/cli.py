@@ -153,8 +153,11 @@ def demo_cmd():
 def serve_cmd(host, port, workers, dev):
     """Serve the platform (gunicorn by default)."""
     if dev:
+        # Flask ignores app.run() inside its own CLI, so start Werkzeug's server directly
+        from werkzeug.serving import run_simple
+
         from lms import create_app
-        create_app().run(host=host, port=port, debug=True)
+        run_simple(host, port, create_app(), use_reloader=True, use_debugger=True, threaded=True)
         return
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
             "--access-logfile", "-", "lms.wsgi:app"]

@@ -9,6 +9,7 @@ from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
+from lms.projects import services as projects
 
 bp = Blueprint("dashboard", __name__)
 
@@ -22,7 +23,10 @@ def home():
         enrolments = catalog.user_enrolments(user)
         ctx["enrolments"] = enrolments
         ctx["progress"] = catalog.progress_for(user, enrolments)
+    if user.has_role("trainee"):
+        ctx["my_projects"] = projects.trainee_projects(user)
     if user.has_role("instructor") or user.has_role("admin"):
+        ctx["project_queue"] = len(projects.grading_queue(user))
         courses = catalog.instructor_courses(user)
         ctx["teaching"] = courses
         ctx["teaching_counts"] = catalog.enrolment_counts([c.id for c in courses])

@@ -32,7 +32,7 @@ class RegisterProjectForm(FlaskForm):
 
 
 class SponsorForm(FlaskForm):
-    decision = RadioField(_l("Your answer"), choices=[
+    decision = RadioField(_l("Your decision"), choices=[
         ("confirm", _l("I confirm that this is a real project of our organisation")),
         ("decline", _l("I do not confirm this project"))], validators=[DataRequired()])
     statement = TextAreaField(_l("The trainee's role and contribution, in your words"), validators=[Length(max=3000)])

@@ -631,6 +631,11 @@ def grading_queue(user: User) -> list[tuple[Project, str]]:
     return out
 
 
+def trainee_projects(user: User) -> list[Project]:
+    return list(db.session.scalars(select(Project).where(Project.trainee_id == user.id)
+                                   .order_by(Project.created_at.desc())))
+
+
 def brief_projects(brief: Brief) -> list[Project]:
     return list(db.session.scalars(select(Project).where(Project.brief_id == brief.id).order_by(Project.created_at)))
 

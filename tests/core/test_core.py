@@ -22,7 +22,8 @@ def test_security_headers(client):
 
 def test_no_inline_script_or_style_in_pages(client, loaded, users):
     login(client, "admin@example.com")
-    for url in ("/", "/framework", "/courses", "/courses/f1-system-policy-ethics", "/dashboard", "/admin/users"):
+    for url in ("/", "/framework", "/courses", "/courses/f1-system-policy-ethics", "/dashboard", "/admin/users",
+                "/projects"):
         html = client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
         assert " style=" not in html and "<style" not in html, url
@@ -73,3 +74,10 @@ def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
 def test_error_pages_are_translated(client):
     resp = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
     assert resp.status_code == 404 and "页面" in resp.get_data(as_text=True)
+
+
+def test_the_readme_configuration_table_lists_every_setting():
+    from lms.config import REPO_ROOT, SETTINGS
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for name, default, what in SETTINGS:
+        assert f"| `{name}` | {default} | {what} |" in readme, name

@@ -66,6 +66,9 @@ def live_server(e2e_database, tmp_path_factory):
                            name_zh="李华")
         for course in db.session.scalars(db.select(Course)):
             course.instructors.append(CourseInstructor(user_id=teacher.id))
+        # an instructor who teaches no course: the independent practitioner examiner of real projects
+        register("practitioner@example.com", "practitioner-password", roles=("instructor",), name_latin="Zhao Gang",
+                 name_zh="赵刚")
         # a short timed exam with fixed questions (two choice questions and an essay) for the exam journey
         from lms.assessment.models import Quiz, QuizSection
         f1 = db.session.scalar(db.select(Course).where(Course.slug == "f1-system-policy-ethics"))
@@ -80,6 +83,7 @@ def live_server(e2e_database, tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    app.config["LMS_BASE_URL"] = app.config["LIVE_URL"]      # e-mailed links point at the live server
     yield app
     server.shutdown()
 
