@@ -16,13 +16,15 @@ $(BIN)/lms: pyproject.toml
 
 setup: $(BIN)/lms
 
-run: setup
+run: setup node_modules/.installed
 	$(BIN)/lms init
 	$(BIN)/lms load
 	$(BIN)/lms demo
 	$(BIN)/lms serve --host $(HOST) --port $(PORT)
 
-node_modules/axe-core/axe.min.js: package.json package-lock.json
+# npm packages: the CJK font of certificate PDFs (run time) and the test tools (axe-core, the
+# independent credential verifier)
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
@@ -33,7 +35,7 @@ browser:
 	  else echo "note: /usr/bin/chromium is missing, browser journeys will be skipped (sudo apt-get install chromium)"; fi; \
 	fi
 
-setup-test: setup node_modules/axe-core/axe.min.js browser
+setup-test: setup node_modules/.installed browser
 
 test: setup-test
 	$(BIN)/pytest tests

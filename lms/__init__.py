@@ -60,6 +60,7 @@ def _register_models() -> None:
     import lms.accounts.models  # noqa: F401
     import lms.assessment.models  # noqa: F401
     import lms.catalog.models  # noqa: F401
+    import lms.credentials.models  # noqa: F401
     import lms.frameworks.models  # noqa: F401
     import lms.projects.models  # noqa: F401
 
@@ -96,16 +97,19 @@ def _register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.frameworks.views import bp as frameworks_bp
+    from lms.credentials.views import bp as credentials_bp
+    from lms.credentials.views import register_hooks as register_credential_hooks
     from lms.projects.views import bp as projects_bp
     from lms.projects.views import register_hooks as register_project_hooks
 
     for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, projects_bp,
-               dashboard_bp):
+               credentials_bp, dashboard_bp):
         app.register_blueprint(bp)
     # the framework pages list the courses teaching a competency without importing the catalogue
     app.extensions["lms.courses_teaching"] = courses_teaching
     register_exam_hooks()
     register_project_hooks()
+    register_credential_hooks()
 
 
 def _register_template_helpers(app: Flask) -> None:

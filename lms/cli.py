@@ -22,7 +22,7 @@ def main():
 
 
 def register_cli(app) -> None:
-    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd):
+    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd, keys_cmd, credentials_cmd):
         app.cli.add_command(cmd)
 
 
@@ -111,6 +111,49 @@ def init_cmd():
     from flask_migrate import upgrade
     upgrade(directory=current_app.extensions["migrate"].directory)
     click.echo(f"database ready: {db.engine.url.render_as_string(hide_password=True)}")
+    from lms.credentials import keys
+    if not keys.all_keys():
+        click.echo(f"signing key created: {keys.create_key()} (in {keys.keys_dir()}, owner-only)")
+
+
+@click.group("keys")
+def keys_cmd():
+    """The issuer's signing keys (Ed25519) for certificates."""
+
+
+@keys_cmd.command("create")
+@with_appcontext
+def keys_create():
+    """Create a key and make it the active one; older keys stay published so their credentials still verify."""
+    from lms.credentials import keys
+    kid = keys.create_key()
+    click.echo(f"created {kid}; it signs from now on. Issuer: {keys.did()}")
+
+
+@keys_cmd.command("list")
+@with_appcontext
+def keys_list():
+    """Every key in the DID document, oldest first; the last one signs."""
+    from lms.credentials import keys, signing
+    for kid, pub in keys.public_keys().items():
+        click.echo(f"{keys.verification_method(kid)}\t{signing.public_multibase(pub)}")
+
+
+@click.group("credentials")
+def credentials_cmd():
+    """Issued certificates."""
+
+
+@credentials_cmd.command("list")
+@with_appcontext
+def credentials_list():
+    """One line per credential: id, holder, programme, status (tab-separated)."""
+    from sqlalchemy import select
+
+    from lms.credentials.models import Credential
+    from lms.credentials.services import status_of
+    for cred in db.session.scalars(select(Credential).order_by(Credential.requested_at)):
+        click.echo("\t".join((cred.public_id, cred.holder.email, cred.programme.key, status_of(cred))))
 
 
 @click.command("load")

@@ -30,6 +30,9 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20", "Failed logins allowed per client address in the window."),
     ("LMS_LOGIN_WINDOW_MINUTES", "15", "The window of the two limits above."),
     ("LMS_RESET_TOKEN_HOURS", "2", "How long a password-reset link is valid."),
+    ("LMS_KEYS_DIR", "<instance>/keys", "The issuer's Ed25519 signing keys (`lms keys create`; owner-only files). The newest signs."),
+    ("LMS_SIGNING_KEY", "(empty)", "A PEM private key to sign with instead of the newest file key (e.g. from a secret store)."),
+    ("LMS_CJK_FONT", "Noto Sans SC from `node_modules` (`npm ci`)", "TrueType font with Chinese glyphs embedded in certificate PDFs (`LMS_CJK_FONT_BOLD` for the bold face)."),
     ("LMS_UPLOAD_DIR", "<instance>/uploads", "Where project deliverables are stored (outside the web root, random names)."),
     ("LMS_UPLOAD_MAX_MB", "25", "Largest deliverable file accepted, in megabytes."),
     ("LMS_SPONSOR_LINK_DAYS", "14", "How long a sponsor's confirmation link is valid."),
@@ -103,6 +106,7 @@ class Settings:
             "LOGIN_MAX_FAILURES_PER_ADDRESS": int(_env("LMS_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
             "LOGIN_WINDOW_MINUTES": int(_env("LMS_LOGIN_WINDOW_MINUTES", "15")),
             "RESET_TOKEN_HOURS": int(_env("LMS_RESET_TOKEN_HOURS", "2")),
+            "LMS_KEYS_DIR": Path(_env("LMS_KEYS_DIR", str(inst / "keys"))),
             "LMS_UPLOAD_DIR": Path(_env("LMS_UPLOAD_DIR", str(inst / "uploads"))),
             "UPLOAD_MAX_BYTES": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000),
             # a submission may carry several files; each is checked against UPLOAD_MAX_BYTES

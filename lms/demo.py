@@ -16,6 +16,7 @@ DEMO_USERS = [
     ("trainee@example.com", ("trainee",), "张伟", "Zhang Wei", "Demo Advanced Materials Co.", "IP and licensing officer", 2, "en"),
     # an instructor who teaches no course: the independent practitioner examiner of real projects
     ("examiner@example.com", ("instructor",), "赵刚", "Zhao Gang", "Demo IP Law Firm", "Patent attorney, practitioner examiner", 15, "zh_Hans"),
+    ("holder@example.com", ("trainee",), "刘洋", "Liu Yang", "Demo University TTO", "Technology transfer officer", 3, "zh_Hans"),
     ("employer@example.com", ("employer",), "陈静", "Chen Jing", "Demo Advanced Materials Co.", "HR manager", None, "en"),
 ]
 DEMO_COURSE = "f1-system-policy-ethics"
@@ -41,6 +42,7 @@ def create_demo() -> list[str]:
         for lesson in course.lessons[:2]:
             catalog.mark_done(trainee, lesson)
         lines.append(f"trainee enrolled in {course.code} with 2 lessons done")
+        lines += _certified_holder(users["holder@example.com"], users["instructor@example.com"], course)
     else:
         lines.append("(run `lms load` first for course activity)")
     db.session.commit()
@@ -48,3 +50,54 @@ def create_demo() -> list[str]:
     out += [f"  {roles[0]:<11} {email}" + ("  (practitioner examiner)" if email.startswith("examiner") else "")
             for email, roles, *_ in DEMO_USERS]
     return out + lines
+
+
+def _best_response(spec: dict):
+    """The full-credit answer of an objective question (the demo holder sits the exams for real)."""
+    qtype = spec["qtype"]
+    if qtype == "multichoice":
+        if spec.get("single", True):
+            return max(range(len(spec["answers"])), key=lambda i: float(spec["answers"][i]["fraction"]))
+        return [i for i, a in enumerate(spec["answers"]) if float(a["fraction"]) > 0]
+    if qtype == "truefalse":
+        return spec["correct"]
+    if qtype == "shortanswer":
+        best = max(spec["answers"], key=lambda a: float(a["fraction"]))
+        return best["text"].replace("*", "x")
+    if qtype == "numerical":
+        best = max(spec["answers"], key=lambda a: float(a["fraction"]))
+        return "0" if best["value"] == "*" else str(best["value"])
+    if qtype == "match":
+        return {str(i): p["answer"] for i, p in enumerate(p for p in spec["pairs"] if p["text"])}
+    if qtype == "essay":
+        return ("I would declare the conflict of interest in writing, step out of the decision, and let an "
+                "independent colleague handle it, recording everything in the file.")
+    return None
+
+
+def _certified_holder(holder, grader, course) -> list[str]:
+    """A trainee who completed F1, passed its exams and so holds the Foundation certificate."""
+    from lms.assessment import exams
+    from lms.assessment.hooks import course_quizzes
+    from lms.credentials import keys
+    from lms.credentials.models import Credential
+    if db.session.scalar(select(Credential.id).where(Credential.holder_id == holder.id)) is not None:
+        return ["holder already certified"]
+    if not keys.all_keys():
+        keys.create_key()
+    catalog.enrol(holder, course)
+    for lesson in course.lessons:
+        catalog.mark_done(holder, lesson)
+    for quiz in course_quizzes(course):
+        if not quiz.required:
+            continue
+        att = exams.start(holder, quiz, "en")
+        exams.save(att, {i.position: _best_response(i.version.spec) for i in att.items})
+        exams.submit(att)
+        for item in att.items:
+            if item.needs_grading and item.fraction is None:
+                exams.grade_item(item, 0.9, "A sound, well-argued answer.", grader)
+    catalog.update_completion(holder, course)
+    cred = db.session.scalar(select(Credential).where(Credential.holder_id == holder.id))
+    return [f"holder completed {course.code} and holds: {cred.programme.key} ({cred.state})" if cred
+            else "holder completed the course but no certificate was issued (check certificates/)"]

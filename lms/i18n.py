@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -19,6 +19,8 @@ CONTENT_LANG = {"en": "en", "zh_Hans": "zh"}
 
 
 def select_locale() -> str:
+    if not has_request_context():        # commands and background work: English
+        return "en"
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -14,6 +14,7 @@ from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.loader import current_framework, load_framework, parse_framework
+from lms.credentials.programmes import apply_programme, parse_programme_files
 from lms.projects.briefs import apply_brief, parse_course_briefs
 
 
@@ -26,6 +27,7 @@ class LoadReport:
     banks: list[str] = field(default_factory=list)
     quizzes: list[str] = field(default_factory=list)
     briefs: list[str] = field(default_factory=list)
+    programmes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"framework {self.framework}: {'new version loaded' if self.framework_created else 'unchanged'}"]
@@ -34,6 +36,8 @@ class LoadReport:
         out += self.banks or ["question banks: unchanged"]
         out.append(f"quizzes: {len(self.quizzes)} loaded" + (f" ({', '.join(self.quizzes)})" if self.quizzes else ""))
         out.append(f"project briefs: {len(self.briefs)} loaded" + (f" ({', '.join(self.briefs)})" if self.briefs else ""))
+        out.append(f"programmes: {len(self.programmes)} loaded"
+                   + (f" ({', '.join(self.programmes)})" if self.programmes else ""))
         return out
 
 
@@ -81,6 +85,11 @@ def load_all(root: Path) -> LoadReport:
     briefs, brief_errors = parse_course_briefs(courses_dir, root, [p["slug"] for p, _ in parsed], fw_codes or set()) \
         if courses_dir.is_dir() and fw_codes is not None else ([], [])
     errors.extend(brief_errors)
+    programmes: list = []
+    if fw_codes is not None and (root / "certificates").is_dir():
+        programmes, programme_errors = parse_programme_files(root / "certificates", root, _references(
+            fw_codes, [p for p, _ in parsed], quizzes, briefs))
+        errors.extend(programme_errors)
     if errors:
         raise ContentInvalid(errors)
     try:
@@ -110,8 +119,25 @@ def load_all(root: Path) -> LoadReport:
             course = db.session.scalar(select(Course).where(Course.slug == slug))
             if apply_brief(course, data, text, h, f"courses/{slug}/projects/{data['key']}.yaml") is not None:
                 report.briefs.append(f"{slug}/{data['key']}")
+        for data, h in programmes:
+            if apply_programme(data, h):
+                report.programmes.append(data["key"])
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return report
+
+
+def _references(fw_codes: set[str], courses: list[dict], quizzes: list, briefs: list) -> dict:
+    """What a programme may name: the files being loaded and what the database already has."""
+    from lms.assessment.models import Quiz
+    from lms.credentials.models import Programme
+    from lms.projects.models import Brief
+    db_quizzes = {(slug, key) for slug, key in db.session.execute(select(Course.slug, Quiz.key).join(Course))}
+    db_briefs = {(slug, key) for slug, key in db.session.execute(select(Course.slug, Brief.key).join(Course))}
+    return {"competencies": fw_codes,
+            "courses": {c["slug"] for c in courses} | set(db.session.scalars(select(Course.slug))),
+            "quizzes": {(slug, data["key"]) for slug, data, _ in quizzes if slug} | db_quizzes,
+            "briefs": {(slug, data["key"]) for slug, data, _, _ in briefs} | db_briefs,
+            "programmes": set(db.session.scalars(select(Programme.key)))}

@@ -31,6 +31,7 @@ def _config(tmp_path: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "LMS_OUTBOX": tmp_path / "outbox",
         "LMS_UPLOAD_DIR": tmp_path / "uploads",
+        "LMS_KEYS_DIR": tmp_path / "keys",
         "LMS_BASE_URL": "http://lms.example.com",
         "SERVER_NAME": None,
         "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},

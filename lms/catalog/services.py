@@ -212,6 +212,15 @@ def update_completion(user: User, course: Course, e: Enrolment | None = None) ->
         e.completed_at = utcnow()
     elif not complete and e.completed_at is not None:
         e.completed_at = None
+    notify_progress(user)
+
+
+PROGRESS_LISTENERS: list = []    # fn(user) when a learner's results may have changed (certificates check eligibility)
+
+
+def notify_progress(user: User) -> None:
+    for listener in PROGRESS_LISTENERS:
+        listener(user)
 
 
 def user_enrolments(user: User) -> list[Enrolment]:

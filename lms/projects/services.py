@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 
 from lms.accounts.models import User
 from lms.accounts.services import audit, normalise_email
+from lms.catalog import services as catalog
 from lms.catalog.models import CourseInstructor
 from lms.db import utcnow
 from lms.extensions import db
@@ -527,6 +528,7 @@ def release(actor: User, project: Project) -> None:
         evidence.record(project.trainee_id, cr.competency_id, band.get("level") or brief.level, score / 100,
                         "project", f"project:{project.public_id}:{cr.id}")
     project.status = "released"
+    catalog.notify_progress(project.trainee)
     audit(actor, "project.release", project.public_id, f"{project.final_score} {'pass' if overall_passed(project) else 'fail'}")
     verdict = "passed / 通过" if overall_passed(project) else "not passed / 未通过"
     send_mail(project.trainee.email, "Your project results / 项目考核结果",

@@ -125,6 +125,25 @@ MATRIX = {
     "projects.overview": ("GET", "/projects/briefs/{brief}/overview", None, {**TEACH, "other": 403}),
     "projects.new_brief": ("GET", f"/projects/teach/courses/{F1}/briefs/new", None, TEACH),
     "projects.edit_brief": ("GET", f"/projects/teach/courses/{F1}/briefs/access", None, TEACH),
+    "credentials.did_json": ("GET", "/.well-known/did.json", None, PUBLIC),
+    "credentials.status_list": ("GET", "/status/revocation/1", None, PUBLIC),
+    "credentials.programme": ("GET", "/programmes/access", None, PUBLIC),
+    "credentials.mine": ("GET", "/certificates", None, SIGNED_IN),
+    "credentials.check": ("POST", "/certificates/check", {}, SIGNED_IN_POST),
+    "credentials.experience": ("GET", "/certificates/experience", None, SIGNED_IN),
+    "credentials.sharing": ("POST", "/certificates/{credential}/sharing", {"share": "full"},
+                            {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": REDIR}),
+    "credentials.verify_page": ("GET", "/v/{credential}", None, PUBLIC),
+    # the holder shares the status only (the default): the signed files go to the holder and admins
+    "credentials.credential_json": ("GET", "/v/{credential}/credential.json", None,
+                                    {**dict.fromkeys(ROLES, 403), "trainee": OK, "admin": OK}),
+    "credentials.certificate_pdf": ("GET", "/v/{credential}/certificate.pdf", None,
+                                    {**dict.fromkeys(ROLES, 403), "trainee": OK, "admin": OK}),
+    "credentials.linkedin": ("GET", "/v/{credential}/linkedin", None, dict.fromkeys(ROLES, REDIR)),
+    "credentials.verify_upload": ("GET", "/verify", None, PUBLIC),
+    "credentials.register": ("GET", "/admin/credentials", None, ADMIN),
+    "credentials.act": ("POST", "/admin/credentials/{credential}/suspend", {"reason": "check"}, ADMIN_POST),
+    "credentials.review_claim": ("POST", "/admin/experience/{claim}/approve", {}, ADMIN_POST),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
@@ -181,6 +200,21 @@ def world(app, tmp_path):
     sub = projects.submit_files(people["trainee"], project, [("r.pdf", b"%PDF-1.4 test")])
     db.session.commit()
     people.update(brief=brief, project=project, file=sub.files[0])
+    from lms.credentials import keys
+    from lms.credentials import services as credentials
+    from lms.credentials.models import Credential, ExperienceClaim, Programme
+    keys.create_key()
+    programme = Programme(key="access", title_en="Access", level="F", competencies=[{"code": "D1.1", "level": "F"}],
+                          requirements={}, validity_years=3, cpd={})
+    cred = Credential(holder=people["trainee"], programme=programme, state="pending")
+    db.session.add(cred)
+    db.session.flush()
+    credentials.issue(cred)
+    claim = ExperienceClaim(user_id=people["other"].id, years=3, evidence="three years at a university TTO")
+    db.session.add(claim)
+    db.session.commit()
+    people.update(credential=cred)
+    people["claim"] = type("Claim", (), {"public_id": str(claim.id), "email": None})()
     return {**people, "question": db.session.scalar(select(Question))}
 
 

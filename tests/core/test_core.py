@@ -64,7 +64,8 @@ def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
     app.config["WTF_CSRF_ENABLED"] = True
     method, url, data, _ = MATRIX[endpoint]
     ids = {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32, "question": "0" * 32,
-           "attempt": "0" * 32, "brief": "0" * 32, "project": "0" * 32, "file": "0" * 32}
+           "attempt": "0" * 32, "brief": "0" * 32, "project": "0" * 32, "file": "0" * 32,
+           "credential": "0" * 32, "claim": "0"}
     url = url.format(**ids)
     resp = client.post(url, data=data if data and "__json__" not in data else {})
     assert resp.status_code == 400

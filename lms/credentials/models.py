@@ -1,0 +1,106 @@
+"""Programmes (certificates/*.yaml), issued credentials, status lists and experience declarations.
+
+An issued credential's signed JSON is the record: it is stored once, at issue, and never re-signed or
+edited. Revocation and suspension flip a bit in a status list (itself a signed credential, re-signed when
+a bit changes) and are written to the audit log with the reason.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.accounts.models import User
+from lms.db import new_public_id, utcnow
+from lms.extensions import db
+
+CREDENTIAL_STATES = ("pending", "active", "revoked", "superseded", "rejected")
+STATUS_PURPOSES = ("revocation", "suspension")
+LIST_SIZE = 131_072          # entries per Bitstring Status List (the spec's minimum, 16 KB)
+
+
+class Programme(db.Model):
+    __tablename__ = "programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    title_zh: Mapped[str | None] = mapped_column(String(300))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(4))
+    competencies: Mapped[list] = mapped_column(JSON, default=list)    # [{code, level}]
+    requirements: Mapped[dict] = mapped_column(JSON, default=dict)
+    approval: Mapped[str] = mapped_column(String(20), default="automatic")   # automatic | admin
+    validity_years: Mapped[int] = mapped_column(default=3)
+    cpd: Mapped[dict] = mapped_column(JSON, default=dict)
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Credential(db.Model):
+    __tablename__ = "credentials"
+    __table_args__ = (
+        # never two live credentials for the same holder and programme
+        Index("uq_credentials_live", "holder_id", "programme_id", unique=True,
+              sqlite_where=text("state IN ('pending', 'active')"),
+              postgresql_where=text("state IN ('pending', 'active')")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    awarded_date: Mapped[date | None]
+    signed_json: Mapped[str | None] = mapped_column(Text)        # exactly as issued; never changed
+    key_id: Mapped[str | None] = mapped_column(String(100))
+    status_list: Mapped[int | None]                              # list number shared by both purposes
+    status_index: Mapped[int | None]
+    suspended: Mapped[bool] = mapped_column(default=False)
+    status_reason: Mapped[str | None] = mapped_column(Text)      # why revoked or suspended
+    status_changed_at: Mapped[datetime | None]
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id", ondelete="SET NULL"))
+    evidence_summary: Mapped[dict | None] = mapped_column(JSON)  # what met each requirement, at issue
+    share_full: Mapped[bool] = mapped_column(default=False)      # holder's choice for public verification
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    holder: Mapped[User] = relationship(foreign_keys=[holder_id])
+    programme: Mapped[Programme] = relationship()
+    previous: Mapped[Credential | None] = relationship(remote_side=[id])
+
+
+class StatusList(db.Model):
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("purpose", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int]
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    signed_json: Mapped[str | None] = mapped_column(Text)        # the signed list, re-signed when a bit changes
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class StatusCounter(db.Model):
+    """The next free index; one row, locked while an index is taken."""
+    __tablename__ = "status_counters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_index: Mapped[int] = mapped_column(default=0)
+
+
+class ExperienceClaim(db.Model):
+    """Years of experience declared by a trainee with evidence, checked by an administrator."""
+    __tablename__ = "experience_claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    years: Mapped[int]
+    evidence: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")    # pending | approved | rejected
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

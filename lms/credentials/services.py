@@ -1,0 +1,408 @@
+"""Issuing, storing and checking credentials; status lists; revocation and suspension.
+
+The credential is an Open Badges 3.0 ``OpenBadgeCredential`` (VC Data Model 2.0) with an embedded
+``eddsa-rdfc-2022`` DataIntegrityProof, issued by the did:web of the base URL. Its signed JSON is stored
+once and served byte for byte; it is never re-signed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.accounts.services import audit
+from lms.credentials import keys, signing, statuslist
+from lms.credentials.eligibility import all_met, evaluate, live_credential
+from lms.credentials.models import LIST_SIZE, Credential, Programme, StatusCounter, StatusList
+from lms.db import utcnow
+from lms.extensions import db
+from lms.frameworks.loader import current_framework
+from lms.frameworks.models import LEVEL_CODES, Competency
+from lms.mail import send_mail
+
+log = logging.getLogger("lms.credentials")
+OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+ISSUER_NAME = "TTM Academy — Technology Transfer Manager Certification"
+
+
+class CredentialError(ValueError):
+    pass
+
+
+def base_url() -> str:
+    return current_app.config["LMS_BASE_URL"]
+
+
+def _url(endpoint: str, **values) -> str:
+    return base_url() + current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def add_years(when: datetime, years: int) -> datetime:
+    try:
+        return when.replace(year=when.year + years)
+    except ValueError:                     # 29 February
+        return when.replace(year=when.year + years, day=28)
+
+
+def stamp(when: datetime) -> str:
+    return when.replace(microsecond=0).isoformat() + "Z"
+
+
+# ---------------------------------------------------------------- status lists
+
+def list_url(purpose: str, number: int) -> str:
+    return _url("credentials.status_list", purpose=purpose, number=number)
+
+
+def _list_row(purpose: str, number: int) -> StatusList:
+    row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
+    if row is None:
+        row = StatusList(purpose=purpose, number=number, bits=bytes(LIST_SIZE // 8))
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def _allocate_index() -> tuple[int, int]:
+    """The next free position, shared by the revocation and the suspension list (one lock, no gaps)."""
+    counter = db.session.scalar(select(StatusCounter).where(StatusCounter.id == 1).with_for_update())
+    if counter is None:
+        counter = StatusCounter(id=1, next_index=0)
+        db.session.add(counter)
+        db.session.flush()
+    n = counter.next_index
+    counter.next_index = n + 1
+    number, index = n // LIST_SIZE + 1, n % LIST_SIZE
+    for purpose in ("revocation", "suspension"):
+        _list_row(purpose, number)
+    return number, index
+
+
+def _set_bit(purpose: str, number: int, index: int, value: bool) -> None:
+    row = _list_row(purpose, number)
+    bits = bytearray(row.bits)
+    mask = 0x80 >> (index % 8)
+    bits[index // 8] = (bits[index // 8] | mask) if value else (bits[index // 8] & ~mask & 0xFF)
+    row.bits = bytes(bits)
+    row.signed_json = None          # signed again on the next read, with the active key
+    row.updated_at = utcnow()
+
+
+def signed_status_list(purpose: str, number: int) -> str | None:
+    row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
+    if row is None:
+        return None
+    if row.signed_json is None:
+        kid, key = keys.active_key()
+        doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
+                                                statuslist.encode(row.bits, size=LIST_SIZE), stamp(row.updated_at))
+        row.signed_json = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
+                                     ensure_ascii=False, separators=(",", ":"))
+    return row.signed_json
+
+
+def bit_is_set(purpose: str, number: int, index: int) -> bool:
+    row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
+    return bool(row and row.bits[index // 8] & (0x80 >> (index % 8)))
+
+
+# ---------------------------------------------------------------- building and issuing
+
+def _identity_hash(email: str, salt: str) -> str:
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
+def _alignments(programme: Programme) -> list[dict]:
+    """Each certified competency, then its alignments to external frameworks (RTTP, the Torch syllabus,
+    LES CLP). External items have no address of their own: they point at our competency page, which shows
+    the alignment; provisional ones say so."""
+    framework = current_framework()
+    codes = [c["code"] for c in programme.competencies]
+    comps = {c.code: c for c in db.session.scalars(select(Competency).where(
+        Competency.framework_id == framework.id, Competency.code.in_(codes)))} if framework else {}
+    levels = {"F": "Foundation", "P": "Practitioner", "E": "Expert"}
+    out = []
+    for item in programme.competencies:
+        comp = comps.get(item["code"])
+        if comp is None:
+            continue
+        page = _url("frameworks.competency", code=comp.code)
+        out.append({"type": ["Alignment"], "targetType": "ext:Competency", "targetCode": comp.code,
+                    "targetName": f"{comp.code} {comp.name_en or comp.name_zh} — {levels[item['level']]}",
+                    "targetFramework": f"{framework.title_en or framework.code} v{framework.version}",
+                    "targetUrl": page})
+        for a in comp.alignments:
+            out.append({"type": ["Alignment"], "targetCode": a.code, "targetFramework": a.framework,
+                        "targetName": f"{a.name}{' (provisional)' if a.provisional else ''}",
+                        "targetUrl": f"{page}#alignments"})
+    return out
+
+
+def _criteria_text(programme: Programme) -> str:
+    r = programme.requirements
+    lines = []
+    if r.get("prerequisite"):
+        lines.append(f"- holds the {r['prerequisite']} certificate")
+    lines += [f"- completed the course {slug}" for slug in r.get("courses", [])]
+    lines += [f"- at least {e['min']}% in the exam {e['course']}/{e['quiz']}" for e in r.get("exams", [])]
+    lines += [f"- a real project for the brief {p['course']}/{p['brief']} graded at least {p['min']} by two examiners"
+              for p in r.get("projects", [])]
+    if r.get("hours"):
+        lines.append(f"- at least {r['hours']:g} learning hours")
+    if r.get("experience_years"):
+        lines.append(f"- at least {r['experience_years']} years' experience in technology transfer, checked by the centre")
+    return "Requirements checked by the platform:\n" + "\n".join(lines)
+
+
+def build_document(cred: Credential, now: datetime) -> dict:
+    prog, holder = cred.programme, cred.holder
+    salt = secrets.token_hex(8)
+    identifiers = [{"type": "IdentityObject", "identityType": "emailAddress", "hashed": True,
+                    "identityHash": _identity_hash(holder.email, salt), "salt": salt}]
+    for name in (holder.name_zh, holder.name_latin):
+        if name:
+            identifiers.append({"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": name})
+    title = " / ".join(t for t in (prog.title_en, prog.title_zh) if t)
+    doc = {
+        "@context": OB_CONTEXT,
+        "id": _url("credentials.verify_page", public_id=cred.public_id),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": title,
+        "issuer": {"id": keys.did(), "type": ["Profile"], "name": ISSUER_NAME, "url": base_url()},
+        "validFrom": stamp(cred.valid_from),
+        "validUntil": stamp(cred.valid_until),
+        "awardedDate": stamp(datetime.combine(cred.awarded_date, datetime.min.time())),
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": identifiers,
+            "achievement": {
+                "id": _url("credentials.programme", key=prog.key),
+                "type": ["Achievement"],
+                "achievementType": "Certification",
+                "name": title,
+                "description": " ".join(t for t in (prog.description_en, prog.description_zh) if t),
+                "criteria": {"id": _url("credentials.programme", key=prog.key), "narrative": _criteria_text(prog)},
+                "alignment": _alignments(prog),
+                "humanCode": f"TTM-{prog.level}",
+                "fieldOfStudy": "Technology transfer",
+            },
+        },
+        "credentialStatus": [statuslist.entry(list_url("revocation", cred.status_list), "revocation", cred.status_index),
+                             statuslist.entry(list_url("suspension", cred.status_list), "suspension", cred.status_index)],
+    }
+    return doc
+
+
+def issue(cred: Credential, actor: User | None = None) -> Credential:
+    """Sign and store a pending credential."""
+    if cred.state != "pending":
+        raise CredentialError(_("Only a pending credential can be issued."))
+    now = utcnow().replace(microsecond=0)
+    previous = cred.previous
+    cred.valid_from = now
+    cred.valid_until = add_years(now, cred.programme.validity_years)
+    cred.awarded_date = previous.awarded_date if previous else now.date()
+    cred.status_list, cred.status_index = _allocate_index()
+    kid, key = keys.active_key()
+    signed = signing.sign(build_document(cred, now), key, keys.verification_method(kid), stamp(now))
+    cred.signed_json = json.dumps(signed, ensure_ascii=False, indent=2)
+    cred.key_id = kid
+    cred.state = "active"
+    cred.decided_by_id = actor.id if actor else None
+    db.session.flush()
+    audit(actor, "credential.issue", cred.public_id, cred.programme.key)
+    send_mail(cred.holder.email, "Your certificate / 您的证书",
+              f"Congratulations: {cred.programme.title_en} has been issued to you.\n"
+              f"恭喜：您已获得 {cred.programme.title_zh}。\n\n{_url('credentials.verify_page', public_id=cred.public_id)}\n")
+    return cred
+
+
+def programmes() -> list[Programme]:
+    """Foundation, Practitioner, Expert."""
+    return sorted(db.session.scalars(select(Programme)), key=lambda p: (LEVEL_CODES.index(p.level), p.key))
+
+
+def check_and_issue(user: User) -> list[Credential]:
+    """Issue (or queue for approval) every programme whose requirements the person now meets."""
+    if not user.has_role("trainee"):
+        return []
+    out = []
+    for prog in programmes():
+        if live_credential(user.id, prog.id) is not None:
+            continue
+        reqs = evaluate(user, prog)
+        if not all_met(reqs):
+            continue
+        cred = Credential(holder=user, programme=prog, state="pending",
+                          evidence_summary={"requirements": [{"label": r.label, "detail": r.detail} for r in reqs]})
+        db.session.add(cred)
+        db.session.flush()
+        if prog.approval == "automatic":
+            try:
+                issue(cred)
+            except keys.NoSigningKey:
+                log.warning("credential %s for %s waits: no signing key (run `lms keys create`)", cred.public_id,
+                            user.email)
+        out.append(cred)
+    return out
+
+
+def approve(actor: User, cred: Credential) -> None:
+    issue(cred, actor)
+
+
+def reject(actor: User, cred: Credential, reason: str) -> None:
+    if cred.state != "pending":
+        raise CredentialError(_("Only a pending credential can be rejected."))
+    if not reason.strip():
+        raise CredentialError(_("Give the reason."))
+    cred.state, cred.status_reason, cred.decided_by_id = "rejected", reason.strip(), actor.id
+    audit(actor, "credential.reject", cred.public_id, reason.strip())
+
+
+# ---------------------------------------------------------------- revocation and suspension
+
+def _notify_holder(cred: Credential, what_en: str, what_zh: str, reason: str) -> None:
+    send_mail(cred.holder.email, f"Your certificate was {what_en} / 您的证书已{what_zh}",
+              f"{cred.programme.title_en}: {what_en}. Reason: {reason}\n{cred.programme.title_zh}：已{what_zh}。原因：{reason}\n\n"
+              f"{_url('credentials.verify_page', public_id=cred.public_id)}\n")
+
+
+def revoke(actor: User, cred: Credential, reason: str) -> None:
+    if cred.state != "active":
+        raise CredentialError(_("Only an active credential can be revoked."))
+    if not reason.strip():
+        raise CredentialError(_("Give the reason."))
+    _set_bit("revocation", cred.status_list, cred.status_index, True)
+    cred.state, cred.status_reason, cred.status_changed_at = "revoked", reason.strip(), utcnow()
+    audit(actor, "credential.revoke", cred.public_id, reason.strip())
+    _notify_holder(cred, "revoked", "撤销", reason.strip())
+
+
+def suspend(actor: User, cred: Credential, reason: str) -> None:
+    if cred.state != "active" or cred.suspended:
+        raise CredentialError(_("Only an active, unsuspended credential can be suspended."))
+    if not reason.strip():
+        raise CredentialError(_("Give the reason."))
+    _set_bit("suspension", cred.status_list, cred.status_index, True)
+    cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
+    audit(actor, "credential.suspend", cred.public_id, reason.strip())
+    _notify_holder(cred, "suspended", "暂停", reason.strip())
+
+
+def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
+    if not cred.suspended or cred.state != "active":
+        raise CredentialError(_("This credential is not suspended."))
+    _set_bit("suspension", cred.status_list, cred.status_index, False)
+    cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
+    audit(actor, "credential.unsuspend", cred.public_id, reason.strip() or None)
+    _notify_holder(cred, "reinstated", "恢复", reason.strip() or "-")
+
+
+# ---------------------------------------------------------------- status and verification
+
+def status_of(cred: Credential, now: datetime | None = None) -> str:
+    """pending | valid | expired | suspended | revoked | rejected | superseded"""
+    now = now or utcnow()
+    if cred.state in ("pending", "rejected", "revoked", "superseded"):
+        return cred.state
+    if cred.suspended:
+        return "suspended"
+    if cred.valid_until is not None and cred.valid_until <= now:
+        return "expired"
+    return "valid"
+
+
+def by_public_id(public_id: str) -> Credential | None:
+    return db.session.scalar(select(Credential).where(Credential.public_id == public_id))
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass
+class VerificationReport:
+    checks: list[Check] = field(default_factory=list)
+    credential: Credential | None = None
+    status: str | None = None
+
+    @property
+    def authentic(self) -> bool:
+        return all(c.ok for c in self.checks if c.name in ("format", "signature", "issuer", "record"))
+
+    @property
+    def verdict(self) -> str:
+        if not self.authentic:
+            return "tampered"
+        return self.status or "valid"
+
+
+def verify_document(doc) -> VerificationReport:
+    """Check an uploaded credential locally: format, signature against our DID document, issuer, that it
+    matches our record, its status bits and its dates."""
+    report = VerificationReport()
+    if not isinstance(doc, dict) or "OpenBadgeCredential" not in (doc.get("type") or []):
+        report.checks.append(Check("format", False, _("This is not an Open Badges 3.0 credential.")))
+        return report
+    report.checks.append(Check("format", True, _("An Open Badges 3.0 credential.")))
+    result = signing.verify(doc, keys.resolve)
+    report.checks.append(Check("signature", result.ok, _("The signature matches the content and our published key.")
+                               if result.ok else _("The signature does not verify: %(e)s", e="; ".join(result.errors))))
+    issuer = doc.get("issuer", {})
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    report.checks.append(Check("issuer", issuer_id == keys.did(), _("Issued by %(d)s.", d=keys.did())
+                               if issuer_id == keys.did() else _("Issued by %(d)s, not by this centre.", d=issuer_id)))
+    prefix = _url("credentials.verify_page", public_id="")
+    cred_id = doc.get("id") or ""
+    cred = by_public_id(cred_id[len(prefix):]) if isinstance(cred_id, str) and cred_id.startswith(prefix) else None
+    same = cred is not None and cred.signed_json is not None and json.loads(cred.signed_json) == doc
+    report.checks.append(Check("record", same, _("It is identical to the credential in our register.") if same
+                               else _("It does not match any credential in our register.")))
+    if cred is not None and same:
+        report.credential = cred
+        report.status = status_of(cred)
+        revoked = bit_is_set("revocation", cred.status_list, cred.status_index)
+        suspended = bit_is_set("suspension", cred.status_list, cred.status_index)
+        report.checks.append(Check("revocation", not revoked, _("Not revoked.") if not revoked
+                                   else _("Revoked: %(r)s", r=cred.status_reason or "")))
+        report.checks.append(Check("suspension", not suspended, _("Not suspended.") if not suspended
+                                   else _("Suspended: %(r)s", r=cred.status_reason or "")))
+        expired = cred.valid_until is not None and cred.valid_until <= utcnow()
+        report.checks.append(Check("dates", not expired, _("Valid until %(d)s.", d=cred.valid_until.strftime("%Y-%m-%d"))
+                                   if not expired else _("Expired on %(d)s.", d=cred.valid_until.strftime("%Y-%m-%d"))))
+    return report
+
+
+def public_view(cred: Credential) -> dict:
+    """What /v/<id> answers as JSON: the status and, as the holder allows, the record."""
+    status = status_of(cred)
+    out = {"id": cred.public_id, "status": status, "programme": cred.programme.key,
+           "title": {"en": cred.programme.title_en, "zh": cred.programme.title_zh}, "level": cred.programme.level,
+           "validFrom": stamp(cred.valid_from) if cred.valid_from else None,
+           "validUntil": stamp(cred.valid_until) if cred.valid_until else None,
+           "issuer": keys.did(), "credential": _url("credentials.credential_json", public_id=cred.public_id)}
+    if status in ("revoked", "suspended"):
+        out["reason"] = cred.status_reason
+        out["statusChanged"] = stamp(cred.status_changed_at) if cred.status_changed_at else None
+    out["competencies"] = cred.programme.competencies
+    if cred.share_full:
+        out["holder"] = {"name_zh": cred.holder.name_zh, "name_latin": cred.holder.name_latin}
+        out["evidence"] = (cred.evidence_summary or {}).get("requirements", [])
+    return out
+
+
+def listener(user) -> None:
+    if getattr(user, "id", None) is not None:
+        check_and_issue(user)

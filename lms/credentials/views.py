@@ -1,0 +1,297 @@
+"""Certificates: the trainee's eligibility, the public verification pages, the issuer's DID document and
+status lists, verification by upload, and the administrators' register."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.accounts.forms import ActionForm
+from lms.credentials import eligibility, keys, pdf
+from lms.credentials import services as svc
+from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme
+from lms.db import utcnow
+from lms.extensions import db
+from lms.frameworks.loader import current_framework
+from lms.security import role_required
+
+bp = Blueprint("credentials", __name__)
+JSON_LD = "application/ld+json"
+
+
+def _json(data, status=200, cache: int | None = None) -> Response:
+    body = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2)
+    resp = Response(body, status=status, mimetype="application/json")
+    resp.headers["Access-Control-Allow-Origin"] = "*"          # verifiers fetch these from anywhere
+    if cache is not None:
+        resp.headers["Cache-Control"] = f"public, max-age={cache}"
+    return resp
+
+
+@bp.get("/.well-known/did.json")
+def did_json():
+    return _json(keys.did_document(), cache=300)
+
+
+@bp.get("/status/<purpose>/<int:number>")
+def status_list(purpose: str, number: int):
+    if purpose not in STATUS_PURPOSES:
+        abort(404)
+    signed = svc.signed_status_list(purpose, number)
+    if signed is None:
+        abort(404)
+    db.session.commit()          # a list signed on this read is kept
+    return _json(signed, cache=60)
+
+
+@bp.get("/programmes/<key>")
+def programme(key: str):
+    prog = db.session.scalar(select(Programme).where(Programme.key == key))
+    if prog is None:
+        abort(404)
+    return render_template("credentials/programme.html", prog=prog, criteria=svc._criteria_text(prog),
+                           names=_competency_names(prog))
+
+
+def _competency_names(prog: Programme) -> dict:
+    fw = current_framework()
+    return {c.code: c for d in fw.domains for c in d.competencies} if fw else {}
+
+
+# ---------------------------------------------------------------- the holder
+
+@bp.get("/certificates")
+@login_required
+def mine():
+    progs = svc.programmes()
+    creds = list(db.session.scalars(select(Credential).where(Credential.holder_id == current_user.id)
+                                    .order_by(Credential.requested_at.desc())))
+    evaluations = {p.id: eligibility.evaluate(current_user, p) for p in progs}
+    return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations, svc=svc,
+                           form=ActionForm(), names={p.id: _competency_names(p) for p in progs[:1]})
+
+
+@bp.post("/certificates/check")
+@login_required
+def check():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    issued = svc.check_and_issue(current_user)
+    db.session.commit()
+    if issued:
+        flash(_("Requirements met: %(n)d certificate(s) issued or sent for approval.", n=len(issued)), "success")
+    else:
+        flash(_("No new certificate: the requirements below are not all met yet."), "info")
+    return redirect(url_for("credentials.mine"))
+
+
+@bp.post("/certificates/<public_id>/sharing")
+@login_required
+def sharing(public_id: str):
+    cred = svc.by_public_id(public_id)
+    if cred is None or cred.holder_id != current_user.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    cred.share_full = request.form.get("share") == "full"
+    db.session.commit()
+    flash(_("Sharing saved."), "success")
+    return redirect(url_for("credentials.mine"))
+
+
+@bp.route("/certificates/experience", methods=["GET", "POST"])
+@login_required
+def experience():
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            years = int(request.form.get("years", ""))
+            if not 0 < years <= 60:
+                raise ValueError
+        except ValueError:
+            flash(_("Give the years as a whole number from 1 to 60."), "error")
+            return redirect(url_for("credentials.experience"))
+        evidence = request.form.get("evidence", "").strip()
+        if len(evidence) < 20:
+            flash(_("Describe the evidence: employers, roles, dates, and who can confirm them."), "error")
+            return redirect(url_for("credentials.experience"))
+        db.session.add(ExperienceClaim(user_id=current_user.id, years=years, evidence=evidence[:5000]))
+        db.session.commit()
+        flash(_("Declaration sent; an administrator will check it."), "success")
+        return redirect(url_for("credentials.mine"))
+    claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.user_id == current_user.id)
+                                     .order_by(ExperienceClaim.created_at.desc())))
+    return render_template("credentials/experience.html", claims=claims, form=form)
+
+
+# ---------------------------------------------------------------- public verification
+
+def _can_download(cred: Credential) -> bool:
+    return cred.share_full or (current_user.is_authenticated and (
+        cred.holder_id == current_user.id or current_user.has_role("admin")))
+
+
+def _issued_or_404(public_id: str) -> Credential:
+    cred = svc.by_public_id(public_id)
+    if cred is None or cred.signed_json is None:
+        abort(404)
+    return cred
+
+
+@bp.get("/v/<public_id>")
+def verify_page(public_id: str):
+    cred = _issued_or_404(public_id)
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", JSON_LD])
+    if best in ("application/json", JSON_LD):
+        return _json(svc.public_view(cred))
+    names = _competency_names(cred.programme)
+    return render_template("credentials/verify.html", cred=cred, status=svc.status_of(cred), names=names,
+                           view=svc.public_view(cred), downloads=_can_download(cred))
+
+
+@bp.get("/v/<public_id>/credential.json")
+def credential_json(public_id: str):
+    cred = _issued_or_404(public_id)
+    if not _can_download(cred):
+        abort(403)
+    resp = _json(cred.signed_json)
+    resp.headers["Content-Disposition"] = f'attachment; filename="credential-{cred.public_id}.json"'
+    return resp
+
+
+def certificate_pdf_bytes(cred: Credential) -> bytes:
+    prog, holder = cred.programme, cred.holder
+    names = _competency_names(prog)
+    verify_url = svc._url("credentials.verify_page", public_id=cred.public_id)
+    return pdf.render({
+        "name_zh": holder.name_zh, "name_latin": holder.name_latin, "title_en": prog.title_en, "title_zh": prog.title_zh,
+        "level": prog.level, "issued": cred.valid_from.strftime("%Y-%m-%d"),
+        "valid_until": cred.valid_until.strftime("%Y-%m-%d"), "credential_id": cred.public_id,
+        "issuer_did": keys.did(), "issuer_name": svc.ISSUER_NAME, "verify_url": verify_url,
+        "linkedin_short": svc._url("credentials.linkedin", public_id=cred.public_id),
+        "linkedin_url": pdf.linkedin_url(prog.title_en, svc.ISSUER_NAME, cred.valid_from, cred.valid_until, verify_url,
+                                         cred.public_id),
+        "competencies": [(c["code"], names[c["code"]].name_en if c["code"] in names else "",
+                          names[c["code"]].name_zh if c["code"] in names else "") for c in prog.competencies],
+        "signed_json": cred.signed_json})
+
+
+@bp.get("/v/<public_id>/certificate.pdf")
+def certificate_pdf(public_id: str):
+    cred = _issued_or_404(public_id)
+    if not _can_download(cred):
+        abort(403)
+    try:
+        data = certificate_pdf_bytes(cred)
+    except pdf.FontMissing as exc:
+        return render_template("errors/error.html", code=503, error=str(exc)), 503
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="certificate-{cred.public_id}.pdf"'})
+
+
+@bp.get("/v/<public_id>/linkedin")
+def linkedin(public_id: str):
+    cred = _issued_or_404(public_id)
+    verify_url = svc._url("credentials.verify_page", public_id=cred.public_id)
+    return redirect(pdf.linkedin_url(cred.programme.title_en, svc.ISSUER_NAME, cred.valid_from, cred.valid_until,
+                                     verify_url, cred.public_id))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_upload():
+    form = ActionForm()
+    report, problem = None, None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        raw = upload.read(5_000_001) if upload else b""
+        if not raw:
+            problem = _("Choose a PDF certificate or a JSON credential.")
+        elif len(raw) > 5_000_000:
+            problem = _("The file is larger than 5 MB; a certificate is much smaller.")
+        else:
+            doc = pdf.attached_credential(raw) if raw.startswith(b"%PDF-") else None
+            if doc is None and not raw.startswith(b"%PDF-"):
+                try:
+                    doc = json.loads(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    doc = None
+            if doc is None:
+                problem = _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
+                            "a JSON file must be the credential itself).", name=upload.filename or "file")
+            else:
+                report = svc.verify_document(doc)
+    return render_template("credentials/upload.html", form=form, report=report, problem=problem)
+
+
+# ---------------------------------------------------------------- administrators
+
+@bp.get("/admin/credentials")
+@role_required("admin")
+def register():
+    creds = list(db.session.scalars(select(Credential).order_by(Credential.requested_at.desc()).limit(500)))
+    claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == "pending")
+                                     .order_by(ExperienceClaim.created_at)))
+    return render_template("credentials/register.html", creds=creds, claims=claims, svc=svc, form=ActionForm())
+
+
+@bp.post("/admin/credentials/<public_id>/<action>")
+@role_required("admin")
+def act(public_id: str, action: str):
+    cred = svc.by_public_id(public_id)
+    if cred is None or action not in ("approve", "reject", "revoke", "suspend", "unsuspend"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reason = request.form.get("reason", "")
+    try:
+        if action == "approve":
+            svc.approve(current_user, cred)
+        elif action == "reject":
+            svc.reject(current_user, cred, reason)
+        elif action == "revoke":
+            svc.revoke(current_user, cred, reason)
+        elif action == "suspend":
+            svc.suspend(current_user, cred, reason)
+        else:
+            svc.unsuspend(current_user, cred, reason)
+    except (svc.CredentialError, keys.NoSigningKey) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Done: %(a)s.", a=action), "success")
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/") else
+                    url_for("credentials.register"))
+
+
+@bp.post("/admin/experience/<int:claim_id>/<action>")
+@role_required("admin")
+def review_claim(claim_id: int, action: str):
+    claim = db.session.get(ExperienceClaim, claim_id)
+    if claim is None or claim.state != "pending" or action not in ("approve", "reject"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    claim.state = "approved" if action == "approve" else "rejected"
+    claim.reviewed_by_id, claim.reviewed_at = current_user.id, utcnow()
+    claim.note = request.form.get("note", "").strip() or None
+    from lms.accounts.services import audit
+    audit(current_user, f"experience.{action}", claim.user.public_id, f"{claim.years} years")
+    if claim.state == "approved":
+        svc.check_and_issue(claim.user)
+    db.session.commit()
+    flash(_("Declaration reviewed."), "success")
+    return redirect(url_for("credentials.register"))
+
+
+def register_hooks() -> None:
+    from lms.catalog import services as catalog
+    if svc.listener not in catalog.PROGRESS_LISTENERS:
+        catalog.PROGRESS_LISTENERS.append(svc.listener)
