@@ -9,7 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import CSRFError
 
 from lms.config import REPO_ROOT, Settings
-from lms.extensions import babel, csrf, db, login_manager, migrate
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 TEMPLATES = REPO_ROOT / "templates"
 
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    limiter.init_app(app)
     from lms.i18n import select_locale
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
@@ -61,6 +62,7 @@ def _register_models() -> None:
     import lms.assessment.models  # noqa: F401
     import lms.catalog.models  # noqa: F401
     import lms.credentials.models  # noqa: F401
+    import lms.employers.models  # noqa: F401
     import lms.frameworks.models  # noqa: F401
     import lms.projects.models  # noqa: F401
 
@@ -95,21 +97,24 @@ def _register_blueprints(app: Flask) -> None:
     from lms.catalog.services import courses_teaching
     from lms.catalog.views import bp as catalog_bp
     from lms.core.views import bp as core_bp
-    from lms.dashboard.views import bp as dashboard_bp
-    from lms.frameworks.views import bp as frameworks_bp
     from lms.credentials.views import bp as credentials_bp
     from lms.credentials.views import register_hooks as register_credential_hooks
+    from lms.dashboard.views import bp as dashboard_bp
+    from lms.employers.views import api as employers_api
+    from lms.employers.views import bp as employers_bp
+    from lms.frameworks.views import bp as frameworks_bp
     from lms.projects.views import bp as projects_bp
     from lms.projects.views import register_hooks as register_project_hooks
 
     for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, projects_bp,
-               credentials_bp, dashboard_bp):
+               credentials_bp, employers_bp, employers_api, dashboard_bp):
         app.register_blueprint(bp)
     # the framework pages list the courses teaching a competency without importing the catalogue
     app.extensions["lms.courses_teaching"] = courses_teaching
     register_exam_hooks()
     register_project_hooks()
     register_credential_hooks()
+    csrf.exempt(employers_api)          # the API authenticates with a bearer key, never with the session cookie
 
 
 def _register_template_helpers(app: Flask) -> None:

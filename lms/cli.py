@@ -22,7 +22,7 @@ def main():
 
 
 def register_cli(app) -> None:
-    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd, keys_cmd, credentials_cmd):
+    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd, keys_cmd, credentials_cmd, worker_cmd):
         app.cli.add_command(cmd)
 
 
@@ -139,9 +139,36 @@ def keys_list():
         click.echo(f"{keys.verification_method(kid)}\t{signing.public_multibase(pub)}")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and batch runs).")
+@with_appcontext
+def worker_cmd(burst):
+    """Run background jobs (bulk issuance) from the Redis queue of LMS_REDIS_URL."""
+    from rq import Worker
+
+    from lms.jobs import QUEUE, queue
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("LMS_REDIS_URL is not set: jobs run in the request, no worker is needed", err=True)
+        sys.exit(1)
+    q = queue()
+    Worker([q], connection=q.connection, name=None).work(burst=burst)
+    click.echo(f"worker on queue {QUEUE} stopped")
+
+
 @click.group("credentials")
 def credentials_cmd():
     """Issued certificates."""
+
+
+@credentials_cmd.command("remind-expiring")
+@click.option("--days", default=60, show_default=True, help="Remind holders whose certificate expires within this many days.")
+@with_appcontext
+def credentials_remind(days):
+    """E-mail holders whose certificate expires soon, once per certificate (run it daily from a scheduler)."""
+    from lms.credentials.services import remind_expiring
+    due = remind_expiring(days)
+    db.session.commit()
+    click.echo(f"{len(due)} reminder(s) sent")
 
 
 @credentials_cmd.command("list")

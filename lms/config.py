@@ -37,6 +37,8 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_UPLOAD_MAX_MB", "25", "Largest deliverable file accepted, in megabytes."),
     ("LMS_SPONSOR_LINK_DAYS", "14", "How long a sponsor's confirmation link is valid."),
     ("LMS_GRADE_DIFFERENCE", "15", "Two examiners' totals further apart than this (points) send a project to reconciliation."),
+    ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for rate-limit counters shared by every app server."),
+    ("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour", "How often one address may check certificates without signing in or an API key (bulk, API, upload)."),
     ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
 ]
 
@@ -113,6 +115,10 @@ class Settings:
             "MAX_CONTENT_LENGTH": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000) * 4 + 1_000_000,
             "SPONSOR_LINK_DAYS": int(_env("LMS_SPONSOR_LINK_DAYS", "14")),
             "GRADE_DIFFERENCE": float(_env("LMS_GRADE_DIFFERENCE", "15")),
+            "REDIS_URL": _env("LMS_REDIS_URL"),
+            "RATELIMIT_STORAGE_URI": _env("LMS_REDIS_URL", "memory://"),
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "ANONYMOUS_CHECK_LIMIT": _env("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour"),
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",

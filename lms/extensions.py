@@ -12,3 +12,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+from flask_limiter import Limiter  # noqa: E402
+from flask_limiter.util import get_remote_address  # noqa: E402
+
+# rate limits for anonymous use of the checking services; storage is Redis when LMS_REDIS_URL is set
+limiter = Limiter(key_func=get_remote_address)

@@ -12,9 +12,9 @@ from lms.assessment.quizfiles import apply_quiz, parse_course_quizzes, parse_qui
 from lms.catalog.loader import apply_course, check_references, parse_course_dirs
 from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid, digest
+from lms.credentials.programmes import apply_programme, parse_programme_files
 from lms.extensions import db
 from lms.frameworks.loader import current_framework, load_framework, parse_framework
-from lms.credentials.programmes import apply_programme, parse_programme_files
 from lms.projects.briefs import apply_brief, parse_course_briefs
 
 

@@ -64,6 +64,7 @@ class Credential(db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id", ondelete="SET NULL"))
     evidence_summary: Mapped[dict | None] = mapped_column(JSON)  # what met each requirement, at issue
     share_full: Mapped[bool] = mapped_column(default=False)      # holder's choice for public verification
+    reminded_at: Mapped[datetime | None]                         # when the expiry reminder was sent
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -104,3 +105,26 @@ class ExperienceClaim(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class CpdActivity(db.Model):
+    """Continuing professional development logged by a holder towards renewing a certificate."""
+    __tablename__ = "cpd_activities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))          # a type of the programme's CPD rules
+    quantity: Mapped[float]                                # hours, items or years, as the rule counts
+    done_on: Mapped[date]
+    description: Mapped[str] = mapped_column(Text)
+    evidence_name: Mapped[str | None] = mapped_column(String(255))
+    evidence_stored: Mapped[str | None] = mapped_column(String(64))
+    evidence_kind: Mapped[str | None] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(20), default="pending")   # pending | approved | rejected
+    audit: Mapped[bool] = mapped_column(default=False)    # picked at random: the evidence must be checked
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    credential: Mapped[Credential] = relationship()

@@ -11,7 +11,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -401,6 +401,38 @@ def public_view(cred: Credential) -> dict:
         out["holder"] = {"name_zh": cred.holder.name_zh, "name_latin": cred.holder.name_latin}
         out["evidence"] = (cred.evidence_summary or {}).get("requirements", [])
     return out
+
+
+def issue_for_cohort(course_slug: str | None = None) -> int:
+    """Check every trainee (or every trainee enrolled in a course) and issue what is due; the number issued
+    or queued for approval. Runs as a background job when Redis is configured."""
+    from lms.accounts.models import UserRole
+    from lms.catalog.models import Course, Enrolment
+    query = select(User).join(UserRole).where(UserRole.role == "trainee", User.active.is_(True))
+    if course_slug:
+        query = query.join(Enrolment, Enrolment.user_id == User.id).join(Course).where(Course.slug == course_slug)
+    count = 0
+    for user in db.session.scalars(query.distinct()):
+        count += len(check_and_issue(user))
+    log.info("cohort %s: %d credential(s) issued or queued", course_slug or "all trainees", count)
+    return count
+
+
+def remind_expiring(days: int = 60, now: datetime | None = None) -> list[Credential]:
+    """E-mail each holder whose valid certificate expires within ``days`` (once per certificate)."""
+    now = now or utcnow()
+    due = list(db.session.scalars(select(Credential).where(
+        Credential.state == "active", Credential.suspended.is_(False), Credential.reminded_at.is_(None),
+        Credential.valid_until > now, Credential.valid_until <= now + timedelta(days=days))))
+    for cred in due:
+        cpd = cred.programme.cpd.get("credits")
+        send_mail(cred.holder.email, "Your certificate expires soon / 您的证书即将到期",
+                  f"{cred.programme.title_en} expires on {cred.valid_until:%Y-%m-%d}. To renew it, log "
+                  f"{cpd} CPD credits and ask for renewal.\n"
+                  f"您的{cred.programme.title_zh}将于 {cred.valid_until:%Y-%m-%d} 到期。续证需要 {cpd} 个继续教育（CPD）学分。\n\n"
+                  f"{_url('credentials.verify_page', public_id=cred.public_id)}\n")
+        cred.reminded_at = now
+    return due
 
 
 def listener(user) -> None:

@@ -238,7 +238,29 @@ def register():
     creds = list(db.session.scalars(select(Credential).order_by(Credential.requested_at.desc()).limit(500)))
     claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == "pending")
                                      .order_by(ExperienceClaim.created_at)))
-    return render_template("credentials/register.html", creds=creds, claims=claims, svc=svc, form=ActionForm())
+    from lms.credentials.models import CpdActivity
+    cpd_pending = list(db.session.scalars(select(CpdActivity).where(CpdActivity.state == "pending")
+                                          .order_by(CpdActivity.created_at)))
+    from lms.catalog.models import Course
+    courses = list(db.session.scalars(select(Course).where(Course.status == "published").order_by(Course.code)))
+    return render_template("credentials/register.html", creds=creds, claims=claims, svc=svc, form=ActionForm(),
+                           cpd_pending=cpd_pending, courses=courses)
+
+
+@bp.post("/admin/credentials/cohort")
+@role_required("admin")
+def cohort():
+    from lms.jobs import enqueue
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    slug = request.form.get("course") or None
+    queued, result = enqueue("lms.credentials.services.issue_for_cohort", slug)
+    db.session.commit()
+    if queued:
+        flash(_("Queued: a background worker checks every trainee and issues what is due."), "success")
+    else:
+        flash(_("Every trainee checked: %(n)d certificate(s) issued or sent for approval.", n=result), "success")
+    return redirect(url_for("credentials.register"))
 
 
 @bp.post("/admin/credentials/<public_id>/<action>")
@@ -266,7 +288,10 @@ def act(public_id: str, action: str):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("Done: %(a)s.", a=action), "success")
+        flash({"approve": _("Certificate issued."), "reject": _("Request rejected."),
+               "revoke": _("Certificate revoked; the holder has been told."),
+               "suspend": _("Certificate suspended; the holder has been told."),
+               "unsuspend": _("Suspension lifted; the holder has been told.")}[action], "success")
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/") else
                     url_for("credentials.register"))
 
@@ -295,3 +320,99 @@ def register_hooks() -> None:
     from lms.catalog import services as catalog
     if svc.listener not in catalog.PROGRESS_LISTENERS:
         catalog.PROGRESS_LISTENERS.append(svc.listener)
+
+
+# ---------------------------------------------------------------- CPD and renewal
+
+def _own_credential(public_id: str) -> Credential:
+    cred = svc.by_public_id(public_id)
+    if cred is None or cred.holder_id != current_user.id:
+        abort(404)
+    return cred
+
+
+@bp.route("/certificates/<public_id>/cpd", methods=["GET", "POST"])
+@login_required
+def cpd_log(public_id: str):
+    from datetime import date
+
+    from lms.credentials import cpd
+    cred = _own_credential(public_id)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            done_on = date.fromisoformat(request.form.get("done_on", ""))
+        except ValueError:
+            done_on = None
+        upload = request.files.get("evidence")
+        evidence = (upload.filename or "", upload.read()) if upload and upload.filename else None
+        try:
+            act = cpd.log_activity(current_user, cred, kind=request.form.get("kind", ""),
+                                   quantity=request.form.get("quantity", ""), done_on=done_on,
+                                   description=request.form.get("description", ""), evidence=evidence)
+        except cpd.CpdError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Activity logged; an administrator will review it.") + (
+                " " + _("It was picked at random for an audit of its evidence.") if act.audit else ""), "success")
+            return redirect(url_for("credentials.cpd_log", public_id=public_id))
+    return render_template("credentials/cpd.html", cred=cred, acts=cpd.activities(cred), total=cpd.total(cred),
+                           rules=cpd.rules(cred), form=form, today=utcnow().date().isoformat())
+
+
+@bp.post("/certificates/<public_id>/renew")
+@login_required
+def renew(public_id: str):
+    from lms.credentials import cpd
+    cred = _own_credential(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        cpd.renew(current_user, cred)
+    except (cpd.CpdError, keys.NoSigningKey) as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("credentials.cpd_log", public_id=public_id))
+    db.session.commit()
+    flash(_("Renewed: a new certificate with new dates has been issued."), "success")
+    return redirect(url_for("credentials.mine"))
+
+
+@bp.get("/cpd/<public_id>/evidence")
+@login_required
+def cpd_evidence(public_id: str):
+    from flask import send_file
+
+    from lms.credentials.models import CpdActivity
+    from lms.projects import uploads
+    act = db.session.scalar(select(CpdActivity).where(CpdActivity.public_id == public_id))
+    if act is None or act.evidence_stored is None or not (
+            act.credential.holder_id == current_user.id or current_user.has_role("admin")):
+        abort(404)
+    return send_file(uploads.path_of(act.evidence_stored), mimetype=uploads.KINDS[act.evidence_kind][1],
+                     as_attachment=True, download_name=act.evidence_name)
+
+
+@bp.post("/admin/cpd/<public_id>/<action>")
+@role_required("admin")
+def cpd_review(public_id: str, action: str):
+    from lms.credentials import cpd
+    from lms.credentials.models import CpdActivity
+    act = db.session.scalar(select(CpdActivity).where(CpdActivity.public_id == public_id))
+    if act is None or action not in ("approve", "reject"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        cpd.review(current_user, act, action == "approve", request.form.get("note", ""))
+    except cpd.CpdError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("CPD activity reviewed."), "success")
+    return redirect(url_for("credentials.register"))

@@ -144,6 +144,18 @@ MATRIX = {
     "credentials.register": ("GET", "/admin/credentials", None, ADMIN),
     "credentials.act": ("POST", "/admin/credentials/{credential}/suspend", {"reason": "check"}, ADMIN_POST),
     "credentials.review_claim": ("POST", "/admin/experience/{claim}/approve", {}, ADMIN_POST),
+    "credentials.cpd_log": ("GET", "/certificates/{credential}/cpd", None,
+                            {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
+    "credentials.renew": ("POST", "/certificates/{credential}/renew", {},
+                          {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": REDIR}),
+    "credentials.cpd_evidence": ("GET", "/cpd/{cpd}/evidence", None,
+                                 {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK, "admin": OK}),
+    "credentials.cpd_review": ("POST", "/admin/cpd/{cpd}/approve", {}, ADMIN_POST),
+    "credentials.cohort": ("POST", "/admin/credentials/cohort", {"course": F1}, ADMIN_POST),
+    "employers.bulk": ("GET", "/verify/bulk", None, PUBLIC),
+    "employers.keys": ("GET", "/employer/keys", None, {**ADMIN, "employer": OK}),
+    "employers.revoke_key": ("POST", "/employer/keys/{apikey}/revoke", {}, {**ADMIN, "employer": REDIR, "admin": 404}),
+    "employers_api.api_verify": ("POST", "/api/v1/verify", {"__json__": {"ids": ["0" * 32]}}, PUBLIC),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
@@ -205,7 +217,8 @@ def world(app, tmp_path):
     from lms.credentials.models import Credential, ExperienceClaim, Programme
     keys.create_key()
     programme = Programme(key="access", title_en="Access", level="F", competencies=[{"code": "D1.1", "level": "F"}],
-                          requirements={}, validity_years=3, cpd={})
+                          requirements={}, validity_years=3,
+                          cpd={"credits": 30, "activities": [{"type": "training", "per": "hour", "credits": 1}]})
     cred = Credential(holder=people["trainee"], programme=programme, state="pending")
     db.session.add(cred)
     db.session.flush()
@@ -213,7 +226,16 @@ def world(app, tmp_path):
     claim = ExperienceClaim(user_id=people["other"].id, years=3, evidence="three years at a university TTO")
     db.session.add(claim)
     db.session.commit()
-    people.update(credential=cred)
+    from datetime import date
+
+    from lms.credentials import cpd
+    activity = cpd.log_activity(people["trainee"], cred, kind="training", quantity="3", done_on=date.today(),
+                                description="A licensing workshop at the centre",
+                                evidence=("attendance.pdf", b"%PDF-1.4 attendance"))
+    from lms.employers.services import create_key
+    apikey, _secret = create_key(people["employer"], "HR system")
+    db.session.commit()
+    people.update(credential=cred, apikey=apikey, cpd=activity)
     people["claim"] = type("Claim", (), {"public_id": str(claim.id), "email": None})()
     return {**people, "question": db.session.scalar(select(Question))}
 

@@ -58,14 +58,18 @@ def test_login_next_only_follows_local_paths(client, users):
     assert resp.headers["Location"] == "/dashboard"
 
 
-@pytest.mark.parametrize("endpoint", sorted(e for e, spec in MATRIX.items() if spec[0] == "POST"))
+# the API authenticates each request with a bearer key (never the session cookie), so CSRF cannot apply
+CSRF_EXEMPT = {"employers_api.api_verify"}
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, spec in MATRIX.items() if spec[0] == "POST" and e not in CSRF_EXEMPT))
 def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
     login(client, "admin@example.com")
     app.config["WTF_CSRF_ENABLED"] = True
     method, url, data, _ = MATRIX[endpoint]
     ids = {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32, "question": "0" * 32,
            "attempt": "0" * 32, "brief": "0" * 32, "project": "0" * 32, "file": "0" * 32,
-           "credential": "0" * 32, "claim": "0"}
+           "credential": "0" * 32, "claim": "0", "apikey": "0" * 32, "cpd": "0" * 32}
     url = url.format(**ids)
     resp = client.post(url, data=data if data and "__json__" not in data else {})
     assert resp.status_code == 400
@@ -82,3 +86,12 @@ def test_the_readme_configuration_table_lists_every_setting():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     for name, default, what in SETTINGS:
         assert f"| `{name}` | {default} | {what} |" in readme, name
+
+
+def test_the_api_ignores_the_session_cookie(app, client, users):
+    """Without CSRF protection the API must not act on a browser's session: a signed-in admin's cookie gives
+    no more than anonymous use (which is rate-limited) and cannot change anything."""
+    login(client, "admin@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    resp = client.post("/api/v1/verify", json={"ids": ["0" * 32]})
+    assert resp.status_code == 200 and resp.get_json()["results"] == [{"id": "0" * 32, "status": "unknown"}]

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from lms.config import REPO_ROOT
 from lms.content import ContentInvalid
@@ -108,7 +109,7 @@ def test_completing_the_requirements_issues_a_signed_credential_once(app, world)
     # checking again issues nothing new; the database refuses a second live credential too
     assert svc.check_and_issue(world["holder"]) == []
     db.session.add(Credential(holder_id=world["holder"].id, programme_id=cred.programme_id, state="pending"))
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
@@ -142,7 +143,7 @@ def test_public_verification_page_and_json(app, world):
     assert anon.get("/v/" + "0" * 32).status_code == 404
 
 
-def test_the_pdf_carries_the_credential_and_renders_the_same_every_time(app, world):
+def test_the_pdf_carries_the_credential_and_renders_the_same_every_time(app, world, tmp_path):
     cred = world["cred"]
     c = _client(app, world["holder"])
     first = c.get(f"/v/{cred.public_id}/certificate.pdf")
@@ -155,6 +156,11 @@ def test_the_pdf_carries_the_credential_and_renders_the_same_every_time(app, wor
         fonts = [line.split() for line in out.splitlines()[2:]]
         assert fonts and all(row[-5] == "yes" and row[-4] == "yes" for row in fonts), out   # embedded, subset
         assert any("NotoSansSC" in row[0] for row in fonts)
+    if shutil.which("pdftoppm") and shutil.which("zbarimg"):      # the QR code scans to the verification page
+        subprocess.run(["pdftoppm", "-png", "-r", "150", "-", str(tmp_path / "page")], input=first.data, check=True)
+        scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")], capture_output=True,
+                                 text=True).stdout.strip()
+        assert scanned == f"http://lms.example.com/v/{cred.public_id}"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=first.data, capture_output=True).stdout.decode()
         assert "刘洋" in text and "Liu Yang" in text and "技术经理人（初级）" in text and cred.public_id in text
@@ -261,10 +267,20 @@ def test_issued_credentials_and_status_lists_pass_the_independent_verifier(app, 
     good = json.loads(cred.signed_json)
     tampered = json.loads(cred.signed_json)
     tampered["credentialSubject"]["achievement"]["name"] = "Technology Transfer Manager — Expert"
+    # every template the platform issues: one credential of each programme
+    others = []
+    for key in ("practitioner", "expert"):
+        prog = db.session.scalar(select(Programme).where(Programme.key == key))
+        other = Credential(holder=world["holder"], programme=prog, state="pending")
+        db.session.add(other)
+        db.session.flush()
+        others.append(json.loads(svc.issue(other).signed_json))
+    db.session.commit()
     lists = [client.get(f"/status/{p}/{cred.status_list}").get_json() for p in ("revocation", "suspension")]
-    results = run_js_verifier(did_doc, lists, [good, tampered])
+    results = run_js_verifier(did_doc, lists, [good, tampered, *others])
     assert results[0]["verified"] and not results[0]["revoked"] and not results[0]["suspended"], results[0]
     assert not results[1]["verified"]
+    assert all(r["verified"] and not r["revoked"] for r in results[2:]), results[2:]
     svc.revoke(world["admin"], cred, "test")
     db.session.commit()
     lists = [client.get(f"/status/{p}/{cred.status_list}").get_json() for p in ("revocation", "suspension")]

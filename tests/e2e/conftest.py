@@ -56,6 +56,8 @@ def live_server(e2e_database, tmp_path_factory):
 
     outbox = tmp_path_factory.mktemp("outbox")
     app = create_app({"SQLALCHEMY_DATABASE_URI": e2e_database, "LMS_OUTBOX": outbox,
+                      "LMS_KEYS_DIR": tmp_path_factory.mktemp("keys"),
+                      "LMS_UPLOAD_DIR": tmp_path_factory.mktemp("uploads"),
                       "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
@@ -78,6 +80,15 @@ def live_server(e2e_database, tmp_path_factory):
         quiz.sections = [QuizSection(position=0, bank="f1-system-policy-ethics",
                                      idnumbers=["F1-D1.1-001", "F1-D1.1-003", "F1-D1.3-015"])]
         db.session.add(quiz)
+        # journey 5: a trainee one lesson short of the Foundation certificate, and an administrator
+        from lms.catalog import services as catalog
+        from lms.credentials import keys
+        from lms.demo import _certified_holder
+        keys.create_key()
+        register("admin@example.com", "admin-password", roles=("admin",), name_latin="Wang Min", name_zh="王敏")
+        almost = register("almost@example.com", "almost-password", roles=("trainee",), name_latin="Liu Yang",
+                          name_zh="刘洋")
+        _certified_holder(almost, teacher, catalog.course_by_slug("f1-system-policy-ethics"), leave_last_lesson=True)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,0 +1,144 @@
+"""CPD: holders log activities, the programme's rules turn them into credits, administrators approve or
+reject them (a configured share is picked at random for an evidence audit), and renewal issues a new
+credential once the credits are met."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.accounts.services import audit
+from lms.credentials.models import CpdActivity, Credential
+from lms.db import utcnow
+from lms.extensions import db
+from lms.projects import uploads
+
+
+class CpdError(ValueError):
+    pass
+
+
+def rules(cred: Credential) -> dict[str, dict]:
+    return {a["type"]: a for a in cred.programme.cpd.get("activities", [])}
+
+
+def needed(cred: Credential) -> float:
+    return float(cred.programme.cpd.get("credits") or 0)
+
+
+@dataclass
+class CpdTotal:
+    approved: float
+    pending: float
+    needed: float
+
+    @property
+    def met(self) -> bool:
+        return self.approved >= self.needed
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.approved / self.needed) if self.needed else 1.0
+
+
+def credits(cred: Credential, activities: list[CpdActivity]) -> float:
+    """Credits of ``activities`` under the programme's rules: credits × quantity, then each type's caps
+    (an absolute ``cap`` and a ``cap_share`` of the credits needed)."""
+    by_type: dict[str, float] = {}
+    table = rules(cred)
+    for a in activities:
+        rule = table.get(a.kind)
+        if rule is not None:
+            by_type[a.kind] = by_type.get(a.kind, 0.0) + float(rule["credits"]) * a.quantity
+    total = 0.0
+    for kind, value in by_type.items():
+        rule = table[kind]
+        if rule.get("cap") is not None:
+            value = min(value, float(rule["cap"]))
+        if rule.get("cap_share") is not None:
+            value = min(value, float(rule["cap_share"]) * needed(cred))
+        total += value
+    return round(total, 1)
+
+
+def activities(cred: Credential) -> list[CpdActivity]:
+    return list(db.session.scalars(select(CpdActivity).where(CpdActivity.credential_id == cred.id)
+                                   .order_by(CpdActivity.done_on.desc())))
+
+
+def total(cred: Credential) -> CpdTotal:
+    acts = activities(cred)
+    return CpdTotal(credits(cred, [a for a in acts if a.state == "approved"]),
+                    credits(cred, [a for a in acts if a.state == "pending"]), needed(cred))
+
+
+def log_activity(holder: User, cred: Credential, *, kind: str, quantity: str, done_on: date | None,
+                 description: str, evidence: tuple[str, bytes] | None) -> CpdActivity:
+    if cred.holder_id != holder.id:
+        raise CpdError(_("Only the holder logs CPD for a certificate."))
+    if cred.state != "active":
+        raise CpdError(_("CPD is logged for an active certificate."))
+    if kind not in rules(cred):
+        raise CpdError(_("Choose the kind of activity."))
+    try:
+        amount = float(quantity)
+        if not 0 < amount <= 1000:
+            raise ValueError
+    except ValueError:
+        raise CpdError(_("Give the amount as a number above 0.")) from None
+    if done_on is None or done_on > date.today() or (cred.valid_from and done_on < cred.valid_from.date()):
+        raise CpdError(_("The date must fall within the certificate's validity, and not in the future."))
+    if len(description.strip()) < 10:
+        raise CpdError(_("Describe the activity: what, where, with whom."))
+    act = CpdActivity(credential_id=cred.id, kind=kind, quantity=amount, done_on=done_on,
+                      description=description.strip()[:3000])
+    if evidence and evidence[1]:
+        name, data = evidence
+        try:
+            act.evidence_kind = uploads.check_upload(name, data, current_app.config["UPLOAD_MAX_BYTES"])
+        except uploads.UploadRejected as exc:
+            raise CpdError(str(exc)) from None
+        act.evidence_stored, _sha = uploads.store(data)
+        act.evidence_name = name
+    share = float(cred.programme.cpd.get("audit_share") or 0)
+    act.audit = secrets.randbelow(1_000_000) < share * 1_000_000
+    db.session.add(act)
+    db.session.flush()
+    return act
+
+
+def review(actor: User, act: CpdActivity, approve: bool, note: str = "") -> None:
+    if act.state != "pending":
+        raise CpdError(_("This activity has been reviewed."))
+    if act.audit and approve and not act.evidence_stored:
+        raise CpdError(_("This activity was picked for audit: it can be approved only with its evidence file."))
+    if not approve and not note.strip():
+        raise CpdError(_("Give the reason."))
+    act.state = "approved" if approve else "rejected"
+    act.reviewed_by_id, act.reviewed_at, act.note = actor.id, utcnow(), note.strip() or None
+    audit(actor, f"cpd.{act.state}", act.public_id, note.strip() or None)
+
+
+def renew(holder: User, cred: Credential) -> Credential:
+    """A new credential (new dates, the same awarded date) linked to this one, which is superseded."""
+    from lms.credentials.services import issue
+    if cred.holder_id != holder.id or cred.state != "active" or cred.suspended:
+        raise CpdError(_("Only an active certificate of yours can be renewed."))
+    t = total(cred)
+    if not t.met:
+        raise CpdError(_("Renewal needs %(n)s approved CPD credits; %(a)s so far.", n=f"{t.needed:g}",
+                         a=f"{t.approved:g}"))
+    cred.state = "superseded"
+    db.session.flush()
+    new = Credential(holder_id=holder.id, programme_id=cred.programme_id, state="pending", previous_id=cred.id,
+                     share_full=cred.share_full, evidence_summary=cred.evidence_summary)
+    db.session.add(new)
+    db.session.flush()
+    issue(new)
+    audit(holder, "credential.renew", new.public_id, f"renews {cred.public_id}")
+    return new

@@ -1,0 +1,122 @@
+"""Bulk checks of credential IDs (a CSV from the browser or a JSON list through the API) and API keys."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import User
+from lms.credentials import services as credentials
+from lms.credentials.models import Credential
+from lms.db import utcnow
+from lms.employers.models import ApiKey
+from lms.extensions import db
+
+MAX_IDS = 10_000
+ID_RE = re.compile(r"^[0-9a-f]{32}$")
+URL_ID_RE = re.compile(r"/v/([0-9a-f]{32})(?:[/?#]|$)")
+
+
+class BulkError(ValueError):
+    pass
+
+
+def parse_ids(text: str) -> list[str]:
+    """Credential IDs from a CSV: the first column of each row (a header row and blank rows are skipped);
+    a verification URL is accepted in place of an ID. Raises BulkError naming the line of a bad row."""
+    ids, errors = [], []
+    for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        cell = (row[0] if row else "").strip().strip("\ufeff").lower()
+        if not cell or (lineno == 1 and not ID_RE.match(cell) and not URL_ID_RE.search(cell)
+                        and cell.replace(" ", "") in ("id", "credentialid", "credential_id", "credential")):
+            continue
+        match = URL_ID_RE.search(cell)
+        cell = match.group(1) if match else cell
+        if not ID_RE.match(cell):
+            errors.append(_("line %(n)d: %(v)s is not a credential ID (32 hexadecimal characters)", n=lineno,
+                            v=repr(cell[:40])))
+            if len(errors) >= 20:
+                break
+            continue
+        ids.append(cell)
+    if errors:
+        raise BulkError("; ".join(errors))
+    if len(ids) > MAX_IDS:
+        raise BulkError(_("%(n)d IDs: at most %(m)d can be checked at once.", n=len(ids), m=MAX_IDS))
+    return ids
+
+
+def check_ids(ids: list[str]) -> list[dict]:
+    """One result per ID, in the order given (duplicates repeated), from at most a few queries."""
+    found: dict[str, Credential] = {}
+    unique = list(dict.fromkeys(ids))
+    for i in range(0, len(unique), 1000):
+        chunk = unique[i:i + 1000]
+        query = select(Credential).where(Credential.public_id.in_(chunk), Credential.signed_json.is_not(None)).options(
+            selectinload(Credential.programme), selectinload(Credential.holder))
+        for cred in db.session.scalars(query):
+            found[cred.public_id] = cred
+    out = []
+    for cid in ids:
+        cred = found.get(cid)
+        if cred is None:
+            out.append({"id": cid, "status": "unknown"})
+            continue
+        status = credentials.status_of(cred)
+        row = {"id": cid, "status": status, "programme": cred.programme.key,
+               "title": cred.programme.title_en, "level": cred.programme.level,
+               "validFrom": credentials.stamp(cred.valid_from), "validUntil": credentials.stamp(cred.valid_until)}
+        if status in ("revoked", "suspended"):
+            row["reason"] = cred.status_reason
+        if cred.share_full:
+            row["holder"] = " ".join(n for n in (cred.holder.name_zh, cred.holder.name_latin) if n)
+        out.append(row)
+    return out
+
+
+CSV_FIELDS = ("id", "status", "programme", "level", "validFrom", "validUntil", "reason", "holder")
+
+
+def to_csv(results: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(results)
+    return buf.getvalue()
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(user: User, name: str) -> tuple[ApiKey, str]:
+    """A new key; the secret is returned once and only its hash is stored."""
+    if not name.strip():
+        raise BulkError(_("Name the key (for example, the system that will use it)."))
+    secret = "ttm_" + secrets.token_urlsafe(32)
+    key = ApiKey(user_id=user.id, name=name.strip()[:100], prefix=secret[:12], key_hash=_hash(secret))
+    db.session.add(key)
+    db.session.flush()
+    return key, secret
+
+
+def key_for(secret: str | None) -> ApiKey | None:
+    if not secret:
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(secret)))
+    if key is None or key.revoked_at is not None or not key.user.active:
+        return None
+    key.last_used_at = utcnow()
+    return key
+
+
+def revoke_key(user: User, key: ApiKey) -> None:
+    if key.user_id != user.id:
+        raise BulkError(_("This is not your key."))
+    key.revoked_at = key.revoked_at or utcnow()

@@ -1,0 +1,140 @@
+"""Employers: checking many certificates at once (a CSV in the browser, or JSON through the API with a
+per-employer key), and managing those keys. Anonymous use is rate-limited."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.accounts.forms import ActionForm
+from lms.employers import services as svc
+from lms.employers.models import ApiKey
+from lms.extensions import db, limiter
+from lms.security import role_required
+
+bp = Blueprint("employers", __name__)
+api = Blueprint("employers_api", __name__, url_prefix="/api/v1")
+
+
+def _anonymous_limit() -> str:
+    return current_app.config["ANONYMOUS_CHECK_LIMIT"]
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
+def _trusted() -> bool:
+    """Signed-in employers and administrators are not rate-limited in the browser."""
+    return getattr(current_user, "is_authenticated", False) and (current_user.has_role("employer")
+                                                                  or current_user.has_role("admin"))
+
+
+@bp.route("/verify/bulk", methods=["GET", "POST"])
+@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=_trusted)
+def bulk():
+    form = ActionForm()
+    results, problem = None, None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        text = request.form.get("ids", "")
+        name = "text"
+        if upload and upload.filename:
+            name = upload.filename
+            try:
+                text = upload.read(2_000_001).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text, problem = "", _("%(name)s: not UTF-8 text; save the CSV as UTF-8.", name=name)
+        if not problem:
+            try:
+                ids = svc.parse_ids(text)
+                if not ids:
+                    raise svc.BulkError(_("No credential IDs found."))
+            except svc.BulkError as exc:
+                problem = f"{name}: {exc}"
+            else:
+                results = svc.check_ids(ids)
+                db.session.commit()
+                if request.form.get("format") == "csv":
+                    return Response("\ufeff" + svc.to_csv(results), mimetype="text/csv; charset=utf-8", headers={
+                        "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
+    counts = {}
+    for r in results or []:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return render_template("employers/bulk.html", form=form, results=results, problem=problem, counts=counts,
+                           limit=svc.MAX_IDS)
+
+
+@bp.route("/employer/keys", methods=["GET", "POST"])
+@role_required("employer")
+def keys():
+    form = ActionForm()
+    secret = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            _key, secret = svc.create_key(current_user, request.form.get("name", ""))
+        except svc.BulkError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+    mine = list(db.session.scalars(select(ApiKey).where(ApiKey.user_id == current_user.id)
+                                   .order_by(ApiKey.created_at.desc())))
+    return render_template("employers/keys.html", form=form, keys=mine, secret=secret)
+
+
+@bp.post("/employer/keys/<public_id>/revoke")
+@role_required("employer")
+def revoke_key(public_id: str):
+    key = db.session.scalar(select(ApiKey).where(ApiKey.public_id == public_id))
+    if key is None or key.user_id != current_user.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    svc.revoke_key(current_user, key)
+    db.session.commit()
+    flash(_("Key revoked: it no longer works."), "success")
+    return redirect(url_for("employers.keys"))
+
+
+def _has_key() -> bool:
+    return svc.key_for(_bearer()) is not None
+
+
+@api.post("/verify")
+@limiter.limit(_anonymous_limit, exempt_when=_has_key)      # the API never looks at the session cookie
+def api_verify():
+    """``{"ids": ["<32 hex>", ...]}`` → ``{"results": [{id, status, programme, ...}], "counts": {...}}``."""
+    if _bearer() is not None and svc.key_for(_bearer()) is None:
+        return jsonify(error="invalid or revoked API key"), 401
+    data = request.get_json(silent=True)
+    ids = data.get("ids") if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return jsonify(error='send JSON like {"ids": ["<credential id>", ...]}'), 400
+    if len(ids) > svc.MAX_IDS:
+        return jsonify(error=f"at most {svc.MAX_IDS} ids per request"), 400
+    bad = [i for i in ids if not svc.ID_RE.match(i.strip().lower())]
+    if bad:
+        return jsonify(error="not credential ids (32 hexadecimal characters)", invalid=bad[:20]), 400
+    results = svc.check_ids([i.strip().lower() for i in ids])
+    db.session.commit()
+    counts = {}
+    for r in results:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    return jsonify(results=results, counts=counts)

@@ -1,0 +1,73 @@
+"""CPD: credits by the programme's rules, review with random audit, renewal into a new credential."""
+import io
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from lms.credentials import cpd, keys, signing
+from lms.credentials.models import CpdActivity, Credential
+from lms.extensions import db
+from tests.conftest import login
+from tests.credentials.test_issuance import world  # noqa: F401 - the fixture
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def _log(client, cred, kind, quantity, description="Licensing course at the TTO, 2 days", evidence=None):
+    data = {"kind": kind, "quantity": str(quantity), "done_on": date.today().isoformat(), "description": description}
+    if evidence:
+        data["evidence"] = (io.BytesIO(evidence), "certificate-of-attendance.pdf")
+    return client.post(f"/certificates/{cred.public_id}/cpd", data=data, content_type="multipart/form-data",
+                       follow_redirects=True).get_data(as_text=True)
+
+
+def test_credits_follow_the_rules_and_their_caps(app, world):  # noqa: F811
+    cred = world["cred"]
+    acts = [CpdActivity(credential_id=cred.id, kind="training", quantity=12, done_on=date.today(), description="x"),
+            CpdActivity(credential_id=cred.id, kind="teaching", quantity=10, done_on=date.today(), description="x"),
+            CpdActivity(credential_id=cred.id, kind="deal", quantity=4, done_on=date.today(), description="x")]
+    # training 12 x 1 = 12; teaching 10 x 3 = 30 capped at 50% of 30 = 15; deals 4 x 5 = 20 capped at 15
+    assert cpd.credits(cred, acts) == 42.0
+    assert cpd.needed(cred) == 30
+
+
+def test_log_review_and_renew(app, world, monkeypatch):  # noqa: F811
+    cred = world["cred"]
+    holder = app.test_client()
+    login(holder, world["holder"].email)
+    page = _log(holder, cred, "training", 20, evidence=PDF)
+    assert "Activity logged" in page and "20 more credits wait for review" in page
+    page = _log(holder, cred, "training", 2, description="short")
+    assert "Describe the activity" in page
+    page = _log(holder, cred, "training", 5, evidence=b"<html>not a pdf</html>")
+    assert "certificate-of-attendance.pdf: refused" in page
+    # one in ten is picked for audit; force it, and an audited activity needs its evidence
+    monkeypatch.setattr(cpd.secrets, "randbelow", lambda n: 0)
+    _log(holder, cred, "teaching", 4, description="Taught the licensing module of F4 at the centre")
+    audited = db.session.scalar(select(CpdActivity).where(CpdActivity.kind == "teaching"))
+    assert audited.audit and audited.evidence_stored is None
+    admin = app.test_client()
+    login(admin, world["admin"].email)
+    register = admin.get("/admin/credentials").get_data(as_text=True)
+    assert "picked for audit" in register
+    page = admin.post(f"/admin/cpd/{audited.public_id}/approve", data={}, follow_redirects=True).get_data(as_text=True)
+    assert "can be approved only with its evidence file" in page
+    admin.post(f"/admin/cpd/{audited.public_id}/reject", data={"note": "No evidence of the teaching"})
+    training = db.session.scalar(select(CpdActivity).where(CpdActivity.kind == "training"))
+    page = holder.post(f"/certificates/{cred.public_id}/renew", follow_redirects=True).get_data(as_text=True)
+    assert "Renewal needs 30 approved CPD credits; 0 so far." in page
+    admin.post(f"/admin/cpd/{training.public_id}/approve", data={})
+    _log(holder, cred, "deal", 2, description="Closed the licence of the sulfide electrolyte with Acme", evidence=PDF)
+    deal = db.session.scalar(select(CpdActivity).where(CpdActivity.kind == "deal"))
+    admin.post(f"/admin/cpd/{deal.public_id}/approve", data={})
+    page = holder.get(f"/certificates/{cred.public_id}/cpd").get_data(as_text=True)
+    assert "30 of 30 CPD credits approved" in page
+    holder.post(f"/certificates/{cred.public_id}/renew")
+    old = db.session.get(Credential, cred.id)
+    new = db.session.scalar(select(Credential).where(Credential.previous_id == cred.id))
+    assert old.state == "superseded" and new.state == "active"
+    doc, first = json.loads(new.signed_json), json.loads(cred.signed_json)
+    assert doc["awardedDate"] == first["awardedDate"] and signing.verify(doc, keys.resolve).ok
+    assert new.valid_until > old.valid_until - timedelta(days=1)
+    assert "was renewed" in app.test_client().get(f"/v/{cred.public_id}").get_data(as_text=True)
