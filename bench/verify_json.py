@@ -152,20 +152,28 @@ def wait_ready(proc: subprocess.Popen, port: int, path: str, seconds: float = 60
     raise SystemExit(f"gunicorn on port {port} did not answer 200 on {path} within {seconds:.0f} s")
 
 
-def worker_cpu(master: int) -> float:
-    """CPU seconds (user + system) of the gunicorn master's live child processes."""
-    total = 0
+def _proc_stats():
+    """(pid, ppid, name, CPU seconds) of every process that can be read."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
+                head, _, tail = fh.read().rpartition(")")
         except OSError:
             continue
-        if int(fields[1]) == master:             # ppid
-            total += int(fields[11]) + int(fields[12])   # utime, stime
-    return total / CLK_TCK
+        fields = tail.split()
+        yield int(entry), int(fields[1]), head.partition("(")[2], (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) of the gunicorn master's live child processes."""
+    return sum(cpu for _, ppid, _, cpu in _proc_stats() if ppid == master)
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of the live PostgreSQL processes (its backends serve both apps' queries)."""
+    return sum(cpu for _, _, name, cpu in _proc_stats() if name == "postgres")
 
 
 def machine_busy() -> float:
@@ -320,7 +328,7 @@ def main() -> None:
             print(f"WARNING: the two apps answer different JSON (fields {sorted(diff)})", file=sys.stderr)
 
         def run(name: str, seconds: float) -> dict:
-            cpu0, gen0, busy0 = worker_cpu(procs[name].pid), children_cpu(), machine_busy()
+            cpu0, gen0, busy0, pg0 = worker_cpu(procs[name].pid), children_cpu(), machine_busy(), postgres_cpu()
             if load == "wrk":
                 r = load_wrk(ports[name], ids_file, script, seconds, args.connections, args.threads)
             else:
@@ -328,6 +336,7 @@ def main() -> None:
             r["server_cpu"] = worker_cpu(procs[name].pid) - cpu0
             r["gen_cpu"] = children_cpu() - gen0 if load == "wrk" else float("nan")
             r["busy"] = machine_busy() - busy0
+            r["pg_cpu"] = postgres_cpu() - pg0 if dialect == "postgresql" else 0.0
             r["rps"] = r["n"] / r["seconds"]
             return r
 
@@ -352,12 +361,17 @@ def main() -> None:
     for name in ("real", "bare"):
         r = results[name]
         kinds = f" {r['error_kinds']}" if r["error_kinds"] else ""
-        gen_cpu = f", load generator {r['gen_cpu'] / r['seconds']:.2f}" if load == "wrk" else ""
+        secs = r["seconds"]
+        parts = [f"workers {r['server_cpu'] / secs:.2f}"]
+        if dialect == "postgresql":
+            parts.append(f"PostgreSQL {r['pg_cpu'] / secs:.2f}")
+        if load == "wrk":
+            other = r["busy"] - r["server_cpu"] - r["pg_cpu"] - r["gen_cpu"]
+            parts += [f"wrk {r['gen_cpu'] / secs:.2f}", f"other processes {max(other, 0) / secs:.2f}"]
         lines.append(f"  {labels[name]:<21} {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  "
                      f"p99 {r['p99']:6.1f} ms  errors {r['errors']}{kinds}")
         lines.append(f"  {'':<21} n={r['n']}, workers' CPU {1000 * r['server_cpu'] / max(r['n'], 1):.2f} ms/request; "
-                     f"cores busy {r['busy'] / r['seconds']:.2f} of {os.cpu_count()} (workers "
-                     f"{r['server_cpu'] / r['seconds']:.2f}{gen_cpu})")
+                     f"cores busy {r['busy'] / secs:.2f} of {os.cpu_count()}: {', '.join(parts)}")
     ratio = results["real"]["rps"] / results["bare"]["rps"]
     p99 = results["real"]["p99"]
     errors = results["real"]["errors"]

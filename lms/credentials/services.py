@@ -12,10 +12,11 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
@@ -385,6 +386,31 @@ def verify_document(doc) -> VerificationReport:
     return report
 
 
+_PUBLIC_VIEW = (select(Credential.id, Credential.public_id, Credential.state, Credential.suspended,
+                       Credential.valid_from, Credential.valid_until, Credential.status_reason,
+                       Credential.status_changed_at, Credential.share_full, Credential.holder_id,
+                       Programme.key, Programme.title_en, Programme.title_zh, Programme.level, Programme.competencies)
+                .join(Programme, Programme.id == Credential.programme_id)
+                .where(Credential.public_id == bindparam("pid"), Credential.signed_json.is_not(None)))
+
+
+def for_public_view(public_id: str):
+    """What the public JSON needs, in one Core query (no ORM objects, not the large stored JSON): the hot
+    path of machine checks. Returns an object with the attributes :func:`public_view` reads, or None."""
+    row = db.session.execute(_PUBLIC_VIEW, {"pid": public_id}).first()
+    if row is None:
+        return None
+    programme = SimpleNamespace(key=row.key, title_en=row.title_en, title_zh=row.title_zh, level=row.level,
+                                competencies=row.competencies)
+    view = SimpleNamespace(**{k: getattr(row, k) for k in (
+        "id", "public_id", "state", "suspended", "valid_from", "valid_until", "status_reason", "status_changed_at",
+        "share_full", "holder_id")}, programme=programme)
+    if row.share_full:
+        cred = db.session.get(Credential, row.id)
+        view.holder, view.evidence_summary = cred.holder, cred.evidence_summary
+    return view
+
+
 def public_view(cred: Credential) -> dict:
     """What /v/<id> answers as JSON: the status and, as the holder allows, the record."""
     status = status_of(cred)
@@ -392,7 +418,7 @@ def public_view(cred: Credential) -> dict:
            "title": {"en": cred.programme.title_en, "zh": cred.programme.title_zh}, "level": cred.programme.level,
            "validFrom": stamp(cred.valid_from) if cred.valid_from else None,
            "validUntil": stamp(cred.valid_until) if cred.valid_until else None,
-           "issuer": keys.did(), "credential": _url("credentials.credential_json", public_id=cred.public_id)}
+           "issuer": keys.did(), "credential": base_url() + url_for("credentials.credential_json", public_id=cred.public_id)}
     if status in ("revoked", "suspended"):
         out["reason"] = cred.status_reason
         out["statusChanged"] = stamp(cred.status_changed_at) if cred.status_changed_at else None

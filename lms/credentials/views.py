@@ -14,7 +14,7 @@ from lms.credentials import eligibility, keys, pdf
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme
 from lms.db import utcnow
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
 from lms.security import role_required
 
@@ -57,8 +57,12 @@ def programme(key: str):
 
 
 def _competency_names(prog: Programme) -> dict:
+    """The certified competencies of the current framework by code, in one query."""
+    from lms.frameworks.models import Competency
     fw = current_framework()
-    return {c.code: c for d in fw.domains for c in d.competencies} if fw else {}
+    codes = [c["code"] for c in prog.competencies]
+    return {c.code: c for c in db.session.scalars(select(Competency).where(
+        Competency.framework_id == fw.id, Competency.code.in_(codes)))} if fw and codes else {}
 
 
 # ---------------------------------------------------------------- the holder
@@ -71,7 +75,7 @@ def mine():
                                     .order_by(Credential.requested_at.desc())))
     evaluations = {p.id: eligibility.evaluate(current_user, p) for p in progs}
     return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations, svc=svc,
-                           form=ActionForm(), names={p.id: _competency_names(p) for p in progs[:1]})
+                           form=ActionForm())
 
 
 @bp.post("/certificates/check")
@@ -144,11 +148,16 @@ def _issued_or_404(public_id: str) -> Credential:
 
 
 @bp.get("/v/<public_id>")
+@limiter.exempt          # the public check of one certificate is never limited (and skips the limiter's work)
 def verify_page(public_id: str):
-    cred = _issued_or_404(public_id)
     best = request.accept_mimetypes.best_match(["text/html", "application/json", JSON_LD])
     if best in ("application/json", JSON_LD):
+        # the hot path of machine checks: one query, without the stored JSON
+        cred = svc.for_public_view(public_id)
+        if cred is None:
+            abort(404)
         return _json(svc.public_view(cred))
+    cred = _issued_or_404(public_id)
     names = _competency_names(cred.programme)
     return render_template("credentials/verify.html", cred=cred, status=svc.status_of(cred), names=names,
                            view=svc.public_view(cred), downloads=_can_download(cred))
