@@ -28,6 +28,7 @@ from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
 from lms.mail import send_mail
+from lms.urls import absolute_url
 
 log = logging.getLogger("lms.credentials")
 OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -42,8 +43,7 @@ def base_url() -> str:
     return current_app.config["LMS_BASE_URL"]
 
 
-def _url(endpoint: str, **values) -> str:
-    return base_url() + current_app.url_map.bind("localhost").build(endpoint, values)
+_url = absolute_url
 
 
 def add_years(when: datetime, years: int) -> datetime:

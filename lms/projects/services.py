@@ -1,15 +1,11 @@
-"""Projects: registration, the sponsor's confirmation, staff, submissions, grading, reconciliation,
-the defence, release with evidence, resubmission, worksheets and statistics.
-
-Functions flush and never commit; the request commits. Who may do what is decided here (``can_*``)
-so that views and tests share one rule.
+"""Projects: registration and the sponsor's confirmation, coach and examiners, submissions and the
+trainee's worksheets. Grading is in ``grading.py``, who may do what in ``rules.py``; both are re-exported
+here so that views and templates reach the feature through one module. Functions flush and never commit.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,89 +14,49 @@ from sqlalchemy import or_, select
 
 from lms.accounts.models import User
 from lms.accounts.services import audit, normalise_email
-from lms.catalog import services as catalog
 from lms.catalog.models import CourseInstructor
 from lms.db import utcnow
 from lms.extensions import db
-from lms.frameworks import evidence
 from lms.mail import send_mail
 from lms.projects import uploads, worksheets
+from lms.projects.grading import (  # noqa: F401 - the feature's API
+    CriterionStats,
+    ScoreInput,
+    can_resubmit,
+    grades_visible_to,
+    grading_queue,
+    mean_scores,
+    overall_passed,
+    record_defence,
+    refresh_status,
+    release,
+    resubmit,
+    rubric_statistics,
+    save_grade,
+)
 from lms.projects.models import (
     EXAMINER_ROLES,
     SPONSOR_KINDS,
     Brief,
-    CriterionScore,
-    Defence,
     ExaminerAssignment,
-    Grade,
     Project,
     Submission,
     SubmissionFile,
     TechnologyAssessment,
 )
+from lms.projects.rules import (  # noqa: F401 - the feature's API
+    OPEN_STATUSES,
+    ProjectError,
+    can_download,
+    can_manage,
+    can_see_details,
+    can_view,
+    examiner_role,
+    is_course_staff,
+    project_url,
+)
+from lms.urls import absolute_url
 
-OPEN_STATUSES = ("awaiting_sponsor", "confirmed", "submitted", "grading", "reconciliation", "awaiting_defence", "ready")
-
-
-class ProjectError(ValueError):
-    pass
-
-
-# ---------------------------------------------------------------- who may do what
-
-def is_course_staff(user, brief: Brief) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.has_role("admin"):
-        return True
-    return user.has_role("instructor") and db.session.scalar(
-        select(CourseInstructor.id).where(CourseInstructor.course_id == brief.course_id,
-                                          CourseInstructor.user_id == user.id)) is not None
-
-
-def examiner_role(user, project: Project) -> str | None:
-    return next((a.role for a in project.examiners if a.user_id == getattr(user, "id", None)), None)
-
-
-def can_view(user, project: Project) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return (project.trainee_id == user.id or project.coach_id == user.id or examiner_role(user, project) is not None
-            or is_course_staff(user, project.brief))
-
-
-def can_see_details(user, project: Project) -> bool:
-    """A confidential project's description, sponsor and files: trainee, coach, examiners and admins only."""
-    if not project.confidential:
-        return can_view(user, project)
-    return (project.trainee_id == user.id or project.coach_id == user.id or examiner_role(user, project) is not None
-            or user.has_role("admin"))
-
-
-def can_download(user, project: Project) -> bool:
-    return getattr(user, "is_authenticated", False) and (
-        project.trainee_id == user.id or examiner_role(user, project) is not None or user.has_role("admin"))
-
-
-def can_manage(user, project: Project) -> bool:
-    """Assign the coach and examiners, record the defence, release results: course staff and admins."""
-    return is_course_staff(user, project.brief)
-
-
-def grades_visible_to(user, project: Project) -> bool:
-    """Examiners see each other's grades only once every examiner has submitted; the trainee after release."""
-    if project.trainee_id == user.id and not user.has_role("admin"):
-        return project.released_at is not None
-    if user.has_role("admin"):
-        return True
-    role = examiner_role(user, project)
-    if role is not None:
-        own = next((g for g in project.grades if g.examiner_id == user.id and g.role == role), None)
-        return own is not None and own.submitted_at is not None and _all_examiners_submitted(project)
-    return is_course_staff(user, project.brief) and _all_examiners_submitted(project)
-
-
-# ---------------------------------------------------------------- registration and the sponsor
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="project-sponsor")
@@ -140,7 +96,7 @@ def sponsor_link(project: Project) -> str:
     project.sponsor_nonce_hash = _sha(nonce)
     project.sponsor_link_sent_at = utcnow()
     token = _serializer().dumps({"p": project.public_id, "n": nonce})
-    return _url("projects.sponsor", token=token)
+    return absolute_url("projects.sponsor", token=token)
 
 
 def send_sponsor_request(project: Project) -> None:
@@ -192,7 +148,7 @@ def sponsor_decide(token: str, *, confirm: bool, statement: str, signed_name: st
     refresh_status(project)
     what = "confirmed / 已确认" if confirm else "declined / 已拒绝"
     send_mail(project.trainee.email, f"Your sponsor answered / 项目单位已答复: {what}",
-              f"{project.sponsor_org} {what}: \"{project.title}\".\n\n{_project_url(project)}\n")
+              f"{project.sponsor_org} {what}: \"{project.title}\".\n\n{project_url(project)}\n")
     return project
 
 
@@ -204,18 +160,6 @@ def override_confirmation(actor: User, project: Project, reason: str) -> None:
     project.override_by_id, project.override_reason = actor.id, reason.strip()
     refresh_status(project)
     audit(actor, "project.override_confirmation", project.public_id, reason.strip())
-
-
-def _url(endpoint: str, **values) -> str:
-    """An absolute link for e-mail, also outside a request (commands, background work)."""
-    return current_app.config["LMS_BASE_URL"] + current_app.url_map.bind("localhost").build(endpoint, values)
-
-
-def _project_url(project: Project) -> str:
-    return _url("projects.show", public_id=project.public_id)
-
-
-# ---------------------------------------------------------------- coach and examiners
 
 def assign_coach(actor: User, project: Project, coach: User | None) -> None:
     if coach is not None and not (coach.has_role("instructor") or coach.has_role("admin")):
@@ -266,7 +210,7 @@ def assign_examiner(actor: User, project: Project, user: User, role: str) -> Non
     send_mail(user.email, "You are an examiner / 您被指定为项目考官",
               f"You have been assigned as the {role} examiner of \"{project.title}\" "
               f"({brief.title_en or brief.title_zh}).\n您被指定为项目“{project.title}”的考官。\n\n"
-              f"{_project_url(project)}\n")
+              f"{project_url(project)}\n")
 
 
 # ---------------------------------------------------------------- submissions
@@ -312,255 +256,6 @@ def submit_files(trainee: User, project: Project, files: list[tuple[str, bytes]]
         raise
     return sub
 
-
-# ---------------------------------------------------------------- grading
-
-@dataclass
-class ScoreInput:
-    band: str | None
-    score: int | None
-    comment: str
-
-
-def _examiner_grades(project: Project) -> dict[str, Grade]:
-    return {g.role: g for g in project.grades if g.role in EXAMINER_ROLES and g.submitted_at}
-
-
-def _required_roles(project: Project) -> list[str]:
-    return ["lecturer", "practitioner"] if project.brief.two_examiners else ["lecturer"]
-
-
-def _all_examiners_submitted(project: Project) -> bool:
-    done = _examiner_grades(project)
-    return all(r in done for r in _required_roles(project))
-
-
-def grade_passes(brief: Brief, total: float, scores: dict[int, float]) -> bool:
-    if total < brief.pass_mark:
-        return False
-    return all(cr.min_score is None or scores.get(cr.id, 0) >= cr.min_score for cr in brief.criteria)
-
-
-def weighted_total(brief: Brief, scores: dict[int, float]) -> float:
-    return round(sum(cr.weight * scores[cr.id] for cr in brief.criteria) / 100, 1)
-
-
-def failed_minimums(brief: Brief, scores: dict) -> list:
-    return [cr for cr in brief.criteria if cr.min_score is not None and scores.get(cr.id, 0) < cr.min_score]
-
-
-def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreInput], overall: str, *,
-               submit: bool, reason: str = "") -> Grade:
-    """An examiner's grade (role lecturer/practitioner/third), or the agreed grade (role 'agreed')."""
-    brief = project.brief
-    if not project.is_confirmed:
-        raise ProjectError(_("Grading needs the sponsor's confirmation (or an administrator's override)."))
-    if not project.submissions:
-        raise ProjectError(_("Nothing has been submitted yet."))
-    if project.released_at is not None:
-        raise ProjectError(_("The results have been released; grades can no longer change."))
-    if role == "agreed":
-        if project.status != "reconciliation":
-            raise ProjectError(_("An agreed grade is recorded only during reconciliation."))
-        if examiner_role(user, project) not in ("lecturer", "practitioner") and not user.has_role("admin"):
-            raise ProjectError(_("Only the two examiners or an administrator record the agreed grade."))
-        if submit and not reason.strip():
-            raise ProjectError(_("Give the reason for the agreed grade."))
-        if any(g.role == "third" and g.submitted_at for g in project.grades):
-            raise ProjectError(_("A third examiner has graded; the final grade follows from the three grades."))
-    elif examiner_role(user, project) != role:
-        raise ProjectError(_("You are not this project's %(role)s examiner.", role=role))
-    grade = next((g for g in project.grades if g.examiner_id == user.id and g.role == role), None)
-    if grade is not None and grade.submitted_at is not None:
-        raise ProjectError(_("This grade has been submitted and can no longer change."))
-    errors, values = [], {}
-    for cr in brief.criteria:
-        title = cr.title_en or cr.title_zh
-        s = scores.get(cr.id) or ScoreInput(None, None, "")
-        if s.score is None or s.band is None:
-            if submit:
-                errors.append(_("%(c)s: choose a band and give a score.", c=title))
-            continue
-        band = next((b for b in brief.bands if b["key"] == s.band), None)
-        if band is None:
-            errors.append(_("%(c)s: unknown band.", c=title))
-        elif not band["min"] <= s.score <= band["max"]:
-            errors.append(_("%(c)s: the score %(s)d is outside the band you chose (%(lo)d–%(hi)d).", c=title,
-                            s=s.score, lo=band["min"], hi=band["max"]))
-        values[cr.id] = s
-    if submit and not overall.strip():
-        errors.append(_("Write an overall comment for the trainee."))
-    if errors:
-        raise ProjectError(" ".join(errors))
-    if grade is None:
-        grade = Grade(examiner_id=user.id, role=role)
-        project.grades.append(grade)
-    existing = {s.criterion_id: s for s in grade.scores}
-    for cid, s in values.items():
-        row = existing.get(cid)
-        if row is None:
-            row = CriterionScore(criterion_id=cid, band=s.band, score=s.score)
-            grade.scores.append(row)
-        row.band, row.score, row.comment = s.band, s.score, s.comment.strip() or None
-    grade.overall_comment = overall.strip() or None
-    grade.reason = reason.strip() or None
-    if len(values) == len(brief.criteria):
-        plain = {cid: s.score for cid, s in values.items()}
-        grade.total = weighted_total(brief, plain)
-        grade.passed = grade_passes(brief, grade.total, plain)
-    if submit:
-        grade.submitted_at = utcnow()
-        audit(user, "project.grade", project.public_id, f"{role}: {grade.total}")
-    db.session.flush()
-    refresh_status(project)
-    return grade
-
-
-def _mean_scores(grades: list[Grade]) -> dict[int, float]:
-    out: dict[int, float] = {}
-    for cid in {s.criterion_id for s in grades[0].scores}:
-        out[cid] = round(sum(g.score_for(cid).score for g in grades) / len(grades), 1)
-    return out
-
-
-def needs_reconciliation(project: Project, a: Grade, b: Grade) -> bool:
-    limit = current_app.config["GRADE_DIFFERENCE"]
-    return abs(a.total - b.total) > limit or a.passed != b.passed
-
-
-def _final(project: Project) -> tuple[dict[int, float], str] | None:
-    """The final criterion scores and the reason, or None while grading or reconciliation is open."""
-    brief = project.brief
-    done = _examiner_grades(project)
-    if not all(r in done for r in _required_roles(project)):
-        return None
-    if not brief.two_examiners:
-        g = done["lecturer"]
-        return {s.criterion_id: float(s.score) for s in g.scores}, "single examiner"
-    a, b = done["lecturer"], done["practitioner"]
-    limit = current_app.config["GRADE_DIFFERENCE"]
-    if not needs_reconciliation(project, a, b):
-        return _mean_scores([a, b]), (f"mean of the two examiners' grades ({a.total:g} and {b.total:g}; "
-                                      f"difference {abs(a.total - b.total):g} ≤ {limit:g}, same pass/fail)")
-    agreed = next((g for g in project.grades if g.role == "agreed" and g.submitted_at), None)
-    if agreed is not None:
-        return ({s.criterion_id: float(s.score) for s in agreed.scores},
-                f"agreed by {agreed.examiner.display_name} after reconciliation: {agreed.reason}")
-    third = done.get("third")
-    if third is not None:
-        trio = [a, b, third]
-        pairs = [(trio[i], trio[j]) for i in range(3) for j in range(i + 1, 3)]
-        x, y = min(pairs, key=lambda p: abs(p[0].total - p[1].total))
-        return _mean_scores([x, y]), (f"third examiner: mean of the two closest grades ({x.total:g} and {y.total:g}; "
-                                      f"all three: {a.total:g}, {b.total:g}, {third.total:g})")
-    return None
-
-
-def refresh_status(project: Project) -> str:
-    """Work out where the project stands, fixing the final result when the grades allow."""
-    if project.released_at is not None:
-        status = "released"
-    elif not project.is_confirmed:
-        status = "declined" if project.sponsor_decision == "declined" else "awaiting_sponsor"
-    elif not project.submissions:
-        status = "confirmed"
-    else:
-        final = _final(project)
-        if final is None:
-            done = _examiner_grades(project)
-            two = all(r in done for r in _required_roles(project))
-            status = "reconciliation" if two else "grading"
-            project.final_score = project.passed = project.final_reason = project.final_scores = None
-        else:
-            scores, reason = final
-            brief = project.brief
-            project.final_scores = {cr.key: scores[cr.id] for cr in brief.criteria if cr.id in scores}
-            project.final_score = weighted_total(brief, scores)
-            project.passed = grade_passes(brief, project.final_score, scores)
-            project.final_reason = reason
-            status = "awaiting_defence" if brief.defence_required and project.defence is None else "ready"
-    project.status = status
-    return status
-
-
-def record_defence(actor: User, project: Project, *, held_on: date, panel: str, outcome: str, notes: str) -> None:
-    if not (can_manage(actor, project) or examiner_role(actor, project)):
-        raise ProjectError(_("Only the examiners, the course's instructors or an administrator record the defence."))
-    if not project.brief.defence_required:
-        raise ProjectError(_("This brief has no oral defence."))
-    if project.released_at is not None:
-        raise ProjectError(_("The results have been released."))
-    if outcome not in ("passed", "failed"):
-        raise ProjectError(_("Choose the outcome of the defence."))
-    if not panel.strip():
-        raise ProjectError(_("Name the members of the panel."))
-    if project.defence is None:
-        project.defence = Defence(held_on=held_on, panel=panel.strip(), outcome=outcome, notes=notes.strip() or None,
-                                  recorded_by_id=actor.id)
-    else:
-        d = project.defence
-        d.held_on, d.panel, d.outcome, d.notes, d.recorded_by_id = held_on, panel.strip(), outcome, notes.strip() or None, actor.id
-    db.session.flush()
-    refresh_status(project)
-    audit(actor, "project.defence", project.public_id, outcome)
-
-
-def overall_passed(project: Project) -> bool:
-    if not project.passed:
-        return False
-    return not project.brief.defence_required or (project.defence is not None and project.defence.outcome == "passed")
-
-
-def release(actor: User, project: Project) -> None:
-    """Release the final grade with all feedback together, and write the evidence of each criterion."""
-    if not (can_manage(actor, project) or examiner_role(actor, project) == "lecturer"):
-        raise ProjectError(_("Only the lecturer examiner, the course's instructors or an administrator release results."))
-    refresh_status(project)
-    if project.status != "ready":
-        raise ProjectError(_("The results are not ready: every grade (and the defence, where required) must be in."))
-    project.released_at = utcnow()
-    brief = project.brief
-    for cr in brief.criteria:
-        score = project.final_scores.get(cr.key)
-        if score is None:
-            continue
-        band = brief.band_for(score) or {}
-        evidence.record(project.trainee_id, cr.competency_id, band.get("level") or brief.level, score / 100,
-                        "project", f"project:{project.public_id}:{cr.id}")
-    project.status = "released"
-    catalog.notify_progress(project.trainee)
-    audit(actor, "project.release", project.public_id, f"{project.final_score} {'pass' if overall_passed(project) else 'fail'}")
-    verdict = "passed / 通过" if overall_passed(project) else "not passed / 未通过"
-    send_mail(project.trainee.email, "Your project results / 项目考核结果",
-              f"The results of \"{project.title}\" are released: {project.final_score:g} / 100, {verdict}.\n"
-              f"项目“{project.title}”的考核结果已发布：{project.final_score:g} 分，{verdict}。\n\n{_project_url(project)}\n")
-
-
-def can_resubmit(project: Project) -> bool:
-    return (project.released_at is not None and not overall_passed(project) and project.brief.resubmission_allowed
-            and project.round == 1 and db.session.scalar(select(Project.id).where(Project.previous_id == project.id)) is None)
-
-
-def resubmit(trainee: User, project: Project) -> Project:
-    """Open the second (and last) round after a fail: same sponsor confirmation, coach and examiners."""
-    if project.trainee_id != trainee.id:
-        raise ProjectError(_("Only the trainee resubmits."))
-    if not can_resubmit(project):
-        raise ProjectError(_("This project cannot be resubmitted."))
-    fields = ("title", "description", "trainee_role", "confidential", "sponsor_org", "sponsor_kind", "sponsor_name",
-              "sponsor_email", "sponsor_decision", "sponsor_statement", "sponsor_signed_name", "sponsor_decided_at",
-              "sponsor_decided_from", "override_by_id", "override_reason", "coach_id")
-    nxt = Project(brief=project.brief, trainee_id=project.trainee_id, round=project.round + 1, previous_id=project.id,
-                  **{f: getattr(project, f) for f in fields})
-    nxt.examiners = [ExaminerAssignment(user_id=a.user_id, role=a.role, assigned_by_id=a.assigned_by_id)
-                     for a in project.examiners if a.role != "third"]
-    db.session.add(nxt)
-    refresh_status(nxt)
-    db.session.flush()
-    return nxt
-
-
-# ---------------------------------------------------------------- worksheets
 
 def save_worksheet(trainee: User, project: Project, weights: dict[str, str], ratings: dict[str, str],
                    trl: str, trl_evidence: dict[str, str]) -> TechnologyAssessment:
@@ -612,27 +307,6 @@ def save_worksheet(trainee: User, project: Project, weights: dict[str, str], rat
     return sheet
 
 
-# ---------------------------------------------------------------- queues and statistics
-
-def grading_queue(user: User) -> list[tuple[Project, str]]:
-    """Projects waiting for this examiner's grade (or for an agreed grade), oldest first."""
-    rows = db.session.execute(select(Project, ExaminerAssignment.role).join(ExaminerAssignment)
-                              .where(ExaminerAssignment.user_id == user.id,
-                                     Project.status.in_(("grading", "reconciliation", "awaiting_defence", "ready")))
-                              .order_by(Project.updated_at)).all()
-    out = []
-    for project, role in rows:
-        mine = next((g for g in project.grades if g.examiner_id == user.id and g.role == role), None)
-        if project.status == "grading" and (mine is None or mine.submitted_at is None):
-            out.append((project, role))
-        elif project.status == "reconciliation" and role in ("lecturer", "practitioner", "third") and \
-                (role != "third" or mine is None or mine.submitted_at is None):
-            out.append((project, role))
-        elif project.status in ("awaiting_defence", "ready") and role == "lecturer":
-            out.append((project, role))
-    return out
-
-
 def trainee_projects(user: User) -> list[Project]:
     return list(db.session.scalars(select(Project).where(Project.trainee_id == user.id)
                                    .order_by(Project.created_at.desc())))
@@ -640,40 +314,3 @@ def trainee_projects(user: User) -> list[Project]:
 
 def brief_projects(brief: Brief) -> list[Project]:
     return list(db.session.scalars(select(Project).where(Project.brief_id == brief.id).order_by(Project.created_at)))
-
-
-@dataclass
-class CriterionStats:
-    criterion: object
-    mean: float | None
-    n: int
-    within_one_band: float | None     # share of double-graded projects whose two bands differ by at most one
-    same_band: float | None
-
-
-def rubric_statistics(brief: Brief) -> tuple[list[CriterionStats], int]:
-    grades = list(db.session.scalars(select(Grade).join(Project).where(
-        Project.brief_id == brief.id, Grade.role.in_(EXAMINER_ROLES), Grade.submitted_at.is_not(None))))
-    by_project: dict[int, dict[str, Grade]] = {}
-    for g in grades:
-        by_project.setdefault(g.project_id, {})[g.role] = g
-    pairs = [(d["lecturer"], d["practitioner"]) for d in by_project.values() if "lecturer" in d and "practitioner" in d]
-    out = []
-    for cr in brief.criteria:
-        values = [s.score for g in grades if (s := g.score_for(cr.id))]
-        within = same = 0
-        n_pairs = 0
-        for a, b in pairs:
-            sa, sb = a.score_for(cr.id), b.score_for(cr.id)
-            if sa and sb:
-                n_pairs += 1
-                gap = abs(brief.band_index(sa.band) - brief.band_index(sb.band))
-                within += gap <= 1
-                same += gap == 0
-        out.append(CriterionStats(cr, round(sum(values) / len(values), 1) if values else None, len(values),
-                                  within / n_pairs if n_pairs else None, same / n_pairs if n_pairs else None))
-    return out, len(pairs)
-
-
-def briefs_for(user: User) -> list[Brief]:
-    return list(db.session.scalars(select(Brief).order_by(Brief.level, Brief.key)))

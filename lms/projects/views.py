@@ -315,7 +315,7 @@ def grade(public_id: str):
         if agreed else []
     return render_template("projects/grade.html", project=project, brief=project.brief, role=role, grade=existing,
                            errors=errors, form=ActionForm(), values=request.form if errors else None, others=others,
-                           means=svc._mean_scores(others) if len(others) >= 2 else {}, ws=worksheets)
+                           means=svc.mean_scores(others) if len(others) >= 2 else {}, ws=worksheets)
 
 
 @bp.route("/<public_id>/defence", methods=["POST"])
