@@ -78,11 +78,16 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import lazyload
+
+    # built once: every request of a signed-in person runs it; roles are read only when a page asks for them
+    by_public_id = select(User).where(User.public_id == bindparam("public_id")).options(lazyload(User.roles))
+
     @login_manager.user_loader
     def load_user(ident: str):
         public_id, _, version = ident.partition(":")
-        from sqlalchemy import select
-        user = db.session.scalar(select(User).where(User.public_id == public_id))
+        user = db.session.scalar(by_public_id, {"public_id": public_id})
         if user is None or str(user.session_version) != version or not user.active:
             return None
         return user

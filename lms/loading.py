@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.assessment.banks import all_banks, apply_bank_file, family, load_bank_files
 from lms.assessment.quizfiles import apply_quiz, parse_course_quizzes, parse_quiz
+from lms.assessment.rubrics import apply_rubric, parse_rubric_files, question_types, release_questions
 from lms.catalog.loader import apply_course, check_references, parse_course_dirs
 from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid, digest
@@ -25,6 +26,7 @@ class LoadReport:
     courses_changed: list[str] = field(default_factory=list)
     courses_unchanged: list[str] = field(default_factory=list)
     banks: list[str] = field(default_factory=list)
+    rubrics: list[str] = field(default_factory=list)
     quizzes: list[str] = field(default_factory=list)
     briefs: list[str] = field(default_factory=list)
     programmes: list[str] = field(default_factory=list)
@@ -34,6 +36,7 @@ class LoadReport:
         out.append(f"courses: {len(self.courses_changed)} loaded, {len(self.courses_unchanged)} unchanged")
         out += [f"  loaded {s}" for s in self.courses_changed]
         out += self.banks or ["question banks: unchanged"]
+        out.append(f"essay rubrics: {len(self.rubrics)} loaded" + (f" ({', '.join(self.rubrics)})" if self.rubrics else ""))
         out.append(f"quizzes: {len(self.quizzes)} loaded" + (f" ({', '.join(self.quizzes)})" if self.quizzes else ""))
         out.append(f"project briefs: {len(self.briefs)} loaded" + (f" ({', '.join(self.briefs)})" if self.briefs else ""))
         out.append(f"programmes: {len(self.programmes)} loaded"
@@ -70,6 +73,10 @@ def load_all(root: Path) -> LoadReport:
     bank_dir = root / "question_banks"
     banks, bank_errors = load_bank_files(bank_dir, root) if bank_dir.is_dir() else ([], [])
     errors.extend(bank_errors)
+    rubric_dir = bank_dir / "rubrics"
+    rubrics, rubric_errors = parse_rubric_files(rubric_dir, root, question_types(banks)) \
+        if rubric_dir.is_dir() else ([], [])
+    errors.extend(rubric_errors)
     families = {family(slug) for _p, slug, *_ in banks} | {family(b.slug) for b in all_banks()}
     quizzes, quiz_errors = parse_course_quizzes(courses_dir, root, [p for p, _ in parsed], families) \
         if courses_dir.is_dir() else ([], [])
@@ -112,6 +119,11 @@ def load_all(root: Path) -> LoadReport:
             bank_report = apply_bank_file(slug, lang, questions, h)
             if bank_report is not None:
                 report.banks.append(bank_report.line())
+        # essay rubrics after the banks whose questions they name
+        release_questions([data for data, *_ in rubrics])
+        for data, text, h, display in rubrics:
+            if apply_rubric(data, text, h, display) is not None:
+                report.rubrics.append(data["slug"])
         for slug, data, h in quizzes:
             if apply_quiz(slug, data, h):
                 report.quizzes.append(f"{slug}/{data['key']}" if slug else data["key"])

@@ -1,9 +1,21 @@
 """Trainees sit exams; instructors grade essays; everyone sees their competency profile."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
@@ -67,8 +79,8 @@ def _update_completion(att) -> None:
         catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
 
 
-def _own_attempt(public_id: str):
-    att = exams.attempt_by_public_id(public_id)
+def _own_attempt(public_id: str, items: bool = True):
+    att = exams.attempt_by_public_id(public_id, items)
     if att is None or att.user_id != current_user.id:
         abort(404)
     return att
@@ -76,39 +88,73 @@ def _own_attempt(public_id: str):
 
 def _responses_from_form(att) -> dict[int, object]:
     out = {}
-    for item in att.items:
-        spec = item.version.spec
-        key = f"q{item.position}"
+    for position, spec in exams.item_specs(att):
+        key = f"q{position}"
         if spec["qtype"] == "multichoice" and not spec.get("single", True):
             if key in request.form or f"{key}-present" in request.form:
-                out[item.position] = request.form.getlist(key)
+                out[position] = request.form.getlist(key)
         elif spec["qtype"] == "match":
             values = {str(i): request.form.get(f"{key}-{i}", "") for i, p in enumerate(
                 [p for p in spec["pairs"] if p["text"]])}
             if any(f"{key}-{i}" in request.form for i in range(len(values))):
-                out[item.position] = {k: v for k, v in values.items() if v}
+                out[position] = {k: v for k, v in values.items() if v}
         elif key in request.form:
-            out[item.position] = request.form.get(key)
+            out[position] = request.form.get(key)
     return out
 
 
 @bp.get("/attempts/<public_id>")
 @login_required
 def attempt(public_id: str):
-    att = _own_attempt(public_id)
+    att = _own_attempt(public_id, items=False)
     if att.state == "open" and exams.is_overdue(att):
         exams.submit(att)
         db.session.commit()
         flash(_("Time is up: the attempt was submitted with the answers saved before the deadline."), "info")
     if att.state != "open":
         return redirect(url_for("exams.review", public_id=public_id))
-    return render_template("assessment/attempt.html", att=att, quiz=att.quiz, render=render_text, form=ActionForm())
+    items = exams.page_items(att)
+    return render_template("assessment/attempt.html", att=att, quiz=att.quiz, items=items, form=ActionForm(),
+                           fields=_question_fields(items))
+
+
+_POS, _LEGEND = "\ue000pos\ue000", "\ue000legend\ue000"      # placeholders made of private-use characters
+
+
+def _question_fields(items: list) -> list[Markup]:
+    """Each question's form fields as HTML. An unanswered question looks the same in every attempt that shows
+    that version with that option order, so its HTML is rendered once per process and the position put in;
+    this keeps the first page of an exam cheap when a whole cohort starts at once."""
+    labels = _attempt_labels()
+    unanswered = current_app.extensions.setdefault("lms.unanswered_fields", {})     # per app, as versioncache
+    field = get_template_attribute("assessment/_attempt_question.html", "question_field")
+    out = []
+    for item in items:
+        legend = labels["question"] % {"n": item.position}
+        if item.response is not None or item.saved_at is not None:
+            out.append(field(item, labels, item.position, legend))
+            continue
+        key = (item.version_id, tuple(item.order or ()), item.mark, current_lang())
+        html = unanswered.get(key)
+        if html is None:
+            if len(unanswered) > 5000:
+                unanswered.clear()
+            html = unanswered[key] = str(field(item, labels, _POS, _LEGEND))
+        out.append(Markup(html.replace(_POS, str(item.position)).replace(_LEGEND, str(escape(legend)))))
+    return out
+
+
+def _attempt_labels() -> dict[str, str]:
+    """The attempt page's repeated words, translated once per page rather than once per question."""
+    return {"question": _("Question %(n)d"), "marks": _("marks: %(m)s"), "true": _("True"), "false": _("False"),
+            "answer": _("Your answer"), "match": _("Match for item %(n)d"), "choose": _("Choose…"),
+            "saved": _("Saved")}
 
 
 @bp.post("/attempts/<public_id>/save")
 @login_required
 def save(public_id: str):
-    att = _own_attempt(public_id)
+    att = _own_attempt(public_id, items=False)
     if not ActionForm().validate_on_submit():
         abort(400)
     finishing = request.form.get("finish") == "1"
@@ -139,19 +185,19 @@ def summary(public_id: str):
 @login_required
 def answer(public_id: str):
     """Autosave of one answer (JavaScript); the answer is committed before the reply says 'saved'."""
-    att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id))
-    if att is None or att.user_id != current_user.id:
-        abort(404)
     data = request.get_json(silent=True) or {}
     try:
         position = int(data.get("position"))
     except (TypeError, ValueError):
         return jsonify(saved=False, error=_("Unknown question.")), 400
     try:
-        exams.save_one(att, position, data.get("response"))
+        exams.save_answer(public_id, current_user.id, position, data.get("response"))
+    except exams.AttemptNotFound:
+        abort(404)
     except exams.ExamError as exc:
         db.session.commit()
-        return jsonify(saved=False, error=str(exc), closed=att.state != "open"), 409
+        state = db.session.scalar(select(Attempt.state).where(Attempt.public_id == public_id))
+        return jsonify(saved=False, error=str(exc), closed=state != "open"), 409
     db.session.commit()
     return jsonify(saved=True, position=position)
 
@@ -159,7 +205,7 @@ def answer(public_id: str):
 @bp.post("/attempts/<public_id>/submit")
 @login_required
 def submit(public_id: str):
-    att = _own_attempt(public_id)
+    att = _own_attempt(public_id, items=False)
     if not ActionForm().validate_on_submit():
         abort(400)
     if att.state == "open":
@@ -190,9 +236,12 @@ def review(public_id: str):
     if att.quiz.kind == "diagnostic" and att.state == "graded":
         from lms.assessment.diagnostic import result
         diagnosis = result(att)
+    show_feedback = staff or exams.can_review(att, "feedback")
+    # the rubric levels chosen by the grader are feedback: shown only when the quiz lets feedback be seen
+    from lms.assessment.rubrics import current_scores
     return render_template("assessment/review.html", att=att, quiz=att.quiz, course=course, render=render_text,
-                           show_feedback=staff or exams.can_review(att, "feedback"),
-                           show_answers=staff or exams.can_review(att, "answers"), diagnosis=diagnosis)
+                           show_feedback=show_feedback, show_answers=staff or exams.can_review(att, "answers"),
+                           diagnosis=diagnosis, rubric_scores=current_scores(att.items) if show_feedback else {})
 
 
 @bp.get("/diagnostic")
@@ -207,9 +256,16 @@ def diagnostic():
 @bp.get("/teach/grading")
 @role_required("instructor")
 def grading_queue():
+    return _grading_page()
+
+
+def _grading_page(values: dict | None = None):
+    """The queue; ``values`` keeps what a grader sent for one answer when it was refused (item id → form)."""
+    from lms.assessment.rubrics import rubrics_for_items
     course_ids = None if current_user.has_role("admin") else [c.id for c in catalog.instructor_courses(current_user)]
     items = exams.grading_queue(course_ids)
-    return render_template("assessment/grading.html", items=items, render=render_text, form=ActionForm())
+    return render_template("assessment/grading.html", items=items, render=render_text, form=ActionForm(),
+                           rubrics=rubrics_for_items(items), values=values or {})
 
 
 @bp.post("/teach/grading/<public_id>/<int:position>")
@@ -224,9 +280,19 @@ def grade(public_id: str, position: int):
     item = next((i for i in att.items if i.position == position), None)
     if item is None or not ActionForm().validate_on_submit():
         abort(404 if item is None else 400)
+    from lms.assessment import rubrics
+    rubric = rubrics.rubrics_for_items([item]).get(item.id)
     try:
-        points = float(request.form.get("points", ""))
-        exams.grade_item(item, points / item.mark if item.mark else 0, request.form.get("comment"), current_user)
+        if rubric is not None:      # the fraction comes from the levels chosen, one per criterion
+            rubrics.grade_with_rubric(item, rubric, rubrics.choices_from_form(rubric, request.form),
+                                      request.form.get("comment"), current_user)
+        else:
+            points = float(request.form.get("points", ""))
+            exams.grade_item(item, points / item.mark if item.mark else 0, request.form.get("comment"), current_user)
+    except rubrics.RubricIncomplete as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _grading_page({item.id: request.form})
     except ValueError:
         flash(_("The grade must be between 0 and the question's mark."), "error")
         return redirect(url_for("exams.grading_queue"))

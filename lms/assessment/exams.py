@@ -6,14 +6,15 @@ after it, and an attempt found past its deadline is submitted with what was save
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from lms.assessment import qtypes
+from lms.assessment import qtypes, versioncache
 from lms.assessment.models import (
     Attempt,
     AttemptItem,
@@ -29,6 +30,9 @@ from lms.extensions import db
 from lms.frameworks import evidence
 from lms.frameworks.models import Competency
 
+# table-level statements: executed with a list of rows they run as one executemany
+_ITEMS = AttemptItem.__table__
+
 
 class ExamError(ValueError):
     pass
@@ -43,9 +47,12 @@ def quiz_by_public_id(public_id: str) -> Quiz | None:
     return db.session.scalar(select(Quiz).where(Quiz.public_id == public_id).options(selectinload(Quiz.sections)))
 
 
-def attempt_by_public_id(public_id: str) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(Attempt.public_id == public_id).options(
-        selectinload(Attempt.items).selectinload(AttemptItem.version), selectinload(Attempt.quiz)))
+def attempt_by_public_id(public_id: str, items: bool = True) -> Attempt | None:
+    """The attempt with its quiz, and with its items and their versions unless ``items`` is false."""
+    options = [selectinload(Attempt.quiz)]
+    if items:
+        options.append(selectinload(Attempt.items).selectinload(AttemptItem.version))
+    return db.session.scalar(select(Attempt).where(Attempt.public_id == public_id).options(*options))
 
 
 def user_attempts(user, quiz: Quiz) -> list[Attempt]:
@@ -54,11 +61,9 @@ def user_attempts(user, quiz: Quiz) -> list[Attempt]:
 
 
 def _bank_for(family: str, lang: str) -> QuestionBank | None:
-    for slug in (f"{family}-{lang}", f"{family}-en", f"{family}-zh", family):
-        bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
-        if bank is not None:
-            return bank
-    return None
+    slugs = [f"{family}-{lang}", f"{family}-en", f"{family}-zh", family]
+    banks = {b.slug: b for b in db.session.scalars(select(QuestionBank).where(QuestionBank.slug.in_(slugs)))}
+    return next((banks[s] for s in slugs if s in banks), None)
 
 
 def _usage(question_ids: list[int]) -> dict[int, int]:
@@ -68,26 +73,39 @@ def _usage(question_ids: list[int]) -> dict[int, int]:
         AttemptItem.question_id.in_(question_ids)).group_by(AttemptItem.question_id)).all())
 
 
-def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[tuple[Question, int]]:
+@dataclass(frozen=True)
+class Drawn:
+    """A question drawn for a new attempt: its current version (id and content) and its mark."""
+    question_id: int
+    version_id: int
+    spec: dict
+    mark: float
+
+
+def _current_versions():
+    return (select(Question.id, Question.idnumber, QuestionVersion.id.label("version_id"), QuestionVersion.spec)
+            .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
+                  & (QuestionVersion.version == Question.current_version)))
+
+
+def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
     """The questions of a new attempt with their marks; random sections prefer the least-used questions."""
-    chosen: list[tuple[Question, int]] = []
+    chosen: list[Drawn] = []
     taken: set[int] = set()
     for section in quiz.sections:
         bank = _bank_for(section.bank, lang)
         if bank is None:
             raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
         if section.idnumbers:
-            rows = {q.idnumber: q for q in db.session.scalars(select(Question).where(
-                Question.bank_id == bank.id, Question.idnumber.in_(section.idnumbers))
-                .options(selectinload(Question.versions)))}
+            rows = {r.idnumber: r for r in db.session.execute(_current_versions().where(
+                Question.bank_id == bank.id, Question.idnumber.in_(section.idnumbers)))}
             for idn in section.idnumbers:
-                if idn in rows and rows[idn].id not in taken:
-                    chosen.append((rows[idn], section.mark))
-                    taken.add(rows[idn].id)
+                row = rows.get(idn)
+                if row is not None and row.id not in taken:
+                    chosen.append(Drawn(row.id, row.version_id, row.spec, section.mark))
+                    taken.add(row.id)
             continue
-        query = (select(Question).join(QuestionVersion, (QuestionVersion.question_id == Question.id)
-                                       & (QuestionVersion.version == Question.current_version))
-                 .where(Question.bank_id == bank.id, QuestionVersion.qtype != "description"))
+        query = _current_versions().where(Question.bank_id == bank.id, QuestionVersion.qtype != "description")
         if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
             query = query.where(QuestionVersion.qtype != "essay")
         if section.competency:
@@ -100,26 +118,34 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[tuple[Question, int]
         if section.category:
             query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
                 (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
-        pool = [q for q in db.session.scalars(query.options(selectinload(Question.versions))) if q.id not in taken]
-        usage = _usage([q.id for q in pool])
+        pool = [r for r in db.session.execute(query) if r.id not in taken]
+        usage = _usage([r.id for r in pool])
         rng.shuffle(pool)
-        pool.sort(key=lambda q: usage.get(q.id, 0))   # stable: random among equally used
-        for q in pool[: section.draw or 0]:
-            chosen.append((q, section.mark))
-            taken.add(q.id)
+        pool.sort(key=lambda r: usage.get(r.id, 0))   # stable: random among equally used
+        for row in pool[: section.draw or 0]:
+            chosen.append(Drawn(row.id, row.version_id, row.spec, section.mark))
+            taken.add(row.id)
     return chosen
 
 
-def check_can_start(user, quiz: Quiz) -> None:
+def _check_window(quiz: Quiz) -> None:
     now = utcnow()
     if quiz.open_at and now < quiz.open_at:
         raise ExamError(_("This exam opens on %(when)s.", when=quiz.open_at.strftime("%Y-%m-%d %H:%M UTC")))
     if quiz.close_at and now >= quiz.close_at:
         raise ExamError(_("This exam closed on %(when)s.", when=quiz.close_at.strftime("%Y-%m-%d %H:%M UTC")))
-    done = db.session.scalar(select(func.count()).select_from(Attempt).where(
-        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.state != "open")) or 0
+
+
+def _check_attempts_left(quiz: Quiz, done: int) -> None:
     if quiz.attempts_allowed and done >= quiz.attempts_allowed:
         raise ExamError(_("You have used all %(n)d attempts of this exam.", n=quiz.attempts_allowed))
+
+
+def check_can_start(user, quiz: Quiz) -> None:
+    _check_window(quiz)
+    done = db.session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id, Attempt.state != "open")) or 0
+    _check_attempts_left(quiz, done)
 
 
 def open_attempt(user, quiz: Quiz) -> Attempt | None:
@@ -132,39 +158,45 @@ def open_attempt(user, quiz: Quiz) -> Attempt | None:
 
 
 def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
-    """Start an attempt, or return the one already open (one open attempt at a time)."""
-    existing = open_attempt(user, quiz)
-    if existing is not None:
-        return existing
-    check_can_start(user, quiz)
+    """Start an attempt, or return the one already open (one open attempt at a time).
+
+    This is the first request of an exam rush, so it costs a few queries whatever the exam's size:
+    the person's attempts, the bank, the drawn questions' current versions, and one multi-row insert."""
+    mine = db.session.execute(select(Attempt.id, Attempt.state, Attempt.number).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)).all()
+    if any(a.state == "open" for a in mine):
+        existing = open_attempt(user, quiz)      # submits it instead if it is past its deadline
+        if existing is not None:
+            return existing
+    _check_window(quiz)
+    _check_attempts_left(quiz, len(mine))       # none is open now: every one counts as used
     rng = random.Random(seed)
     picked = draw(quiz, lang, rng)
     if not picked:
         raise ExamError(_("This exam has no questions yet; tell the course's instructors."))
     if quiz.shuffle_questions:
         rng.shuffle(picked)
-    number = (db.session.scalar(select(func.max(Attempt.number)).where(
-        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0) + 1
+    number = max((a.number for a in mine), default=0) + 1
     now = utcnow()
     deadline = None
     if quiz.time_limit_minutes:
         deadline = now + timedelta(minutes=quiz.time_limit_minutes)
     if quiz.close_at and (deadline is None or quiz.close_at < deadline):
         deadline = quiz.close_at
-    att = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, language=lang, started_at=now, deadline=deadline)
-    for pos, (question, mark) in enumerate(picked, start=1):
-        version = question.current
+    rows = []
+    for pos, drawn in enumerate(picked, start=1):
         order = None
-        spec = version.spec
+        spec = drawn.spec
         if quiz.shuffle_answers and spec["qtype"] == "multichoice":
             order = list(range(len(spec["answers"])))
             rng.shuffle(order)
         elif spec["qtype"] == "match":
             order = sorted({p["answer"] for p in spec["pairs"]})
             rng.shuffle(order)
-        att.items.append(AttemptItem(position=pos, question_id=question.id, version_id=version.id,
-                                     mark=0 if spec["qtype"] == "description" else mark, order=order))
-    att.max_score = float(sum(i.mark for i in att.items))
+        rows.append({"position": pos, "question_id": drawn.question_id, "version_id": drawn.version_id,
+                     "mark": 0 if spec["qtype"] == "description" else drawn.mark, "order": order})
+    att = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, language=lang, started_at=now, deadline=deadline,
+                  max_score=float(sum(r["mark"] for r in rows)))
     db.session.add(att)
     try:
         db.session.flush()
@@ -175,11 +207,40 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
         if again is None:
             raise
         return again
+    for r in rows:
+        r["attempt_id"] = att.id
+    db.session.execute(insert(_ITEMS), rows)
     return att
 
 
 def is_overdue(att: Attempt) -> bool:
     return att.state == "open" and att.deadline is not None and utcnow() >= att.deadline
+
+
+def _item_rows(att: Attempt):
+    """The attempt's items as plain rows (no ORM objects), with their versions from the process cache."""
+    rows = db.session.execute(select(
+        AttemptItem.id, AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id, AttemptItem.mark,
+        AttemptItem.response, AttemptItem.fraction, AttemptItem.needs_grading)
+        .where(AttemptItem.attempt_id == att.id).order_by(AttemptItem.position)).all()
+    return rows, versioncache.versions([(r.version_id, r.question_id) for r in rows])
+
+
+def item_specs(att: Attempt) -> list[tuple[int, dict]]:
+    """(position, question content) of each item, in order."""
+    rows, known = _item_rows(att)
+    return [(r.position, known[r.version_id].spec) for r in rows]
+
+
+def _forget_loaded_items(att: Attempt) -> None:
+    """After Core statements changed the items, make loaded ORM copies read them again."""
+    for item in att.__dict__.get("items", ()):
+        db.session.expire(item)
+
+
+_STORE_RESPONSE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
+                   .values(response=bindparam("new_response", type_=AttemptItem.response.type),
+                           saved_at=bindparam("new_saved_at")))
 
 
 def save(att: Attempt, responses: dict[int, object]) -> int:
@@ -189,18 +250,21 @@ def save(att: Attempt, responses: dict[int, object]) -> int:
     if is_overdue(att):
         submit(att)
         raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
-    by_pos = {i.position: i for i in att.items}
+    if not responses:
+        return 0
+    rows, known = _item_rows(att)
+    by_pos = {r.position: r for r in rows}
     now = utcnow()
-    count = 0
+    changes = []
     for pos, response in responses.items():
-        item = by_pos.get(pos)
-        if item is None:
+        row = by_pos.get(pos)
+        if row is None:
             raise ExamError(_("Unknown question %(n)s.", n=pos))
-        item.response = clean_response(item.version.spec, response)
-        item.saved_at = now
-        count += 1
-    db.session.flush()
-    return count
+        changes.append({"item_id": row.id, "new_response": clean_response(known[row.version_id].spec, response),
+                        "new_saved_at": now})
+    db.session.execute(_STORE_RESPONSE, changes)
+    _forget_loaded_items(att)
+    return len(changes)
 
 
 def save_one(att: Attempt, position: int, response) -> None:
@@ -217,6 +281,76 @@ def save_one(att: Attempt, position: int, response) -> None:
         raise ExamError(_("Unknown question %(n)s.", n=position))
     db.session.execute(update(AttemptItem).where(AttemptItem.id == row.id).values(
         response=clean_response(row.spec, response), saved_at=utcnow()).execution_options(synchronize_session=False))
+
+
+@dataclass
+class PageItem:
+    """One question of an open attempt as the attempt page shows it."""
+    position: int
+    version_id: int
+    mark: float
+    order: list | None
+    response: object
+    saved_at: object
+    spec: dict
+    html: dict
+
+
+def page_items(att: Attempt) -> list[PageItem]:
+    """The attempt's questions with the saved answers: one query, the versions' content from the process cache."""
+    rows = db.session.execute(select(
+        AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id, AttemptItem.mark, AttemptItem.order,
+        AttemptItem.response, AttemptItem.saved_at).where(AttemptItem.attempt_id == att.id)
+        .order_by(AttemptItem.position)).all()
+    known = versioncache.versions([(r.version_id, r.question_id) for r in rows])
+    return [PageItem(r.position, r.version_id, r.mark, r.order, r.response, r.saved_at, known[r.version_id].spec,
+                     known[r.version_id].html) for r in rows]
+
+
+class AttemptNotFound(LookupError):
+    pass
+
+
+def _answer_target(lock: bool):
+    query = (select(Attempt.id, Attempt.state, Attempt.deadline, AttemptItem.id.label("item_id"),
+                    AttemptItem.version_id, AttemptItem.question_id)
+             .join(AttemptItem, (AttemptItem.attempt_id == Attempt.id) & (AttemptItem.position == bindparam("position")))
+             .where(Attempt.public_id == bindparam("public_id"), Attempt.user_id == bindparam("user_id")))
+    return query.with_for_update(read=True, of=Attempt) if lock else query
+
+
+# built once (the autosave runs them for every answer of every trainee): find the item, store the answer
+_ANSWER_TARGET = {False: _answer_target(False), True: _answer_target(True)}
+_STORE_ANSWER = (update(AttemptItem)
+                 .where(AttemptItem.id == bindparam("item_id"),
+                        select(Attempt.id).where(Attempt.id == bindparam("in_attempt"), Attempt.state == "open").exists())
+                 .values(response=bindparam("new_response", type_=AttemptItem.response.type),
+                         saved_at=bindparam("new_saved_at"))
+                 .execution_options(synchronize_session=False))
+
+
+def save_answer(public_id: str, user_id: int, position: int, response) -> None:
+    """The autosave path: one answer of the person's own open attempt, in two statements.
+
+    On PostgreSQL the attempt row is share-locked until the answer is committed, so a submission running at
+    the same moment either sees the answer or the answer is refused; on SQLite the single UPDATE, which
+    re-checks that the attempt is open, is atomic with respect to the submission's transaction."""
+    pg = db.session.get_bind().dialect.name == "postgresql"
+    row = db.session.execute(_ANSWER_TARGET[pg], {"public_id": public_id, "user_id": user_id,
+                                                  "position": position}).first()
+    if row is None:
+        att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.user_id == user_id))
+        if att is None:
+            raise AttemptNotFound(public_id)
+        raise ExamError(_("Unknown question %(n)s.", n=position))
+    if row.state != "open" or (row.deadline is not None and utcnow() >= row.deadline):
+        att = db.session.get(Attempt, row.id)
+        save_one(att, position, response)          # raises the right message, submitting an overdue attempt
+    spec = versioncache.versions([(row.version_id, row.question_id)])[row.version_id].spec
+    done = db.session.execute(_STORE_ANSWER, {"item_id": row.item_id, "in_attempt": row.id,
+                                              "new_response": clean_response(spec, response), "new_saved_at": utcnow()})
+    if done.rowcount != 1:
+        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
 
 
 def clean_response(spec: dict, response):
@@ -239,6 +373,10 @@ def clean_response(spec: dict, response):
     return str(response or "")[:50_000]
 
 
+_STORE_GRADE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
+                .values(fraction=bindparam("new_fraction"), needs_grading=bindparam("new_needs_grading")))
+
+
 def submit(att: Attempt) -> Attempt:
     """Submit and grade. Safe to call twice or from two requests at once: only one submission counts."""
     won = db.session.execute(update(Attempt).where(Attempt.id == att.id, Attempt.state == "open")
@@ -247,18 +385,32 @@ def submit(att: Attempt) -> Attempt:
     db.session.refresh(att)
     if won != 1:
         return att
-    for item in att.items:
-        spec = item.version.spec
-        qtype = qtypes.get(spec["qtype"])
+    rows, known = _item_rows(att)
+    source = "diagnostic" if att.quiz.kind == "diagnostic" else "quiz"
+    grades, found, pending, score = [], [], False, 0.0
+    for row in rows:
+        version = known[row.version_id]
+        qtype = qtypes.get(version.spec["qtype"])
         if not qtype.graded:
             continue
-        fraction = qtype.grade(spec, item.response)
+        fraction = qtype.grade(version.spec, row.response)
         if fraction is None:
-            item.needs_grading = True
-        else:
-            item.fraction = float(fraction)
-            _evidence(att, item)
-    _total(att)
+            grades.append({"item_id": row.id, "new_fraction": None, "new_needs_grading": True})
+            pending = True
+            continue
+        fraction = float(fraction)
+        score += fraction * row.mark
+        grades.append({"item_id": row.id, "new_fraction": fraction, "new_needs_grading": False})
+        if version.competency_id and version.level:
+            found.append({"user_id": att.user_id, "competency_id": version.competency_id, "level": version.level,
+                          "fraction": fraction, "source": source, "reference": f"{att.public_id}#{row.position}"})
+    if grades:
+        db.session.execute(_STORE_GRADE, grades)
+    evidence.record_many(found)
+    _forget_loaded_items(att)
+    att.score = round(score, 4)
+    att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
+    att.state = "submitted" if pending else "graded"
     db.session.flush()
     return att
 

@@ -33,3 +33,11 @@ class QuizForm(FlaskForm):
                                   Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
     source = TextAreaField(_l("Exam settings and sections (YAML)"), validators=[DataRequired(), Length(max=50_000)])
     submit = SubmitField(_l("Save exam"))
+
+
+class RubricForm(FlaskForm):
+    key = StringField(_l("Name (the file name in question_banks/rubrics/, without .yaml)"),
+                      validators=[Optional(), Length(max=80),
+                                  Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
+    source = TextAreaField(_l("Rubric (YAML)"), validators=[DataRequired(), Length(max=100_000)])
+    submit = SubmitField(_l("Save rubric"))

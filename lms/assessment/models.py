@@ -203,3 +203,80 @@ class AttemptItem(db.Model):
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     version: Mapped[QuestionVersion] = relationship(foreign_keys=[version_id])
+
+
+# --- essay rubrics (question_banks/rubrics/<slug>.yaml) ---
+
+class EssayRubric(db.Model):
+    """A grading rubric for essay questions, kept apart from the questions so that GIFT and Moodle XML
+    stay as Moodle writes them. It names the questions it applies to by bank family and ``[id:]``."""
+    __tablename__ = "essay_rubrics"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    title_zh: Mapped[str | None] = mapped_column(String(300))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
+    bank: Mapped[str] = mapped_column(String(80))              # bank family: '<slug>' → '<slug>-en' / '<slug>-zh'
+    source: Mapped[str | None] = mapped_column(Text)           # the YAML last loaded or saved
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    criteria: Mapped[list[EssayRubricCriterion]] = relationship(
+        back_populates="rubric", cascade="all, delete-orphan", order_by="EssayRubricCriterion.position")
+    questions: Mapped[list[EssayRubricQuestion]] = relationship(
+        back_populates="rubric", cascade="all, delete-orphan", order_by="EssayRubricQuestion.idnumber")
+
+    @property
+    def max_points(self) -> float:
+        return float(sum(c.max_points for c in self.criteria))
+
+
+class EssayRubricQuestion(db.Model):
+    """One essay question a rubric applies to; a question has at most one rubric."""
+    __tablename__ = "essay_rubric_questions"
+    __table_args__ = (UniqueConstraint("bank", "idnumber"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("essay_rubrics.id", ondelete="CASCADE"), index=True)
+    bank: Mapped[str] = mapped_column(String(80))
+    idnumber: Mapped[str] = mapped_column(String(100))
+
+    rubric: Mapped[EssayRubric] = relationship(back_populates="questions")
+
+
+class EssayRubricCriterion(db.Model):
+    __tablename__ = "essay_rubric_criteria"
+    __table_args__ = (UniqueConstraint("rubric_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("essay_rubrics.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    name_zh: Mapped[str | None] = mapped_column(String(300))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_zh: Mapped[str | None] = mapped_column(Text)
+    levels: Mapped[list] = mapped_column(JSON, default=list)   # [{points, descriptor: {en, zh}}], ascending points
+
+    rubric: Mapped[EssayRubric] = relationship(back_populates="criteria")
+
+    @property
+    def max_points(self) -> float:
+        return max((lv["points"] for lv in self.levels), default=0)
+
+
+class EssayRubricScore(db.Model):
+    """The level a grader chose for one criterion of one essay answer. A regrade adds a new round; earlier
+    rounds stay on record. Points and descriptor are copied, so a later edit of the rubric changes no grade."""
+    __tablename__ = "essay_rubric_scores"
+    __table_args__ = (UniqueConstraint("item_id", "criterion_id", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("attempt_items.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("essay_rubric_criteria.id", ondelete="RESTRICT"), index=True)
+    round: Mapped[int] = mapped_column(default=1)
+    points: Mapped[float]
+    max_points: Mapped[float]
+    descriptor: Mapped[dict] = mapped_column(JSON)               # {en, zh} of the level chosen
+    grader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    graded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    criterion: Mapped[EssayRubricCriterion] = relationship()

@@ -49,9 +49,10 @@ def show(public_id: str):
     usage = {v.id: attempts_using(v.id) for v in q.versions}
     regradable = {v.id for v in q.versions if v.version != q.current_version and usage[v.id]
                   and compatible(v.spec, q.current.spec)}
+    from lms.assessment.rubrics import rubric_for_question
     return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
                            render=render_text, qtypes=qtypes.REGISTRY, usage=usage, regradable=regradable,
-                           form=ActionForm())
+                           form=ActionForm(), rubric=rubric_for_question(q) if version.qtype == "essay" else None)
 
 
 @bp.post("/<public_id>/regrade/<int:number>")
@@ -142,3 +143,54 @@ def export():
     text = banks.export_bank(bank, fmt)
     return Response(text, mimetype="application/xml" if fmt == "xml" else "text/plain; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{bank.slug}.{fmt}"'})
+
+
+# --- essay rubrics, in the same YAML as question_banks/rubrics/<slug>.yaml ---
+
+@bp.get("/rubrics")
+@role_required("instructor")
+def rubrics():
+    from lms.assessment import rubrics as svc
+    items = svc.all_rubrics()
+    return render_template("assessment/rubrics.html", rubrics=items, used={r.id: svc.scores_used(r) for r in items})
+
+
+@bp.route("/rubrics/new", methods=["GET", "POST"])
+@role_required("instructor")
+def new_rubric():
+    return _rubric_editor(None)
+
+
+@bp.route("/rubrics/<slug>", methods=["GET", "POST"])
+@role_required("instructor")
+def edit_rubric(slug: str):
+    from lms.assessment.rubrics import rubric_by_slug
+    rubric = rubric_by_slug(slug)
+    if rubric is None:
+        abort(404)
+    return _rubric_editor(rubric)
+
+
+def _rubric_editor(rubric):
+    from lms.assessment.forms import RubricForm
+    from lms.assessment.rubrics import new_rubric_yaml, save_rubric_text
+    form = RubricForm()
+    if request.method == "GET":
+        form.source.data = rubric.source if rubric else new_rubric_yaml()
+        form.key.data = rubric.slug if rubric else ""
+    errors = []
+    if form.validate_on_submit():
+        slug = rubric.slug if rubric else (form.key.data or "").strip()
+        if not slug:
+            errors = [_("Give the rubric a name.")]
+        else:
+            try:
+                save_rubric_text(slug, form.source.data.replace("\r\n", "\n"), rubric)
+            except ContentInvalid as exc:
+                db.session.rollback()
+                errors = [f"{_('line')} {e.line}: {e.reason}" if e.line else e.reason for e in exc.errors]
+            else:
+                db.session.commit()
+                flash(_("Rubric saved."), "success")
+                return redirect(url_for("questions.rubrics"))
+    return render_template("assessment/rubric_editor.html", rubric=rubric, form=form, errors=errors)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from lms.extensions import db
 from lms.frameworks.models import LEVEL_CODES, Competency, Evidence, Framework
@@ -23,6 +23,12 @@ def record(user_id: int, competency_id: int, level: str, fraction: float, source
                    source=source, reference=reference)
     db.session.add(row)
     return row
+
+
+def record_many(rows: list[dict]) -> None:
+    """Append several rows at once (a submitted exam): dicts with the arguments of ``record``."""
+    if rows:
+        db.session.execute(insert(Evidence.__table__), [{**r, "fraction": float(r["fraction"])} for r in rows])
 
 
 @dataclass

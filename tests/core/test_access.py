@@ -162,6 +162,9 @@ MATRIX = {
     "questions.regrade": ("POST", "/teach/questions/{question}/regrade/1", {}, TEACH_POST),
     "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
     "questions.export": ("GET", "/teach/questions/export?bank=access-en", None, TEACH),
+    "questions.rubrics": ("GET", "/teach/questions/rubrics", None, TEACH),
+    "questions.new_rubric": ("GET", "/teach/questions/rubrics/new", None, TEACH),
+    "questions.edit_rubric": ("GET", "/teach/questions/rubrics/access", None, TEACH),
 }
 
 
@@ -189,6 +192,10 @@ def world(app, tmp_path):
     bank = banks.get_or_create_bank("access-en", "en")
     banks.import_questions(bank, banks.parse_questions("// [id:A-1]\n::A::Is a licence a transfer of ownership? {F}\n",
                                                        "gift", "access.gift"))
+    from lms.assessment.models import EssayRubric, EssayRubricCriterion
+    db.session.add(EssayRubric(slug="access", bank="access", title_en="Access", title_zh="访问", source="{}", criteria=[
+        EssayRubricCriterion(key="c", name_en="C", name_zh="C", levels=[
+            {"points": 0, "descriptor": {"en": "no", "zh": "否"}}, {"points": 1, "descriptor": {"en": "yes", "zh": "是"}}])]))
     course = db.session.scalar(select(Course).where(Course.slug == F1))
     course.instructors.append(CourseInstructor(user_id=people["instructor"].id))
     services.enrol(people["trainee"], course)
