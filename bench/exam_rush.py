@@ -26,6 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from verify_json import postgres_cpu, worker_cpu  # noqa: E402  (the same /proc accounting)
+
 QUESTIONS = 40
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -174,6 +177,14 @@ def main() -> None:
         sent = [0]
         lock = threading.Lock()
         barrier = threading.Barrier(args.users)
+        wave = {"left": args.users, "cpu": None, "pg": None, "t": None}
+
+        def page_loaded():
+            """Called when a trainee's first page arrived: the last one closes the start wave."""
+            with lock:
+                wave["left"] -= 1
+                if wave["left"] == 0:
+                    wave.update(cpu=worker_cpu(server.pid), pg=postgres_cpu(), t=time.perf_counter())
 
         def trainee(i):
             c = clients[i]
@@ -185,9 +196,11 @@ def main() -> None:
             if status != 302 or "/attempts/" not in headers.get("Location", ""):
                 with lock:
                     errors.append(f"start {status}")
+                page_loaded()
                 return
             attempt_path = urllib.parse.urlsplit(headers["Location"]).path
             _, html, _ = c.request("GET", attempt_path)
+            page_loaded()
             tok = token(html)
             positions = [int(p) for p in re.findall(r'data-position="(\d+)"', html)]
             local = {"start": [dt], "save": [], "submit": []}
@@ -213,8 +226,11 @@ def main() -> None:
                 for k, v in local.items():
                     timings[k].extend(v)
 
+        cpu0, pg0, self0 = worker_cpu(server.pid), postgres_cpu(), time.process_time()
         wall = time.perf_counter()
         run_threads(trainee, args.users, args.users)
+        cpu1, pg1, self1 = worker_cpu(server.pid), postgres_cpu(), time.process_time()
+        wave_s = wave["t"] - wall if wave["t"] else float("nan")
         wall = time.perf_counter() - wall
     finally:
         server.terminate()
@@ -227,6 +243,14 @@ def main() -> None:
         v = timings[op]
         lines.append(f"  {op:<6} n={len(v):<6} p50 {pct(v, 50):7.1f} ms  p95 {pct(v, 95):7.1f} ms  p99 {pct(v, 99):7.1f} ms")
     lines.append(f"  errors: {len(errors)} {sorted(set(errors))[:5]}")
+    if wave["cpu"] is not None:
+        lines.append(f"  start wave (every start and first page served) took {wave_s:.1f} s: workers' CPU "
+                     f"{(wave['cpu'] - cpu0) / args.users * 1000:.1f} ms per trainee (start + attempt page), "
+                     f"PostgreSQL {(wave['pg'] - pg0) / args.users * 1000:.1f} ms")
+        later = len(timings["save"]) + len(timings["submit"])
+        lines.append(f"  after it: workers' CPU {(cpu1 - wave['cpu']) / max(later, 1) * 1000:.2f} ms per save or submit "
+                     f"({later} requests), PostgreSQL {(pg1 - wave['pg']) / max(later, 1) * 1000:.2f} ms; "
+                     f"load generator {(self1 - self0) / wall:.2f} cores on average")
     lines.append(f"  answers sent {sent[0]}, saved in the database {saved}, lost {sent[0] - saved}; "
                  f"graded attempts {graded}/{args.users}")
     print("\n".join(lines))

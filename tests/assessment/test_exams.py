@@ -299,3 +299,45 @@ def test_instructor_creates_and_edits_an_exam_in_the_browser(client, quiz, users
     client.post(f"/teach/courses/{F1}/exams/check", data={"source": good.replace("pass_mark: 80", "pass_mark: 70")})
     db.session.refresh(new)
     assert new.pass_mark == 70
+
+
+
+def _question_blocks(html: str) -> dict[int, str]:
+    return {int(m.group(1)): html[m.start():html.index("</fieldset>", m.start())]
+            for m in re.finditer(r'<fieldset class="card question" id="q(\d+)"', html)}
+
+
+def test_two_attempts_showing_the_same_questions_each_get_their_own_positions_and_answers(app, client, quiz, users):
+    """The attempt page reuses the HTML of unanswered questions across attempts: names, ids and legends must
+    still be each attempt's own, and a saved answer must show as chosen."""
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1", "X-2", "X-3", "X-4", "X-5"]
+    quiz.shuffle_questions = quiz.shuffle_answers = True
+    catalog.enrol(users["other"], db.session.get(Course, quiz.course_id))
+    db.session.commit()
+    login(client, "trainee@example.com")
+    first = _start(client, quiz)
+    other = app.test_client()
+    login(other, "other@example.com")
+    second = _start(other, quiz)
+    for c, att in ((client, first), (other, second)):
+        blocks = _question_blocks(c.get(f"/attempts/{att.public_id}").get_data(as_text=True))
+        assert sorted(blocks) == sorted(i.position for i in att.items)
+        for pos, block in blocks.items():
+            assert f'data-position="{pos}"' in block and f"Question {pos}" in block and "\ue000" not in block
+            assert re.findall(r'name="q(\d+)', block) and set(re.findall(r'name="q(\d+)', block)) == {str(pos)}
+    mc = next(i for i in second.items if i.version.spec["qtype"] == "multichoice")
+    assert other.post(f"/attempts/{second.public_id}/answer",
+                      json={"position": mc.position, "response": "1"}).json["saved"] is True
+    block = _question_blocks(other.get(f"/attempts/{second.public_id}").get_data(as_text=True))[mc.position]
+    assert re.search(rf'name="q{mc.position}" value="1"\s+checked', block)
+    assert "checked" not in _question_blocks(client.get(f"/attempts/{first.public_id}").get_data(as_text=True))[
+        next(i.position for i in first.items if i.question_id == mc.question_id)]
+
+
+def test_an_answer_to_a_question_the_attempt_does_not_have_is_refused(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": 99, "response": "1"})
+    assert resp.status_code == 409 and "Unknown question 99" in resp.json["error"] and resp.json["closed"] is False
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": "x", "response": "1"})
+    assert resp.status_code == 400
