@@ -70,8 +70,9 @@ def start(public_id: str):
         db.session.commit()
         flash(str(exc), "error")
         return redirect(url_for("exams.quiz", public_id=public_id))
+    target = url_for("exams.attempt", public_id=att.public_id)     # before the commit expires the attempt
     db.session.commit()
-    return redirect(url_for("exams.attempt", public_id=att.public_id))
+    return redirect(target)
 
 
 def _update_completion(att) -> None:
