@@ -32,10 +32,13 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
-    # There are no application-wide limits: each limited route is decorated and checks its own limit, so the
-    # limiter's check before every request of every route is pure cost (most of it on the busiest public route,
-    # the verification JSON) and is taken out. Its after-request and teardown hooks stay.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    # Without default or application-wide limits, each limited route is decorated and checks its own limit, so
+    # the limiter's check before every request of every route is pure cost (most of it on the busiest public
+    # route, the verification JSON) and is taken out. Its after-request and teardown hooks stay.
+    # (If a later version of Flask-Limiter keeps its limits elsewhere, the check stays: safe, only slower.)
+    manager = limiter.limit_manager
+    if not (getattr(manager, "_application_limits", True) or getattr(manager, "_default_limits", True)):
+        app.before_request_funcs[None].remove(limiter._check_request_limit)
     from lms.i18n import select_locale
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
