@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
@@ -128,7 +129,8 @@ def _alignments(programme: Programme) -> list[dict]:
     framework = current_framework()
     codes = [c["code"] for c in programme.competencies]
     comps = {c.code: c for c in db.session.scalars(select(Competency).where(
-        Competency.framework_id == framework.id, Competency.code.in_(codes)))} if framework else {}
+        Competency.framework_id == framework.id, Competency.code.in_(codes))
+        .options(selectinload(Competency.alignments)))} if framework else {}     # one query for all alignments
     levels = {"F": "Foundation", "P": "Practitioner", "E": "Expert"}
     out = []
     for item in programme.competencies:
@@ -212,8 +214,12 @@ def issue(cred: Credential, actor: User | None = None) -> Credential:
     cred.valid_until = add_years(now, cred.programme.validity_years)
     cred.awarded_date = previous.awarded_date if previous else now.date()
     cred.status_list, cred.status_index = _allocate_index()
-    kid, key = keys.active_key()
-    signed = signing.sign(build_document(cred, now), key, keys.verification_method(kid), stamp(now))
+    # Building the document only reads content (programme, framework, alignments) that the credential's new
+    # values do not change: no autoflush there; the credential's row is written at the flush below (one UPDATE
+    # fewer). The status index above is still allocated with autoflush, in the same order as before.
+    with db.session.no_autoflush:
+        kid, key = keys.active_key()
+        signed = signing.sign(build_document(cred, now), key, keys.verification_method(kid), stamp(now))
     cred.signed_json = json.dumps(signed, ensure_ascii=False, indent=2)
     cred.key_id = kid
     cred.state = "active"
@@ -397,7 +403,8 @@ _PUBLIC_VIEW = (select(Credential.id, Credential.public_id, Credential.state, Cr
 def for_public_view(public_id: str):
     """What the public JSON needs, in one Core query (no ORM objects, not the large stored JSON): the hot
     path of machine checks. Returns an object with the attributes :func:`public_view` reads, or None."""
-    row = db.session.execute(_PUBLIC_VIEW, {"pid": public_id}).first()
+    with db.engine.connect() as conn:           # a plain connection: no ORM session, nothing to flush or expire
+        row = conn.execute(_PUBLIC_VIEW, {"pid": public_id}).first()
     if row is None:
         return None
     programme = SimpleNamespace(key=row.key, title_en=row.title_en, title_zh=row.title_zh, level=row.level,
