@@ -179,9 +179,11 @@ def render(data: dict) -> bytes:
     comps = data["competencies"]
     col_w = (W - 140 - 150) / 2
     half = (len(comps) + 1) // 2
+    # rows close up so that the last one's English line stays clear of the facts below (top at y = 160)
+    pitch = 24 if half < 2 else max(18.0, min(24.0, (H - 360 - 10 - 160) / (half - 1)))
     for i, (code, en, zh) in enumerate(comps):
         x = 70 + (i // half) * (col_w + 10)
-        y = H - 360 - (i % half) * 24
+        y = H - 360 - (i % half) * pitch
         c.setFont("CJK-Bold", 8.5)
         c.setFillColor(BRAND)
         c.drawString(x, y, code)
