@@ -26,7 +26,7 @@ from pyld.context_resolver import ContextResolver
 from pypdf import PdfReader
 from reportlab.graphics.barcode import qrencoder
 
-from lms.credentials import pdf, signing
+from lms.credentials import pdf, rdfc, signing
 from tests.credentials.test_signing import (
     OB_CREDENTIAL,
     OB_DOC_CANON,
@@ -83,24 +83,24 @@ def test_cached_contexts_are_reused_across_documents_and_expand_the_same(monkeyp
     monkeypatch.setattr(jsonld.JsonLdProcessor, "_process_context",
                         lambda self, *a, **kw: calls.append(1) or real(self, *a, **kw))
     first = report_example_unsigned()
-    assert signing._Processor(loader).expand(first, loader.pyld_options()) == \
+    assert rdfc._Processor(loader).expand(first, loader.pyld_options()) == \
         jsonld.expand(copy.deepcopy(first), _plain_options(loader))
     assert calls                                   # contexts processed once, by pyld itself
     calls.clear()
     second = report_example_unsigned()
     second["credentialSubject"]["achievement"]["name"] = "Another achievement"
     second["issuer"]["name"] = "Another issuer"
-    expanded = signing._Processor(loader).expand(second, loader.pyld_options())
+    expanded = rdfc._Processor(loader).expand(second, loader.pyld_options())
     assert calls == []                             # every context of a document of the same shape: from the cache
     assert expanded == jsonld.expand(copy.deepcopy(second), _plain_options(loader))
 
 
 def test_a_context_object_is_cached_by_identity_not_by_a_reused_id():
     loader = signing.ContextLoader(signing.vendored_contexts())
-    initial = signing._Processor(loader)._get_initial_context({"processingMode": "json-ld-1.1"})
+    initial = rdfc._Processor(loader)._get_initial_context({"processingMode": "json-ld-1.1"})
     for term in ("first", "second", "third"):      # new objects, often at the address of the previous one
         local = {"@vocab": f"https://example.org/{term}#"}
-        ctx = signing._Processor(loader)._process_context(initial, local, loader.pyld_options())
+        ctx = rdfc._Processor(loader)._process_context(initial, local, loader.pyld_options())
         assert ctx["@vocab"] == f"https://example.org/{term}#"
 
 
@@ -160,7 +160,7 @@ def test_canonical_form_with_a_kept_part_is_pyld_s():
         expanded, terms = signing._checked_expansion(doc, loader)
         assert terms == []
         known: dict = {}
-        assert signing._dataset_with_kept_parts(expanded, loader, known) is not None  # the shortcut is taken
+        assert rdfc._dataset_with_kept_parts(expanded, loader, known) is not None  # the shortcut is taken
         assert len(known) == 3 + i % 3                     # the alignments: first-degree hashes kept
         assert signing._canonize_expanded(expanded, loader) == _plain_normalize(doc, loader), i
     assert len(list(loader._rdf_parts)) == 3                                            # one part per programme
