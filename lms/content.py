@@ -100,6 +100,24 @@ class Checker:
     def error(self, node, key, reason: str, line: int | None = None) -> None:
         self.errors.append(ContentError(self.file, line if line is not None else line_of(node, key), reason))
 
+    def keyed_item(self, node: dict, allowed: set[str] | frozenset[str], where: str, seen: set,
+                   pattern) -> tuple[object, bool]:
+        """One item of a list whose items carry a unique ``key`` (rubric criteria, bands…): report
+        unknown keys, a malformed key (``pattern``) or a repeated one. Returns the key, and whether it
+        is well formed and new (callers then name the item by its key in later messages)."""
+        for k in sorted(set(node) - set(allowed)):
+            self.error(node, k, f"{where}: unknown key {k!r}")
+        key = node.get("key")
+        if not isinstance(key, str) or not pattern.match(key):
+            self.error(node, "key" if "key" in node else None, f"{where}: 'key' must be lower-case letters, digits and '-'")
+        elif key in seen:
+            self.error(node, "key", f"{where}: the key {key!r} is used twice")
+        else:
+            seen.add(key)
+            return key, True
+        seen.add(key)
+        return key, False
+
     def mapping(self, node, key, where: str, required=True) -> LDict | None:
         value = node.get(key) if isinstance(node, dict) else None
         if value is None:

@@ -108,16 +108,8 @@ def _criterion(c: Checker, cr, i: int, seen: set[str]) -> dict | None:
     cw = f"criterion {i}"
     if not isinstance(cr, dict):
         return None
-    for k in sorted(set(cr) - CRITERION_KEYS):
-        c.error(cr, k, f"{cw}: unknown key {k!r}")
-    key = cr.get("key")
-    if not isinstance(key, str) or not KEY_RE.match(key):
-        c.error(cr, "key" if "key" in cr else None, f"{cw}: 'key' must be lower-case letters, digits and '-'")
-    elif key in seen:
-        c.error(cr, "key", f"{cw}: the key {key!r} is used twice")
-    else:
-        cw = f"criterion {key!r}"
-    seen.add(key)
+    key, fresh = c.keyed_item(cr, CRITERION_KEYS, cw, seen, KEY_RE)
+    cw = f"criterion {key!r}" if fresh else cw
     out = {"key": key, "name": _pair(c, cr, "name", cw, max_len=300),
            "description": _pair(c, cr, "description", cw, required=False), "levels": []}
     levels = cr.get("levels")

@@ -54,14 +54,7 @@ def _bands(c: Checker, rubric) -> list[dict]:
         if not isinstance(b, dict):
             c.error(bands, i - 1, f"{where}: must be a mapping")
             continue
-        for k in sorted(set(b) - BAND_KEYS):
-            c.error(b, k, f"{where}: unknown key {k!r}")
-        key = b.get("key")
-        if not isinstance(key, str) or not KEY_RE.match(key):
-            c.error(b, "key" if "key" in b else None, f"{where}: 'key' must be lower-case letters, digits and '-'")
-        elif key in keys:
-            c.error(b, "key", f"{where}: the key {key!r} is used twice")
-        keys.add(key)
+        key, _fresh = c.keyed_item(b, BAND_KEYS, where, keys, KEY_RE)
         level = b.get("level")
         if level is not None and level not in LEVEL_CODES:
             c.error(b, "level", f"{where}: level must be one of {', '.join(LEVEL_CODES)}")
@@ -138,16 +131,8 @@ def parse_brief(text: str, display: str, key: str, fw_codes: set[str]) -> dict:
             if not isinstance(cr, dict):
                 c.error(criteria, i - 1, f"{cw}: must be a mapping")
                 continue
-            for k in sorted(set(cr) - CRITERION_KEYS):
-                c.error(cr, k, f"{cw}: unknown key {k!r}")
-            ckey = cr.get("key")
-            if not isinstance(ckey, str) or not KEY_RE.match(ckey):
-                c.error(cr, "key" if "key" in cr else None, f"{cw}: 'key' must be lower-case letters, digits and '-'")
-            elif ckey in seen:
-                c.error(cr, "key", f"{cw}: the key {ckey!r} is used twice")
-            else:
-                cw = f"criterion {ckey!r}"
-            seen.add(ckey)
+            ckey, fresh = c.keyed_item(cr, CRITERION_KEYS, cw, seen, KEY_RE)
+            cw = f"criterion {ckey!r}" if fresh else cw
             comp = cr.get("competency")
             if comp not in fw_codes:
                 c.error(cr, "competency" if "competency" in cr else None,
