@@ -16,6 +16,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from verify_json import postgres_cpu, worker_cpu  # noqa: E402  (the same /proc accounting)
+from verify_json import postgres_cpu, proc_stats, worker_cpu  # noqa: E402  (the same /proc accounting)
 
 QUESTIONS = 40
 TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -145,6 +146,9 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=1.0,
                     help="mean seconds a trainee spends on a question before its answer is saved (0 = flood)")
     ap.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    ap.add_argument("--profile", metavar="PREFIX", default=None,
+                    help="sample one worker with py-spy: PREFIX-start.txt for the start wave, PREFIX-save.txt after it "
+                         "(collapsed stacks)")
     args = ap.parse_args()
     instance = tempfile.mkdtemp(prefix="lms-rush-")
     url = args.database_url or f"sqlite:///{instance}/rush.sqlite3"
@@ -179,12 +183,30 @@ def main() -> None:
         barrier = threading.Barrier(args.users)
         wave = {"left": args.users, "cpu": None, "pg": None, "t": None}
 
+        spy = {}
+
+        def profile(phase: str) -> None:
+            """Stop the running py-spy sampler (it writes its file on SIGINT) and start one for ``phase``."""
+            if not args.profile:
+                return
+            if spy.get("p"):
+                spy["p"].send_signal(signal.SIGINT)
+                spy["p"].wait(30)
+            if phase:
+                worker = min(pid for pid, ppid, _, _ in proc_stats() if ppid == server.pid)
+                spy["p"] = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking",
+                                             "--rate", "200", "--format", "raw", "--pid", str(worker),
+                                             "--output", f"{args.profile}-{phase}.txt"],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+
         def page_loaded():
             """Called when a trainee's first page arrived: the last one closes the start wave."""
             with lock:
                 wave["left"] -= 1
                 if wave["left"] == 0:
                     wave.update(cpu=worker_cpu(server.pid), pg=postgres_cpu(), t=time.perf_counter())
+                    threading.Thread(target=profile, args=("save",)).start()
 
         def trainee(i):
             c = clients[i]
@@ -226,9 +248,11 @@ def main() -> None:
                 for k, v in local.items():
                     timings[k].extend(v)
 
+        profile("start")
         cpu0, pg0, self0 = worker_cpu(server.pid), postgres_cpu(), time.process_time()
         wall = time.perf_counter()
         run_threads(trainee, args.users, args.users)
+        profile("")
         cpu1, pg1, self1 = worker_cpu(server.pid), postgres_cpu(), time.process_time()
         wave_s = wave["t"] - wall if wave["t"] else float("nan")
         wall = time.perf_counter() - wall

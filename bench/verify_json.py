@@ -152,7 +152,7 @@ def wait_ready(proc: subprocess.Popen, port: int, path: str, seconds: float = 60
     raise SystemExit(f"gunicorn on port {port} did not answer 200 on {path} within {seconds:.0f} s")
 
 
-def _proc_stats():
+def proc_stats():
     """(pid, ppid, name, CPU seconds) of every process that can be read."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -168,12 +168,12 @@ def _proc_stats():
 
 def worker_cpu(master: int) -> float:
     """CPU seconds (user + system) of the gunicorn master's live child processes."""
-    return sum(cpu for _, ppid, _, cpu in _proc_stats() if ppid == master)
+    return sum(cpu for _, ppid, _, cpu in proc_stats() if ppid == master)
 
 
 def postgres_cpu() -> float:
     """CPU seconds of the live PostgreSQL processes (its backends serve both apps' queries)."""
-    return sum(cpu for _, _, name, cpu in _proc_stats() if name == "postgres")
+    return sum(cpu for _, _, name, cpu in proc_stats() if name == "postgres")
 
 
 def machine_busy() -> float:

@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import CSRFError
 
 from lms.config import REPO_ROOT, Settings
+from lms.db import ping_when_idle
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 TEMPLATES = REPO_ROOT / "templates"
@@ -29,6 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":       # a server database: check connections that sat idle
+            ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -86,15 +90,16 @@ def _init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from sqlalchemy import bindparam, select
-    from sqlalchemy.orm import lazyload
+    from sqlalchemy.orm import joinedload
 
-    # built once: every request of a signed-in person runs it; roles are read only when a page asks for them
-    by_public_id = select(User).where(User.public_id == bindparam("public_id")).options(lazyload(User.roles))
+    # built once: every request of a signed-in person runs it. The roles come in the same round trip, since
+    # nearly every page asks for them (the navigation, the access checks).
+    by_public_id = select(User).where(User.public_id == bindparam("public_id")).options(joinedload(User.roles))
 
     @login_manager.user_loader
     def load_user(ident: str):
         public_id, _, version = ident.partition(":")
-        user = db.session.scalar(by_public_id, {"public_id": public_id})
+        user = db.session.scalars(by_public_id, {"public_id": public_id}).unique().first()
         if user is None or str(user.session_version) != version or not user.active:
             return None
         return user

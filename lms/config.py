@@ -88,7 +88,6 @@ class Settings:
         return {
             "SECRET_KEY": _secret_key(inst),
             "SQLALCHEMY_DATABASE_URI": db_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if not db_url.startswith("sqlite") else {},
             "LMS_BASE_URL": base_url,
             "LMS_CONTENT_PATH": Path(_env("LMS_CONTENT_PATH", str(REPO_ROOT))),
             "LMS_OUTBOX": inst / "outbox",

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.assessment import banks, exams
-from lms.assessment.models import Attempt, Quiz, QuizSection
+from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizSection
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, CourseInstructor, Enrolment
 from lms.db import utcnow
@@ -341,3 +341,49 @@ def test_an_answer_to_a_question_the_attempt_does_not_have_is_refused(client, qu
     assert resp.status_code == 409 and "Unknown question 99" in resp.json["error"] and resp.json["closed"] is False
     resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": "x", "response": "1"})
     assert resp.status_code == 400
+
+
+def _saved(att, position):
+    db.session.expire_all()
+    return db.session.scalar(select(AttemptItem.response).where(AttemptItem.attempt_id == att.id,
+                                                                 AttemptItem.position == position))
+
+
+def test_an_autosave_from_an_ended_session_or_a_disabled_account_stores_nothing(app, client, quiz, users):
+    """The autosave checks the person in its own statement: a session ended by a password change elsewhere,
+    or an account an administrator disabled, saves nothing and is sent to log in."""
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    essay = next(i.position for i in att.items if i.version.spec["qtype"] == "essay")
+    assert client.post(f"/attempts/{att.public_id}/answer", json={"position": essay, "response": "first"}).json[
+        "saved"] is True
+    assert _saved(att, essay) == "first"
+    trainee = db.session.get(type(users["trainee"]), users["trainee"].id)
+    trainee.session_version += 1                 # what changing the password does to the other sessions
+    db.session.commit()
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": essay, "response": "second"})
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    assert _saved(att, essay) == "first"
+    login(client, "trainee@example.com")
+    assert client.post(f"/attempts/{att.public_id}/answer", json={"position": essay, "response": "third"}).json[
+        "saved"] is True
+    assert _saved(att, essay) == "third"
+    trainee = db.session.get(type(users["trainee"]), users["trainee"].id)
+    trainee.active = False
+    db.session.commit()
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": essay, "response": "fourth"})
+    assert resp.status_code == 302 and _saved(att, essay) == "third"
+
+
+def test_an_autosave_after_the_deadline_submits_the_attempt_instead(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    essay = next(i.position for i in att.items if i.version.spec["qtype"] == "essay")
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": essay, "response": "in time"})
+    att.deadline = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": essay, "response": "too late"})
+    assert resp.status_code == 409 and resp.json["closed"] is True and "Time is up" in resp.json["error"]
+    assert _saved(att, essay) == "in time"
+    db.session.refresh(att)
+    assert att.state in ("submitted", "graded")

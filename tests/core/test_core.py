@@ -126,3 +126,36 @@ def test_the_content_checker_reports_unknown_malformed_and_repeated_item_keys():
         "x.yaml:2: item 1: unknown key 'colour'",
         "x.yaml:3: item 2: 'key' must be lower-case letters, digits and '-'",
         "x.yaml:4: item 3: the key 'a' is used twice"]
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle_and_replaced_when_dead(tmp_path, monkeypatch):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import QueuePool
+
+    from lms.db import ping_when_idle
+
+    def connection_used(engine):
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            return conn.connection.dbapi_connection
+
+    for idle, expect_ping in ((0.0, True), (3600.0, False)):
+        engine = create_engine(f"sqlite:///{tmp_path}/pool-{idle}.sqlite3", poolclass=QueuePool)
+        ping_when_idle(engine, idle_seconds=idle)
+        pinged, dead = [], set()
+
+        def ping(dbapi_connection):
+            pinged.append(dbapi_connection)
+            if dbapi_connection in dead:
+                raise OSError("server closed the connection")
+            return True
+        monkeypatch.setattr(engine.dialect, "do_ping", ping)
+        first = connection_used(engine)
+        assert pinged == []                           # a fresh connection needs no ping
+        dead.add(first)                               # the server went away while it sat in the pool
+        second = connection_used(engine)
+        if expect_ping:
+            assert pinged == [first] and second is not first
+        else:
+            assert pinged == [] and second is first
+        engine.dispose()
