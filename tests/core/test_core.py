@@ -144,7 +144,7 @@ def test_a_pooled_connection_is_pinged_only_after_sitting_idle_and_replaced_when
         ping_when_idle(engine, idle_seconds=idle)
         pinged, dead = [], set()
 
-        def ping(dbapi_connection):
+        def ping(dbapi_connection, pinged=pinged, dead=dead):
             pinged.append(dbapi_connection)
             if dbapi_connection in dead:
                 raise OSError("server closed the connection")
