@@ -1,6 +1,8 @@
 """Trainees sit exams; instructors grade essays; everyone sees their competency profile."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -40,9 +42,9 @@ def _quiz_and_course(public_id: str):
         abort(404)
     if quiz.course_id is None:     # the diagnostic assessment: open to everyone signed in
         return quiz, None, current_user.has_role("admin")
-    course = db.session.get(Course, quiz.course_id)
+    course, enrolled = catalog.course_and_enrolment(current_user, quiz.course_id)
     editor = catalog.can_edit(current_user, course)
-    if not editor and (catalog.enrolment(current_user, course) is None or course.status != "published"):
+    if not editor and (enrolled is None or course.status != "published"):
         abort(404)
     return quiz, course, editor
 
@@ -120,28 +122,41 @@ def attempt(public_id: str):
                            fields=_question_fields(items))
 
 
-_POS, _LEGEND = "\ue000pos\ue000", "\ue000legend\ue000"      # placeholders made of private-use characters
+# placeholders made of private-use characters: the position, the legend, and the cut around each option
+_POS, _LEGEND, _CUT = "\ue000pos\ue000", "\ue000legend\ue000", "\ue000cut\ue000"
 
 
 def _question_fields(items: list) -> list[Markup]:
     """Each question's form fields as HTML. An unanswered question looks the same in every attempt that shows
-    that version with that option order, so its HTML is rendered once per process and the position put in;
-    this keeps the first page of an exam cheap when a whole cohort starts at once."""
+    that version, so its HTML is rendered once per process and the position put in; a multiple-choice
+    question's options are kept apart and put in each attempt's shuffled order. This keeps the first page of
+    an exam cheap when a whole cohort starts at once."""
     labels = _attempt_labels()
     unanswered = current_app.extensions.setdefault("lms.unanswered_fields", {})     # per app, as versioncache
     field = get_template_attribute("assessment/_attempt_question.html", "question_field")
+    lang = current_lang()
     out = []
     for item in items:
         legend = labels["question"] % {"n": item.position}
         if item.response is not None or item.saved_at is not None:
             out.append(field(item, labels, item.position, legend))
             continue
-        key = (item.version_id, tuple(item.order or ()), item.mark, current_lang())
-        html = unanswered.get(key)
-        if html is None:
+        by_option = item.spec["qtype"] == "multichoice"
+        key = (item.version_id, None if by_option else tuple(item.order or ()), item.mark, lang)
+        parts = unanswered.get(key)
+        if parts is None:
             if len(unanswered) > 5000:
                 unanswered.clear()
-            html = unanswered[key] = str(field(item, labels, _POS, _LEGEND))
+            if by_option:      # head, each option in the version's own order, tail
+                parts = str(field(replace(item, order=None), labels, _POS, _LEGEND, _CUT)).split(_CUT)
+            else:
+                parts = [str(field(item, labels, _POS, _LEGEND))]
+            unanswered[key] = parts
+        if by_option:
+            order = item.order or range(len(parts) - 2)
+            html = parts[0] + "".join(parts[1 + i] for i in order) + parts[-1]
+        else:
+            html = parts[0]
         out.append(Markup(html.replace(_POS, str(item.position)).replace(_LEGEND, str(escape(legend)))))
     return out
 

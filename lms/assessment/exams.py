@@ -5,15 +5,16 @@ after it, and an attempt found past its deadline is submitted with what was save
 """
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.accounts.models import User
 from lms.assessment import qtypes, versioncache
@@ -46,12 +47,14 @@ def diagnostic_quiz() -> Quiz | None:
 
 
 def quiz_by_public_id(public_id: str) -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(Quiz.public_id == public_id).options(selectinload(Quiz.sections)))
+    """The quiz with its sections, in one query."""
+    return db.session.scalars(select(Quiz).where(Quiz.public_id == public_id)
+                              .options(joinedload(Quiz.sections))).unique().first()
 
 
 def attempt_by_public_id(public_id: str, items: bool = True) -> Attempt | None:
     """The attempt with its quiz, and with its items and their versions unless ``items`` is false."""
-    options = [selectinload(Attempt.quiz)]
+    options = [joinedload(Attempt.quiz)]
     if items:
         options.append(selectinload(Attempt.items).selectinload(AttemptItem.version))
     return db.session.scalar(select(Attempt).where(Attempt.public_id == public_id).options(*options))
@@ -62,10 +65,21 @@ def user_attempts(user, quiz: Quiz) -> list[Attempt]:
                                    .order_by(Attempt.number)))
 
 
-def _bank_for(family: str, lang: str) -> QuestionBank | None:
-    slugs = [f"{family}-{lang}", f"{family}-en", f"{family}-zh", family]
-    banks = {b.slug: b for b in db.session.scalars(select(QuestionBank).where(QuestionBank.slug.in_(slugs)))}
-    return next((banks[s] for s in slugs if s in banks), None)
+def _bank_slugs(family: str, lang: str) -> list[str]:
+    """The banks a section may draw from, the preferred first: the attempt's language, English, Chinese, plain."""
+    return list(dict.fromkeys([f"{family}-{lang}", f"{family}-en", f"{family}-zh", family]))
+
+
+def _bank_id(family: str, lang: str):
+    """The preferred bank's id as a subquery, so that drawing needs no query of its own to find the bank."""
+    slugs = _bank_slugs(family, lang)
+    return (select(QuestionBank.id).where(QuestionBank.slug.in_(slugs))
+            .order_by(case({s: i for i, s in enumerate(slugs)}, value=QuestionBank.slug)).limit(1).scalar_subquery())
+
+
+def _bank_exists(family: str, lang: str) -> bool:
+    return db.session.scalar(select(func.count()).select_from(QuestionBank).where(
+        QuestionBank.slug.in_(_bank_slugs(family, lang)))) > 0
 
 
 def _usage(question_ids: list[int]) -> dict[int, int]:
@@ -95,19 +109,19 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
     chosen: list[Drawn] = []
     taken: set[int] = set()
     for section in quiz.sections:
-        bank = _bank_for(section.bank, lang)
-        if bank is None:
-            raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
+        bank_id = _bank_id(section.bank, lang)
         if section.idnumbers:
             rows = {r.idnumber: r for r in db.session.execute(_current_versions().where(
-                Question.bank_id == bank.id, Question.idnumber.in_(section.idnumbers)))}
+                Question.bank_id == bank_id, Question.idnumber.in_(section.idnumbers)))}
+            if not rows and not _bank_exists(section.bank, lang):
+                raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
             for idn in section.idnumbers:
                 row = rows.get(idn)
                 if row is not None and row.id not in taken:
                     chosen.append(Drawn(row.id, row.version_id, row.spec, section.mark))
                     taken.add(row.id)
             continue
-        query = _current_versions().where(Question.bank_id == bank.id, QuestionVersion.qtype != "description")
+        query = _current_versions().where(Question.bank_id == bank_id, QuestionVersion.qtype != "description")
         if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
             query = query.where(QuestionVersion.qtype != "essay")
         if section.competency:
@@ -120,7 +134,10 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
         if section.category:
             query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
                 (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
-        pool = [r for r in db.session.execute(query) if r.id not in taken]
+        found = db.session.execute(query).all()
+        if not found and not _bank_exists(section.bank, lang):
+            raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
+        pool = [r for r in found if r.id not in taken]
         usage = _usage([r.id for r in pool])
         rng.shuffle(pool)
         pool.sort(key=lambda r: usage.get(r.id, 0))   # stable: random among equally used
@@ -211,8 +228,29 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
         return again
     for r in rows:
         r["attempt_id"] = att.id
-    db.session.execute(insert(_ITEMS), rows)
+    _insert_items(rows)
     return att
+
+
+# PostgreSQL: the items of a new attempt in one short statement whatever the exam's size (arrays, one per column),
+# which the driver prepares once; a statement per item costs the server forty parses and executions per start.
+_PG_INSERT_ITEMS = text(
+    'INSERT INTO attempt_items (attempt_id, position, question_id, version_id, mark, "order", needs_grading) '
+    "SELECT :attempt_id, t.position, t.question_id, t.version_id, t.mark, CAST(t.item_order AS JSON), false "
+    "FROM unnest(CAST(:positions AS INTEGER[]), CAST(:question_ids AS INTEGER[]), CAST(:version_ids AS INTEGER[]), "
+    "CAST(:marks AS DOUBLE PRECISION[]), CAST(:orders AS TEXT[])) "
+    "AS t(position, question_id, version_id, mark, item_order)")
+
+
+def _insert_items(rows: list[dict]) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_PG_INSERT_ITEMS, {
+            "attempt_id": rows[0]["attempt_id"], "positions": [r["position"] for r in rows],
+            "question_ids": [r["question_id"] for r in rows], "version_ids": [r["version_id"] for r in rows],
+            "marks": [float(r["mark"]) for r in rows],
+            "orders": [None if r["order"] is None else json.dumps(r["order"]) for r in rows]})
+    else:                                   # SQLite runs an executemany in process
+        db.session.execute(insert(_ITEMS), rows)
 
 
 def is_overdue(att: Attempt) -> bool:

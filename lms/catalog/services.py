@@ -100,6 +100,13 @@ def enrolment(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id))
 
 
+def course_and_enrolment(user: User, course_id: int) -> tuple[Course | None, Enrolment | None]:
+    """A course and the person's enrolment in it (or None), in one query."""
+    row = db.session.execute(select(Course, Enrolment).outerjoin(
+        Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == user.id)).where(Course.id == course_id)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 def missing_prerequisites(user: User, course: Course) -> list[Course]:
     done = set(db.session.scalars(select(Enrolment.course_id).where(
         Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None))))

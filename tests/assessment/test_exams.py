@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -387,3 +388,29 @@ def test_an_autosave_after_the_deadline_submits_the_attempt_instead(client, quiz
     assert _saved(att, essay) == "in time"
     db.session.refresh(att)
     assert att.state in ("submitted", "graded")
+
+
+def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_own_option_order(app, client, quiz):
+    from flask import get_template_attribute
+
+    from lms.assessment.exam_views import _attempt_labels, _question_fields
+    quiz.sections[0].draw = 5                    # every question tagged m1, the multiple-choice one among them
+    quiz.shuffle_answers = True
+    db.session.commit()
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    for _round in range(2):                      # the first round fills the cache, the second reads it
+        with app.test_request_context("/"):
+            items = exams.page_items(att)
+            assert any(i.spec["qtype"] == "multichoice" for i in items)
+            labels = _attempt_labels()
+            field = get_template_attribute("assessment/_attempt_question.html", "question_field")
+            expected = [str(field(i, labels, i.position, labels["question"] % {"n": i.position})) for i in items]
+            assert [str(h) for h in _question_fields(items)] == expected
+    mc = next(i for i in items if i.spec["qtype"] == "multichoice")
+    reversed_order = list(reversed(range(len(mc.spec["answers"]))))
+    with app.test_request_context("/"):
+        other = replace(mc, order=reversed_order)
+        html = str(_question_fields([other])[0])
+        values = re.findall(r'value="(\d+)"', html)
+        assert values == [str(i) for i in reversed_order]
