@@ -70,11 +70,17 @@ def _bank_slugs(family: str, lang: str) -> list[str]:
     return list(dict.fromkeys([f"{family}-{lang}", f"{family}-en", f"{family}-zh", family]))
 
 
-def _bank_id(family: str, lang: str):
-    """The preferred bank's id as a subquery, so that drawing needs no query of its own to find the bank."""
-    slugs = _bank_slugs(family, lang)
+def _preferred_bank():
+    """The preferred bank's id as a subquery (bind parameters ``bank0``…``bank3``, the slugs in order of
+    preference), so that drawing needs no query of its own to find the bank."""
+    slugs = [bindparam(f"bank{i}") for i in range(4)]
     return (select(QuestionBank.id).where(QuestionBank.slug.in_(slugs))
-            .order_by(case({s: i for i, s in enumerate(slugs)}, value=QuestionBank.slug)).limit(1).scalar_subquery())
+            .order_by(case(*[(QuestionBank.slug == s, i) for i, s in enumerate(slugs)])).limit(1).scalar_subquery())
+
+
+def _bank_params(family: str, lang: str) -> dict[str, str]:
+    slugs = _bank_slugs(family, lang)
+    return {f"bank{i}": slugs[min(i, len(slugs) - 1)] for i in range(4)}
 
 
 def _bank_exists(family: str, lang: str) -> bool:
@@ -99,29 +105,34 @@ class Drawn:
 
 
 def _current_versions():
-    return (select(Question.id, Question.idnumber, QuestionVersion.id.label("version_id"), QuestionVersion.spec)
+    """The current version of each question (ids only: the content comes from the process's version cache)."""
+    return (select(Question.id, Question.idnumber, QuestionVersion.id.label("version_id"))
             .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
-                  & (QuestionVersion.version == Question.current_version)))
+                  & (QuestionVersion.version == Question.current_version))
+            .where(Question.bank_id == _preferred_bank()))
+
+
+# built once: a section of named questions is what a fixed exam is made of (and the rush benchmark's exam)
+_NAMED = _current_versions().where(Question.idnumber.in_(bindparam("idnumbers", expanding=True)))
 
 
 def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
     """The questions of a new attempt with their marks; random sections prefer the least-used questions."""
-    chosen: list[Drawn] = []
+    chosen: list[tuple[int, int, float]] = []          # (question id, version id, mark)
     taken: set[int] = set()
     for section in quiz.sections:
-        bank_id = _bank_id(section.bank, lang)
+        banks = _bank_params(section.bank, lang)
         if section.idnumbers:
-            rows = {r.idnumber: r for r in db.session.execute(_current_versions().where(
-                Question.bank_id == bank_id, Question.idnumber.in_(section.idnumbers)))}
+            rows = {r.idnumber: r for r in db.session.execute(_NAMED, {**banks, "idnumbers": list(section.idnumbers)})}
             if not rows and not _bank_exists(section.bank, lang):
                 raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
             for idn in section.idnumbers:
                 row = rows.get(idn)
                 if row is not None and row.id not in taken:
-                    chosen.append(Drawn(row.id, row.version_id, row.spec, section.mark))
+                    chosen.append((row.id, row.version_id, section.mark))
                     taken.add(row.id)
             continue
-        query = _current_versions().where(Question.bank_id == bank_id, QuestionVersion.qtype != "description")
+        query = _current_versions().where(QuestionVersion.qtype != "description")
         if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
             query = query.where(QuestionVersion.qtype != "essay")
         if section.competency:
@@ -134,7 +145,7 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
         if section.category:
             query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
                 (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
-        found = db.session.execute(query).all()
+        found = db.session.execute(query, banks).all()
         if not found and not _bank_exists(section.bank, lang):
             raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
         pool = [r for r in found if r.id not in taken]
@@ -142,9 +153,10 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
         rng.shuffle(pool)
         pool.sort(key=lambda r: usage.get(r.id, 0))   # stable: random among equally used
         for row in pool[: section.draw or 0]:
-            chosen.append(Drawn(row.id, row.version_id, row.spec, section.mark))
+            chosen.append((row.id, row.version_id, section.mark))
             taken.add(row.id)
-    return chosen
+    known = versioncache.versions([(vid, qid) for qid, vid, _mark in chosen])
+    return [Drawn(qid, vid, known[vid].spec, mark) for qid, vid, mark in chosen]
 
 
 def _check_window(quiz: Quiz) -> None:
