@@ -91,6 +91,8 @@ def _own_attempt(public_id: str, items: bool = True):
 
 
 def _responses_from_form(att) -> dict[int, object]:
+    if not any(key.startswith("q") for key in request.form):    # nothing to save (the page's script saved it)
+        return {}
     out = {}
     for position, spec in exams.item_specs(att):
         key = f"q{position}"

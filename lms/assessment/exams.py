@@ -5,16 +5,16 @@ after it, and an attempt found past its deadline is submitted with what was save
 """
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.assessment import qtypes, versioncache
@@ -28,7 +28,7 @@ from lms.assessment.models import (
     QuestionVersion,
     Quiz,
 )
-from lms.db import utcnow
+from lms.db import insert_rows, update_rows, utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
 from lms.frameworks.models import Competency
@@ -244,25 +244,8 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
     return att
 
 
-# PostgreSQL: the items of a new attempt in one short statement whatever the exam's size (arrays, one per column),
-# which the driver prepares once; a statement per item costs the server forty parses and executions per start.
-_PG_INSERT_ITEMS = text(
-    'INSERT INTO attempt_items (attempt_id, position, question_id, version_id, mark, "order", needs_grading) '
-    "SELECT :attempt_id, t.position, t.question_id, t.version_id, t.mark, CAST(t.item_order AS JSON), false "
-    "FROM unnest(CAST(:positions AS INTEGER[]), CAST(:question_ids AS INTEGER[]), CAST(:version_ids AS INTEGER[]), "
-    "CAST(:marks AS DOUBLE PRECISION[]), CAST(:orders AS TEXT[])) "
-    "AS t(position, question_id, version_id, mark, item_order)")
-
-
 def _insert_items(rows: list[dict]) -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_PG_INSERT_ITEMS, {
-            "attempt_id": rows[0]["attempt_id"], "positions": [r["position"] for r in rows],
-            "question_ids": [r["question_id"] for r in rows], "version_ids": [r["version_id"] for r in rows],
-            "marks": [float(r["mark"]) for r in rows],
-            "orders": [None if r["order"] is None else json.dumps(r["order"]) for r in rows]})
-    else:                                   # SQLite runs an executemany in process
-        db.session.execute(insert(_ITEMS), rows)
+    insert_rows(db.session, _ITEMS, rows)     # one statement on PostgreSQL, however many questions
 
 
 def is_overdue(att: Attempt) -> bool:
@@ -477,18 +460,16 @@ def clean_response(spec: dict, response):
     return str(response or "")[:50_000]
 
 
-_STORE_GRADE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
-                .values(fraction=bindparam("new_fraction"), needs_grading=bindparam("new_needs_grading")))
-
-
 def submit(att: Attempt) -> Attempt:
     """Submit and grade. Safe to call twice or from two requests at once: only one submission counts."""
+    now = utcnow()
     won = db.session.execute(update(Attempt).where(Attempt.id == att.id, Attempt.state == "open")
-                             .values(state="submitted", submitted_at=utcnow())
+                             .values(state="submitted", submitted_at=now)
                              .execution_options(synchronize_session=False)).rowcount
-    db.session.refresh(att)
-    if won != 1:
+    if won != 1:                      # another request submitted it: read what that one wrote
+        db.session.refresh(att)
         return att
+    set_committed_value(att, "submitted_at", now)
     rows, known = _item_rows(att)
     source = "diagnostic" if att.quiz.kind == "diagnostic" else "quiz"
     grades, found, pending, score = [], [], False, 0.0
@@ -499,17 +480,16 @@ def submit(att: Attempt) -> Attempt:
             continue
         fraction = qtype.grade(version.spec, row.response)
         if fraction is None:
-            grades.append({"item_id": row.id, "new_fraction": None, "new_needs_grading": True})
+            grades.append({"id": row.id, "fraction": None, "needs_grading": True})
             pending = True
             continue
         fraction = float(fraction)
         score += fraction * row.mark
-        grades.append({"item_id": row.id, "new_fraction": fraction, "new_needs_grading": False})
+        grades.append({"id": row.id, "fraction": fraction, "needs_grading": False})
         if version.competency_id and version.level:
             found.append({"user_id": att.user_id, "competency_id": version.competency_id, "level": version.level,
                           "fraction": fraction, "source": source, "reference": f"{att.public_id}#{row.position}"})
-    if grades:
-        db.session.execute(_STORE_GRADE, grades)
+    update_rows(db.session, _ITEMS, grades)
     evidence.record_many(found)
     _forget_loaded_items(att)
     att.score = round(score, 4)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from lms.db import insert_rows
 from lms.extensions import db
 from lms.frameworks.models import LEVEL_CODES, Competency, Evidence, Framework
 
@@ -27,8 +28,7 @@ def record(user_id: int, competency_id: int, level: str, fraction: float, source
 
 def record_many(rows: list[dict]) -> None:
     """Append several rows at once (a submitted exam): dicts with the arguments of ``record``."""
-    if rows:
-        db.session.execute(insert(Evidence.__table__), [{**r, "fraction": float(r["fraction"])} for r in rows])
+    insert_rows(db.session, Evidence.__table__, [{**r, "fraction": float(r["fraction"])} for r in rows])
 
 
 @dataclass

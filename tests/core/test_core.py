@@ -159,3 +159,27 @@ def test_a_pooled_connection_is_pinged_only_after_sitting_idle_and_replaced_when
         else:
             assert pinged == [] and second is first
         engine.dispose()
+
+
+def test_many_rows_are_inserted_with_their_defaults_and_updated_by_key(app):
+    """``insert_rows``/``update_rows`` (one statement on PostgreSQL, an executemany elsewhere) fill the Python-side
+    defaults per row, as the ORM would, and change only the rows and columns named."""
+    from sqlalchemy import select
+
+    from lms.accounts.models import User
+    from lms.db import insert_rows, update_rows
+    from lms.extensions import db
+    users = User.__table__
+    insert_rows(db.session, users, [{"email": f"bulk{i}@example.com", "password_hash": "x", "name_zh": None}
+                                    for i in range(3)])
+    db.session.commit()
+    rows = db.session.execute(select(users).where(users.c.email.like("bulk%")).order_by(users.c.email)).all()
+    assert [r.email for r in rows] == ["bulk0@example.com", "bulk1@example.com", "bulk2@example.com"]
+    assert len({r.public_id for r in rows}) == 3 and all(len(r.public_id) == 32 for r in rows)
+    assert all(r.locale == "en" and r.active and r.session_version == 1 and r.created_at for r in rows)
+    update_rows(db.session, users, [{"id": rows[0].id, "name_zh": "张三", "locale": "zh"},
+                                    {"id": rows[2].id, "name_zh": None, "locale": "en"}])
+    db.session.commit()
+    after = {r.email: r for r in db.session.execute(select(users).where(users.c.email.like("bulk%"))).all()}
+    assert (after["bulk0@example.com"].name_zh, after["bulk0@example.com"].locale) == ("张三", "zh")
+    assert after["bulk1@example.com"].locale == "en" and after["bulk2@example.com"].name_zh is None
