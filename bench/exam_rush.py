@@ -176,7 +176,7 @@ def main() -> None:
             tokens[i] = token(html)
 
         run_threads(prepare, args.users, 32)
-        timings = {"start": [], "save": [], "submit": []}
+        timings = {"start": [], "save": [], "submit": [], "save_sent": []}
         errors: list[str] = []
         sent = [0]
         lock = threading.Lock()
@@ -225,7 +225,7 @@ def main() -> None:
             page_loaded()
             tok = token(html)
             positions = [int(p) for p in re.findall(r'data-position="(\d+)"', html)]
-            local = {"start": [dt], "save": [], "submit": []}
+            local = {"start": [dt], "save": [], "submit": [], "save_sent": []}
             rng = random.Random(i)
             for pos in positions:
                 if args.think:
@@ -235,6 +235,7 @@ def main() -> None:
                 status, data, _ = c.request("POST", attempt_path + "/answer", body,
                                             {"Content-Type": "application/json", "X-CSRFToken": tok})
                 local["save"].append(time.perf_counter() - t)
+                local["save_sent"].append(t)
                 with lock:
                     sent[0] += 1
                     if status != 200 or '"saved":true' not in data.replace(" ", ""):
@@ -266,6 +267,10 @@ def main() -> None:
     for op in ("start", "save", "submit"):
         v = timings[op]
         lines.append(f"  {op:<6} n={len(v):<6} p50 {pct(v, 50):7.1f} ms  p95 {pct(v, 95):7.1f} ms  p99 {pct(v, 99):7.1f} ms")
+    if wave["t"]:
+        later = [d for d, sent_at in zip(timings["save"], timings["save_sent"], strict=True) if sent_at > wave["t"]]
+        lines.append(f"  saves sent after the start wave: n={len(later):<6} p50 {pct(later, 50):7.1f} ms  "
+                     f"p95 {pct(later, 95):7.1f} ms  p99 {pct(later, 99):7.1f} ms")
     lines.append(f"  errors: {len(errors)} {sorted(set(errors))[:5]}")
     if wave["cpu"] is not None:
         lines.append(f"  start wave (every start and first page served) took {wave_s:.1f} s: workers' CPU "

@@ -75,10 +75,10 @@ def app(tmp_path, _pg_schema):
             db.create_all()
         yield app
         db.session.remove()
-        if PG_URL:
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        if PG_URL:       # DELETE is far cheaper than TRUNCATE on tables this small (no new files to create)
+            deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(db.metadata.sorted_tables))
             with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                conn.exec_driver_sql(deletes)
         else:
             db.drop_all()
         db.engine.dispose()
