@@ -146,6 +146,7 @@ def main() -> None:
     ap.add_argument("--think", type=float, default=1.0,
                     help="mean seconds a trainee spends on a question before its answer is saved (0 = flood)")
     ap.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
+    ap.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     ap.add_argument("--profile", metavar="PREFIX", default=None,
                     help="sample one worker with py-spy: PREFIX-start.txt for the start wave, PREFIX-save.txt after it "
                          "(collapsed stacks)")
@@ -156,7 +157,7 @@ def main() -> None:
     env = {**os.environ, "LMS_DATABASE_URL": url, "LMS_INSTANCE_PATH": instance}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{args.port}", "--workers",
                                str(args.workers), "--log-level", "warning", "--backlog", "2048", "--worker-class", args.worker_class,
-                               "--threads", "4" if args.worker_class == "gthread" else "1", "lms.wsgi:app"],
+                               "--threads", str(args.threads) if args.worker_class == "gthread" else "1", "lms.wsgi:app"],
                               env=env, cwd=str(ROOT))
     try:
         for _ in range(100):
@@ -263,7 +264,7 @@ def main() -> None:
     saved, graded = count_saved(url, instance)
     dialect = "postgresql" if url.startswith("postgresql") else "sqlite"
     lines = [f"exam rush, {dialect}, {args.users} trainees x {QUESTIONS} questions, gunicorn {args.workers} "
-             f"{args.worker_class} workers, think time {args.think:g} s (wall {wall:.1f} s)"]
+             f"{args.worker_class} workers{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''}, think time {args.think:g} s (wall {wall:.1f} s)"]
     for op in ("start", "save", "submit"):
         v = timings[op]
         lines.append(f"  {op:<6} n={len(v):<6} p50 {pct(v, 50):7.1f} ms  p95 {pct(v, 95):7.1f} ms  p99 {pct(v, 99):7.1f} ms")
