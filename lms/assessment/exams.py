@@ -406,8 +406,10 @@ def _store_if_allowed():
                      User.public_id == bindparam("user_public_id"),
                      User.session_version == bindparam("session_version"), User.active.is_(True))
               .with_for_update(read=True, of=Attempt).cte("target"))
+    # RETURNING, not the row count: SQLite's driver gives no row count for a statement that starts with WITH
     return (update(_ITEMS).where(_ITEMS.c.attempt_id == target.c.id, _ITEMS.c.position == bindparam("at_position"))
-            .values(response=bindparam("new_response", type_=AttemptItem.response.type), saved_at=bindparam("now")))
+            .values(response=bindparam("new_response", type_=AttemptItem.response.type), saved_at=bindparam("now"))
+            .returning(_ITEMS.c.id))
 
 
 _STORE_IF_ALLOWED = _store_if_allowed()
@@ -437,7 +439,7 @@ def save_answer_quick(public_id: str, identity: tuple[str, int] | None, position
         done = conn.execute(_STORE_IF_ALLOWED, {
             "public_id": public_id, "now": utcnow(), "user_public_id": identity[0], "session_version": identity[1],
             "at_position": position, "new_response": clean_response(spec, response)})
-        return done.rowcount == 1
+        return done.first() is not None
 
 
 def clean_response(spec: dict, response):

@@ -414,3 +414,16 @@ def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_
         html = str(_question_fields([other])[0])
         values = re.findall(r'value="(\d+)"', html)
         assert values == [str(i) for i in reversed_order]
+
+
+def test_the_autosave_stores_an_answer_in_its_single_statement(app, client, quiz, users):
+    """The fast path itself stores the answer and says so (not the ordinary path behind it)."""
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    essay = next(i.position for i in att.items if i.version.spec["qtype"] == "essay")
+    trainee = users["trainee"]
+    with app.test_request_context("/"):
+        assert exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version), essay, "quick")
+        assert not exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version + 1), essay, "x")
+        assert not exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version), 99, "x")
+    assert _saved(att, essay) == "quick"
