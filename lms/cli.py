@@ -229,6 +229,8 @@ def serve_cmd(host, port, workers, dev):
         from lms import create_app
         run_simple(host, port, create_app(), use_reloader=True, use_debugger=True, threaded=True)
         return
+    # gthread with one thread: one request at a time per worker, as the sync worker, but connections are kept
+    # alive between requests (an exam's autosaves reuse theirs; see bench/RESULTS.md)
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--access-logfile", "-", "lms.wsgi:app"]
+            "--worker-class", "gthread", "--threads", "1", "--access-logfile", "-", "lms.wsgi:app"]
     os.execv(sys.executable, args)
