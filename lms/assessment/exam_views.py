@@ -226,7 +226,7 @@ def _answer(public_id: str, data: dict):
     except (TypeError, ValueError):
         return jsonify(saved=False, error=_("Unknown question.")), 400
     try:
-        exams.save_answer(public_id, current_user.id, position, data.get("response"))
+        exams.save_answer(public_id, current_user, position, data.get("response"))
     except exams.AttemptNotFound:
         abort(404)
     except exams.ExamError as exc:

@@ -11,34 +11,28 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.assessment import qtypes, versioncache
+from lms.assessment.drawing import draw
+from lms.assessment.errors import ExamError
 from lms.assessment.models import (
     Attempt,
     AttemptItem,
     Question,
-    QuestionBank,
-    QuestionCategory,
-    QuestionTag,
     QuestionVersion,
     Quiz,
 )
 from lms.db import insert_rows, update_rows, utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
-from lms.frameworks.models import Competency
 
 # table-level statements: executed with a list of rows they run as one executemany
 _ITEMS = AttemptItem.__table__
-
-
-class ExamError(ValueError):
-    pass
 
 
 def diagnostic_quiz() -> Quiz | None:
@@ -63,100 +57,6 @@ def attempt_by_public_id(public_id: str, items: bool = True) -> Attempt | None:
 def user_attempts(user, quiz: Quiz) -> list[Attempt]:
     return list(db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
                                    .order_by(Attempt.number)))
-
-
-def _bank_slugs(family: str, lang: str) -> list[str]:
-    """The banks a section may draw from, the preferred first: the attempt's language, English, Chinese, plain."""
-    return list(dict.fromkeys([f"{family}-{lang}", f"{family}-en", f"{family}-zh", family]))
-
-
-def _preferred_bank():
-    """The preferred bank's id as a subquery (bind parameters ``bank0``…``bank3``, the slugs in order of
-    preference), so that drawing needs no query of its own to find the bank."""
-    slugs = [bindparam(f"bank{i}") for i in range(4)]
-    return (select(QuestionBank.id).where(QuestionBank.slug.in_(slugs))
-            .order_by(case(*[(QuestionBank.slug == s, i) for i, s in enumerate(slugs)])).limit(1).scalar_subquery())
-
-
-def _bank_params(family: str, lang: str) -> dict[str, str]:
-    slugs = _bank_slugs(family, lang)
-    return {f"bank{i}": slugs[min(i, len(slugs) - 1)] for i in range(4)}
-
-
-def _bank_exists(family: str, lang: str) -> bool:
-    return db.session.scalar(select(func.count()).select_from(QuestionBank).where(
-        QuestionBank.slug.in_(_bank_slugs(family, lang)))) > 0
-
-
-def _usage(question_ids: list[int]) -> dict[int, int]:
-    if not question_ids:
-        return {}
-    return dict(db.session.execute(select(AttemptItem.question_id, func.count()).where(
-        AttemptItem.question_id.in_(question_ids)).group_by(AttemptItem.question_id)).all())
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """A question drawn for a new attempt: its current version (id and content) and its mark."""
-    question_id: int
-    version_id: int
-    spec: dict
-    mark: float
-
-
-def _current_versions():
-    """The current version of each question (ids only: the content comes from the process's version cache)."""
-    return (select(Question.id, Question.idnumber, QuestionVersion.id.label("version_id"))
-            .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
-                  & (QuestionVersion.version == Question.current_version))
-            .where(Question.bank_id == _preferred_bank()))
-
-
-# built once: a section of named questions is what a fixed exam is made of (and the rush benchmark's exam)
-_NAMED = _current_versions().where(Question.idnumber.in_(bindparam("idnumbers", expanding=True)))
-
-
-def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
-    """The questions of a new attempt with their marks; random sections prefer the least-used questions."""
-    chosen: list[tuple[int, int, float]] = []          # (question id, version id, mark)
-    taken: set[int] = set()
-    for section in quiz.sections:
-        banks = _bank_params(section.bank, lang)
-        if section.idnumbers:
-            rows = {r.idnumber: r for r in db.session.execute(_NAMED, {**banks, "idnumbers": list(section.idnumbers)})}
-            if not rows and not _bank_exists(section.bank, lang):
-                raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
-            for idn in section.idnumbers:
-                row = rows.get(idn)
-                if row is not None and row.id not in taken:
-                    chosen.append((row.id, row.version_id, section.mark))
-                    taken.add(row.id)
-            continue
-        query = _current_versions().where(QuestionVersion.qtype != "description")
-        if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
-            query = query.where(QuestionVersion.qtype != "essay")
-        if section.competency:
-            query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
-                (Competency.code == section.competency) | Competency.code.like(f"{section.competency}.%"))
-        if section.level:
-            query = query.where(QuestionVersion.level == section.level)
-        if section.tag:
-            query = query.where(Question.tags.any(QuestionTag.tag == section.tag))
-        if section.category:
-            query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
-                (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
-        found = db.session.execute(query, banks).all()
-        if not found and not _bank_exists(section.bank, lang):
-            raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
-        pool = [r for r in found if r.id not in taken]
-        usage = _usage([r.id for r in pool])
-        rng.shuffle(pool)
-        pool.sort(key=lambda r: usage.get(r.id, 0))   # stable: random among equally used
-        for row in pool[: section.draw or 0]:
-            chosen.append((row.id, row.version_id, section.mark))
-            taken.add(row.id)
-    known = versioncache.versions([(vid, qid) for qid, vid, _mark in chosen])
-    return [Drawn(qid, vid, known[vid].spec, mark) for qid, vid, mark in chosen]
 
 
 def _check_window(quiz: Quiz) -> None:
@@ -302,22 +202,6 @@ def save(att: Attempt, responses: dict[int, object]) -> int:
     return len(changes)
 
 
-def save_one(att: Attempt, position: int, response) -> None:
-    """The autosave path: one answer, touching only the attempt row and that item."""
-    if att.state != "open":
-        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
-    if is_overdue(att):
-        submit(att)
-        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
-    row = db.session.execute(select(AttemptItem.id, QuestionVersion.spec).join(
-        QuestionVersion, QuestionVersion.id == AttemptItem.version_id).where(
-        AttemptItem.attempt_id == att.id, AttemptItem.position == position)).first()
-    if row is None:
-        raise ExamError(_("Unknown question %(n)s.", n=position))
-    db.session.execute(update(AttemptItem).where(AttemptItem.id == row.id).values(
-        response=clean_response(row.spec, response), saved_at=utcnow()).execution_options(synchronize_session=False))
-
-
 @dataclass
 class PageItem:
     """One question of an open attempt as the attempt page shows it."""
@@ -346,53 +230,26 @@ class AttemptNotFound(LookupError):
     pass
 
 
-def _answer_target(lock: bool):
-    query = (select(Attempt.id, Attempt.state, Attempt.deadline, AttemptItem.id.label("item_id"),
-                    AttemptItem.version_id, AttemptItem.question_id)
-             .join(AttemptItem, (AttemptItem.attempt_id == Attempt.id) & (AttemptItem.position == bindparam("position")))
-             .where(Attempt.public_id == bindparam("public_id"), Attempt.user_id == bindparam("user_id")))
-    return query.with_for_update(read=True, of=Attempt) if lock else query
-
-
-# built once (the autosave runs them for every answer of every trainee): find the item, store the answer
-_ANSWER_TARGET = {False: _answer_target(False), True: _answer_target(True)}
-_STORE_ANSWER = (update(AttemptItem)
-                 .where(AttemptItem.id == bindparam("item_id"),
-                        select(Attempt.id).where(Attempt.id == bindparam("in_attempt"), Attempt.state == "open").exists())
-                 .values(response=bindparam("new_response", type_=AttemptItem.response.type),
-                         saved_at=bindparam("new_saved_at"))
-                 .execution_options(synchronize_session=False))
-
-
-def save_answer(public_id: str, user_id: int, position: int, response) -> None:
-    """The autosave path: one answer of the person's own open attempt, in two statements.
-
-    On PostgreSQL the attempt row is share-locked until the answer is committed, so a submission running at
-    the same moment either sees the answer or the answer is refused; on SQLite the single UPDATE, which
-    re-checks that the attempt is open, is atomic with respect to the submission's transaction."""
-    pg = db.session.get_bind().dialect.name == "postgresql"
-    row = db.session.execute(_ANSWER_TARGET[pg], {"public_id": public_id, "user_id": user_id,
-                                                  "position": position}).first()
-    if row is None:
-        att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.user_id == user_id))
-        if att is None:
-            raise AttemptNotFound(public_id)
-        raise ExamError(_("Unknown question %(n)s.", n=position))
-    if row.state != "open" or (row.deadline is not None and utcnow() >= row.deadline):
-        att = db.session.get(Attempt, row.id)
-        save_one(att, position, response)          # raises the right message, submitting an overdue attempt
-    spec = versioncache.versions([(row.version_id, row.question_id)])[row.version_id].spec
-    done = db.session.execute(_STORE_ANSWER, {"item_id": row.item_id, "in_attempt": row.id,
-                                              "new_response": clean_response(spec, response), "new_saved_at": utcnow()})
-    if done.rowcount != 1:
-        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
-
-
 # The autosave's fast path. An attempt's layout (which question version sits at which position) never changes
 # once the attempt has started, so each process keeps the layouts it has read.
 LAYOUTS_MAX = 4096
 _LAYOUT = (select(_ITEMS.c.position, _ITEMS.c.version_id, _ITEMS.c.question_id)
            .join(Attempt, Attempt.id == _ITEMS.c.attempt_id).where(Attempt.public_id == bindparam("public_id")))
+
+
+def _layout(public_id: str, conn=None) -> dict[int, tuple[int, int]]:
+    """{position: (version id, question id)} of an attempt (empty when there is no such attempt)."""
+    layouts = current_app.extensions.setdefault("lms.attempt_layouts", {})
+    layout = layouts.get(public_id)
+    if layout is None:
+        rows = (conn or db.session).execute(_LAYOUT, {"public_id": public_id})
+        layout = {pos: (vid, qid) for pos, vid, qid in rows}
+        if not layout:
+            return layout
+        if len(layouts) >= LAYOUTS_MAX:
+            layouts.clear()
+        layouts[public_id] = layout
+    return layout
 
 
 def _store_if_allowed():
@@ -423,16 +280,7 @@ def save_answer_quick(public_id: str, identity: tuple[str, int] | None, position
     if identity is None:
         return False
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        layouts = current_app.extensions.setdefault("lms.attempt_layouts", {})
-        layout = layouts.get(public_id)
-        if layout is None:
-            layout = {pos: (vid, qid) for pos, vid, qid in conn.execute(_LAYOUT, {"public_id": public_id})}
-            if not layout:
-                return False
-            if len(layouts) >= LAYOUTS_MAX:
-                layouts.clear()
-            layouts[public_id] = layout
-        at = layout.get(position)
+        at = _layout(public_id, conn).get(position)
         if at is None:
             return False
         spec = versioncache.versions([at])[at[0]].spec
@@ -440,6 +288,23 @@ def save_answer_quick(public_id: str, identity: tuple[str, int] | None, position
             "public_id": public_id, "now": utcnow(), "user_public_id": identity[0], "session_version": identity[1],
             "at_position": position, "new_response": clean_response(spec, response)})
         return done.first() is not None
+
+
+def save_answer(public_id: str, user, position: int, response) -> None:
+    """The autosave's ordinary path, for a person Flask-Login has loaded (e.g. from the remember-me cookie):
+    the same single statement, then, when it stored nothing, the reason. Raises AttemptNotFound when the
+    attempt is not the person's, ExamError with the message otherwise; an overdue attempt is submitted."""
+    if save_answer_quick(public_id, (user.public_id, user.session_version), position, response):
+        return
+    att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.user_id == user.id))
+    if att is None:
+        raise AttemptNotFound(public_id)
+    if is_overdue(att):
+        submit(att)
+        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    if att.state == "open" and position not in _layout(public_id):
+        raise ExamError(_("Unknown question %(n)s.", n=position))
+    raise ExamError(_("This attempt has been submitted; answers can no longer change."))
 
 
 def clean_response(spec: dict, response):

@@ -427,3 +427,18 @@ def test_the_autosave_stores_an_answer_in_its_single_statement(app, client, quiz
         assert not exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version + 1), essay, "x")
         assert not exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version), 99, "x")
     assert _saved(att, essay) == "quick"
+
+
+def test_the_ordinary_autosave_path_stores_or_gives_the_reason(app, client, quiz, users):
+    """For a person Flask-Login loaded (no identity in the session, e.g. the remember-me cookie)."""
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    essay = next(i.position for i in att.items if i.version.spec["qtype"] == "essay")
+    trainee, other = users["trainee"], users["other"]
+    with app.test_request_context("/"):
+        exams.save_answer(att.public_id, trainee, essay, "ordinary")
+        with pytest.raises(exams.AttemptNotFound):
+            exams.save_answer(att.public_id, other, essay, "not theirs")
+        with pytest.raises(exams.ExamError, match="Unknown question 99"):
+            exams.save_answer(att.public_id, trainee, 99, "x")
+    assert _saved(att, essay) == "ordinary"

@@ -1,0 +1,117 @@
+"""Drawing the questions of a new attempt: named questions, or random ones by competency, level, tag and
+category from the bank in the attempt's language, the least used first (as Moodle balances random questions)."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, case, func, select
+
+from lms.assessment import versioncache
+from lms.assessment.errors import ExamError
+from lms.assessment.models import (
+    AttemptItem,
+    Question,
+    QuestionBank,
+    QuestionCategory,
+    QuestionTag,
+    QuestionVersion,
+    Quiz,
+)
+from lms.extensions import db
+from lms.frameworks.models import Competency
+
+
+def _bank_slugs(family: str, lang: str) -> list[str]:
+    """The banks a section may draw from, the preferred first: the attempt's language, English, Chinese, plain."""
+    return list(dict.fromkeys([f"{family}-{lang}", f"{family}-en", f"{family}-zh", family]))
+
+
+def _preferred_bank():
+    """The preferred bank's id as a subquery (bind parameters ``bank0``…``bank3``, the slugs in order of
+    preference), so that drawing needs no query of its own to find the bank."""
+    slugs = [bindparam(f"bank{i}") for i in range(4)]
+    return (select(QuestionBank.id).where(QuestionBank.slug.in_(slugs))
+            .order_by(case(*[(QuestionBank.slug == s, i) for i, s in enumerate(slugs)])).limit(1).scalar_subquery())
+
+
+def _bank_params(family: str, lang: str) -> dict[str, str]:
+    slugs = _bank_slugs(family, lang)
+    return {f"bank{i}": slugs[min(i, len(slugs) - 1)] for i in range(4)}
+
+
+def _bank_exists(family: str, lang: str) -> bool:
+    return db.session.scalar(select(func.count()).select_from(QuestionBank).where(
+        QuestionBank.slug.in_(_bank_slugs(family, lang)))) > 0
+
+
+def _usage(question_ids: list[int]) -> dict[int, int]:
+    if not question_ids:
+        return {}
+    return dict(db.session.execute(select(AttemptItem.question_id, func.count()).where(
+        AttemptItem.question_id.in_(question_ids)).group_by(AttemptItem.question_id)).all())
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A question drawn for a new attempt: its current version (id and content) and its mark."""
+    question_id: int
+    version_id: int
+    spec: dict
+    mark: float
+
+
+def _current_versions():
+    """The current version of each question (ids only: the content comes from the process's version cache)."""
+    return (select(Question.id, Question.idnumber, QuestionVersion.id.label("version_id"))
+            .join(QuestionVersion, (QuestionVersion.question_id == Question.id)
+                  & (QuestionVersion.version == Question.current_version))
+            .where(Question.bank_id == _preferred_bank()))
+
+
+# built once: a section of named questions is what a fixed exam is made of (and the rush benchmark's exam)
+_NAMED = _current_versions().where(Question.idnumber.in_(bindparam("idnumbers", expanding=True)))
+
+
+def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
+    """The questions of a new attempt with their marks; random sections prefer the least-used questions."""
+    chosen: list[tuple[int, int, float]] = []          # (question id, version id, mark)
+    taken: set[int] = set()
+    for section in quiz.sections:
+        banks = _bank_params(section.bank, lang)
+        if section.idnumbers:
+            rows = {r.idnumber: r for r in db.session.execute(_NAMED, {**banks, "idnumbers": list(section.idnumbers)})}
+            if not rows and not _bank_exists(section.bank, lang):
+                raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
+            for idn in section.idnumbers:
+                row = rows.get(idn)
+                if row is not None and row.id not in taken:
+                    chosen.append((row.id, row.version_id, section.mark))
+                    taken.add(row.id)
+            continue
+        query = _current_versions().where(QuestionVersion.qtype != "description")
+        if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
+            query = query.where(QuestionVersion.qtype != "essay")
+        if section.competency:
+            query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
+                (Competency.code == section.competency) | Competency.code.like(f"{section.competency}.%"))
+        if section.level:
+            query = query.where(QuestionVersion.level == section.level)
+        if section.tag:
+            query = query.where(Question.tags.any(QuestionTag.tag == section.tag))
+        if section.category:
+            query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
+                (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
+        found = db.session.execute(query, banks).all()
+        if not found and not _bank_exists(section.bank, lang):
+            raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
+        pool = [r for r in found if r.id not in taken]
+        usage = _usage([r.id for r in pool])
+        rng.shuffle(pool)
+        pool.sort(key=lambda r: usage.get(r.id, 0))   # stable: random among equally used
+        for row in pool[: section.draw or 0]:
+            chosen.append((row.id, row.version_id, section.mark))
+            taken.add(row.id)
+    known = versioncache.versions([(vid, qid) for qid, vid, _mark in chosen])
+    return [Drawn(qid, vid, known[vid].spec, mark) for qid, vid, mark in chosen]
