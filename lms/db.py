@@ -1,11 +1,13 @@
 """Declarative base with a constraint naming convention, and shared column helpers."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import JSON, MetaData, bindparam, event, insert, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
@@ -85,8 +87,6 @@ _BULK: dict[tuple, object] = {}
 
 def _pg_array_column(table, name: str) -> tuple[str, bool]:
     """(PostgreSQL array element type, whether the values are JSON sent as text) of one column."""
-    from sqlalchemy import JSON
-    from sqlalchemy.dialects import postgresql
     col_type = table.c[name].type
     if isinstance(col_type, JSON):
         return "TEXT", True
@@ -95,9 +95,6 @@ def _pg_array_column(table, name: str) -> tuple[str, bool]:
 
 def _pg_arrays(table, columns: list[str], rows: list[dict]) -> tuple[list[str], list[str], list[str], dict]:
     """The unnest arguments, the select expressions and the parameters for ``rows`` of ``table``."""
-    import json
-
-    from sqlalchemy.dialects import postgresql
     quote = postgresql.dialect().identifier_preparer.quote
     args, exprs, params = [], [], {}
     for i, name in enumerate(columns):
@@ -110,7 +107,6 @@ def _pg_arrays(table, columns: list[str], rows: list[dict]) -> tuple[list[str], 
 
 
 def _table_name(table) -> str:
-    from sqlalchemy.dialects import postgresql
     return postgresql.dialect().identifier_preparer.format_table(table)
 
 
@@ -128,7 +124,6 @@ def insert_rows(session, table, rows: list[dict]) -> None:
     """Insert many rows of ``table``. On PostgreSQL it is one short statement whatever their number (an array
     per column, unnested), which the driver prepares once; a statement per row costs the server a parse and
     an execution each. Elsewhere (SQLite, in process) an executemany."""
-    from sqlalchemy import insert, text
     if not rows:
         return
     if session.get_bind().dialect.name != "postgresql":
@@ -147,7 +142,6 @@ def insert_rows(session, table, rows: list[dict]) -> None:
 def update_rows(session, table, rows: list[dict], key: str = "id") -> None:
     """Update many rows of ``table``, each dict naming the row by ``key`` and giving new column values; on
     PostgreSQL in one statement (as ``insert_rows``), elsewhere an executemany."""
-    from sqlalchemy import bindparam, text, update
     if not rows:
         return
     columns = list(rows[0])
