@@ -41,6 +41,31 @@ def exams_close_overdue():
     click.echo(f"{n} overdue attempt(s) submitted")
 
 
+@exams_cmd.command("prepare")
+@click.argument("quiz_ref")
+@with_appcontext
+def exams_prepare(quiz_ref):
+    """Draw every trainee's next attempt of a quiz ahead of an exam held at a set time, so that the cohort's
+    Start only sets each clock. QUIZ_REF is COURSE-SLUG/QUIZ-KEY, or 'diagnostic'. The quiz page does the
+    same for one person when they open it; a quiz or question edited later throws the prepared ones away."""
+    from sqlalchemy import select
+
+    from lms.assessment import exams
+    from lms.assessment.models import Quiz
+    from lms.catalog.models import Course
+    if quiz_ref == "diagnostic":
+        quiz = exams.diagnostic_quiz()
+    else:
+        slug, _, key = quiz_ref.partition("/")
+        quiz = db.session.scalar(select(Quiz).join(Course, Course.id == Quiz.course_id)
+                                 .where(Course.slug == slug, Quiz.key == key))
+    if quiz is None:
+        raise click.ClickException(f"no quiz {quiz_ref!r}: give COURSE-SLUG/QUIZ-KEY (as in the course files) or 'diagnostic'")
+    done, skipped = exams.prepare_cohort(quiz)
+    db.session.commit()
+    click.echo(f"{done} attempt(s) prepared; {skipped} person(s) already had one open or prepared, or no attempt left")
+
+
 @click.group("questions")
 def questions_cmd():
     """Question banks: import and export (GIFT, Moodle XML, Aiken)."""

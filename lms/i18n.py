@@ -21,14 +21,26 @@ CONTENT_LANG = {"en": "en", "zh_Hans": "zh"}
 def select_locale() -> str:
     if not has_request_context():        # commands and background work: English
         return "en"
+    user = current_user
+    return _locale(lambda: user.locale if getattr(user, "is_authenticated", False) else None)
+
+
+def _locale(saved) -> str:
+    """The session's choice, else the saved preference (``saved()``, asked only when needed), else the browser."""
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    user = current_user
-    if getattr(user, "is_authenticated", False) and user.locale in LANGUAGES:
-        return user.locale
+    preference = saved()
+    if preference in LANGUAGES:
+        return preference
     best = request.accept_languages.best_match(["en", "zh", "zh-CN", "zh-Hans", "zh-SG"], default="en")
     return "zh_Hans" if best and best.startswith("zh") else "en"
+
+
+def content_lang_for(saved_locale: str | None) -> str:
+    """The content language this request's page would be in, for a person whose saved interface language is
+    ``saved_locale``: for a hot path that read the preference in its own query instead of loading the user."""
+    return CONTENT_LANG.get(_locale(lambda: saved_locale), "en")
 
 
 def current_lang() -> str:

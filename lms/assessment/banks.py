@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.assessment.aiken import parse_aiken
+from lms.assessment.exams import discard_prepared
 from lms.assessment.gift import GiftResult, export_gift, parse_gift
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
 from lms.assessment.moodlexml import export_moodle_xml, parse_moodle_xml
@@ -175,6 +176,8 @@ def _insert_new(bank: QuestionBank, fresh: list[tuple[dict, dict, QuestionCatego
 def add_version(question: Question, spec: dict, category: QuestionCategory, language: str, *, user=None,
                 source: str = "browser", flush: bool = True) -> QuestionVersion:
     level, difficulty = _level_and_difficulty(spec.get("tags", []))
+    if question.id is not None:       # attempts drawn ahead of time must show the new version: draw them again
+        discard_prepared(question_ids=[question.id])
     number = (max((v.version for v in question.versions), default=0)) + 1
     version = QuestionVersion(version=number, qtype=spec["qtype"], name=spec["name"][:300], text=spec["text"],
                               spec=spec, competency_id=category.competency_id, level=level, difficulty=difficulty,

@@ -30,7 +30,7 @@ from lms.catalog.models import Course
 from lms.extensions import db
 from lms.frameworks import evidence
 from lms.frameworks.services import framework_tree
-from lms.i18n import current_lang
+from lms.i18n import content_lang_for, current_lang
 from lms.security import role_required
 
 bp = Blueprint("exams", __name__)
@@ -55,6 +55,8 @@ def quiz(public_id: str):
     quiz, course, editor = _quiz_and_course(public_id)
     open_att = exams.open_attempt(current_user, quiz)
     db.session.commit()
+    if open_att is None and exams.prepare(current_user, quiz, current_lang()) is not None:
+        db.session.commit()       # drawn now, while the page is read, so that Start only sets the clock
     attempts = exams.user_attempts(current_user, quiz)
     grade = exams.final_grade(attempts, quiz.grading_method)
     return render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
@@ -62,8 +64,17 @@ def quiz(public_id: str):
 
 
 @bp.post("/quizzes/<public_id>/start")
-@login_required
 def start(public_id: str):
+    """Start (or resume) an attempt. When a cohort starts at once, each start is one query and one update on
+    the attempt the quiz page prepared; anything else goes the ordinary way, with Flask-Login and the reasons."""
+    started = exams.start_prepared_quick(public_id, session_identity(), content_lang_for)
+    if started is not None:
+        return redirect(url_for("exams.attempt", public_id=started))
+    return _start(public_id)
+
+
+@login_required
+def _start(public_id: str):
     quiz, course, _editor = _quiz_and_course(public_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -85,7 +96,7 @@ def _update_completion(att) -> None:
 
 def _own_attempt(public_id: str, items: bool = True):
     att = exams.attempt_by_public_id(public_id, items)
-    if att is None or att.user_id != current_user.id:
+    if att is None or att.user_id != current_user.id or att.state == exams.PREPARED:
         abort(404)
     return att
 
@@ -258,7 +269,7 @@ def submit(public_id: str):
 @login_required
 def review(public_id: str):
     att = exams.attempt_by_public_id(public_id)
-    if att is None:
+    if att is None or att.state == exams.PREPARED:
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
     staff = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
@@ -307,7 +318,7 @@ def _grading_page(values: dict | None = None):
 @role_required("instructor")
 def grade(public_id: str, position: int):
     att = exams.attempt_by_public_id(public_id)
-    if att is None or att.state == "open":
+    if att is None or att.state not in exams.FINISHED:
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
     if not (catalog.can_edit(current_user, course) if course else current_user.has_role("admin")):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from lms.assessment.exams import discard_prepared
 from lms.assessment.models import GRADING_METHODS, REVIEW_WHEN, Quiz, QuizSection
 from lms.catalog.files import KEY_RE
 from lms.catalog.models import Course
@@ -160,7 +161,10 @@ def apply_quiz(slug: str | None, data: dict, source_hash: str) -> bool:
 
 
 def copy_settings(quiz: Quiz, data: dict) -> None:
-    """Copy validated quiz data (from a file or the browser editor) onto a quiz."""
+    """Copy validated quiz data (from a file or the browser editor) onto a quiz. Attempts drawn ahead of time
+    under the old settings are thrown away; the quiz page draws them again."""
+    if quiz.id is not None:
+        discard_prepared(quiz_ids=[quiz.id])
     quiz.kind = data["kind"]
     quiz.title_en, quiz.title_zh = data["title"]["en"], data["title"]["zh"]
     quiz.intro_en, quiz.intro_zh = data["intro"]["en"], data["intro"]["zh"]
