@@ -88,7 +88,7 @@ def main() -> None:
     print(f"exam requests in process, {dialect}, {args.users} trainees x {exam_rush.QUESTIONS} questions: CPU per request "
           + ", ".join(f"{k} {cpu[k] / max(count[k], 1) * 1000:.2f} ms (n={count[k]})" for k in KINDS))
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
 
 
 if __name__ == "__main__":

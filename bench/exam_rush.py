@@ -145,8 +145,8 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=5099)
     ap.add_argument("--think", type=float, default=1.0,
                     help="mean seconds a trainee spends on a question before its answer is saved (0 = flood)")
-    ap.add_argument("--worker-class", default="sync", help="gunicorn worker class (sync, gthread)")
-    ap.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    ap.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, as lms serve runs, or sync)")
+    ap.add_argument("--threads", type=int, default=1, help="threads per gthread worker (lms serve: 1)")
     ap.add_argument("--profile", metavar="PREFIX", default=None,
                     help="sample one worker with py-spy: PREFIX-start.txt for the start wave, PREFIX-save.txt after it "
                          "(collapsed stacks)")

@@ -53,14 +53,15 @@ def _quiz_and_course(public_id: str):
 @login_required
 def quiz(public_id: str):
     quiz, course, editor = _quiz_and_course(public_id)
-    open_att = exams.open_attempt(current_user, quiz)
-    db.session.commit()
-    if open_att is None and exams.prepare(current_user, quiz, current_lang()) is not None:
-        db.session.commit()       # drawn now, while the page is read, so that Start only sets the clock
+    open_att = exams.open_attempt(current_user, quiz)       # an overdue one is submitted instead
+    if open_att is None:
+        exams.prepare(current_user, quiz, current_lang())   # drawn now, so that Start only sets the clock
     attempts = exams.user_attempts(current_user, quiz)
     grade = exams.final_grade(attempts, quiz.grading_method)
-    return render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
+    page = render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
                            grade=grade, form=ActionForm(), editor=editor)
+    db.session.commit()         # once, after rendering, so that nothing the page shows is read again
+    return page
 
 
 @bp.post("/quizzes/<public_id>/start")

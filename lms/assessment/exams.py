@@ -32,6 +32,7 @@ from lms.catalog.models import Course, Enrolment
 from lms.db import insert_rows, update_rows, utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
+from lms.i18n import CONTENT_LANG
 
 # table-level statements: executed with a list of rows they run as one executemany
 _ITEMS = AttemptItem.__table__
@@ -176,18 +177,19 @@ def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | N
 
 def prepare_cohort(quiz: Quiz) -> tuple[int, int]:
     """Prepare the next attempt of every person who may sit the quiz (those enrolled in its course; for the
-    diagnostic, every active trainee), each in the language of their saved preference, so that an exam held
-    at a set time starts without drawing. (prepared now, people for whom nothing was prepared)."""
+    diagnostic, every active trainee), each in the content language of their saved interface language, so
+    that an exam held at a set time starts without drawing. Each one is committed as it is drawn.
+    (prepared now, people for whom nothing was prepared)."""
     if quiz.course_id is not None:
         people = select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == quiz.course_id)
     else:
         people = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == "trainee")
     done = skipped = 0
     for person in db.session.scalars(people.where(User.active.is_(True)).order_by(User.id)).all():
-        lang = "zh" if (person.locale or "").startswith("zh") else "en"
-        if prepare(person, quiz, lang) is None:
+        if prepare(person, quiz, CONTENT_LANG.get(person.locale, "en")) is None:
             skipped += 1
         else:
+            db.session.commit()
             done += 1
     return done, skipped
 
