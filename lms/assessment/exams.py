@@ -154,12 +154,19 @@ def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | N
     presses Start at the same moment, starting only sets the clock (``start_prepared_quick``, ``start``).
 
     A prepared attempt is not an attempt yet: it is not counted, listed or graded, its questions are never
-    shown before it starts, and it is thrown away when its language is not the one the person starts in, or
-    when the quiz or one of its questions changes (``discard_prepared``). Nothing is prepared when the person
-    has an attempt open or prepared, has no attempt left, or the exam has closed; None then."""
+    shown before it starts, and it is drawn again when the person reads the page or starts in the other
+    language, or when the quiz or one of its questions changes (``discard_prepared``). Nothing is prepared
+    when the person has an attempt open or prepared in this language, has no attempt left, or the exam has
+    closed; None then."""
     mine = _mine(user, quiz)
-    if any(a.state in ("open", PREPARED) for a in mine):
+    if any(a.state == "open" for a in mine):
         return None
+    prepared = next((a for a in mine if a.state == PREPARED), None)
+    if prepared is not None:
+        if prepared.language == lang:
+            return None
+        discard_prepared_attempt(prepared.id)      # the person now reads in the other language: draw again
+        mine = [a for a in mine if a is not prepared]
     now = utcnow()
     if (quiz.close_at and now >= quiz.close_at) or (quiz.attempts_allowed and len(mine) >= quiz.attempts_allowed):
         return None

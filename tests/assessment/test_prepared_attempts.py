@@ -129,6 +129,20 @@ def test_starting_in_another_language_draws_again_and_prepared_attempts_are_not_
     assert "used all 2 attempts" in resp.get_data(as_text=True)
 
 
+def test_reading_the_quiz_page_in_the_other_language_draws_the_prepared_attempt_again(client, quiz):
+    login(client, "trainee@example.com")
+    client.get(f"/quizzes/{quiz.public_id}")
+    [english] = _attempts(quiz)
+    english = (english.public_id, english.language)
+    client.post("/lang", data={"lang": "zh_Hans", "next": "/"})
+    client.get(f"/quizzes/{quiz.public_id}")
+    [chinese] = _attempts(quiz)
+    assert english[1] == "en" and chinese.public_id != english[0] and chinese.language == "zh" and chinese.state == exams.PREPARED
+    assert chinese.number == 1
+    client.post(f"/quizzes/{quiz.public_id}/start")
+    assert [(a.public_id, a.state) for a in _attempts(quiz)] == [(chinese.public_id, "open")]
+
+
 def test_a_new_question_version_or_new_quiz_settings_throw_prepared_attempts_away(app, client, quiz):
     login(client, "trainee@example.com")
     client.get(f"/quizzes/{quiz.public_id}")
