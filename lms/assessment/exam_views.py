@@ -383,6 +383,20 @@ def analysis(public_id: str):
     return render_template("assessment/analysis.html", quiz=quiz, course=course, stats=stats)
 
 
+@bp.post("/teach/quizzes/<public_id>/prepare")
+@role_required("instructor")
+def prepare(public_id: str):
+    """Draw the attempts of everyone enrolled ahead of an exam held at a set time (as `lms exams prepare`)."""
+    quiz, _course = _editable_quiz(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    done, skipped = exams.prepare_cohort(quiz)
+    db.session.commit()
+    flash(_("Attempts drawn ahead: %(n)d. Not drawn: %(m)d (an attempt already open or drawn, or no attempt left).",
+            n=done, m=skipped), "success")
+    return redirect(url_for("exams.quiz", public_id=public_id))
+
+
 @bp.get("/teach/quizzes/<public_id>/analysis.csv")
 @role_required("instructor")
 def analysis_csv(public_id: str):

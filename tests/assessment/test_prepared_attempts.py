@@ -182,3 +182,18 @@ def test_lms_exams_prepare_draws_the_cohorts_attempts_in_each_persons_language(a
     login(client, "trainee@example.com")                 # the trainee starts the attempt prepared for them
     client.post(f"/quizzes/{quiz.public_id}/start")
     assert db.session.get(Attempt, by_user[users["trainee"].id].id).state == "open"
+
+
+def test_an_instructor_draws_the_cohorts_attempts_from_the_quiz_page(client, quiz, users):
+    login(client, "trainee@example.com")
+    assert "Draw attempts ahead" not in client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    db.session.query(Attempt).delete()                 # the trainee's visit drew one: start from none
+    db.session.commit()
+    client.post("/logout")
+    login(client, "teacher@example.com")
+    page = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    assert "Draw attempts ahead" in page
+    resp = client.post(f"/teach/quizzes/{quiz.public_id}/prepare", follow_redirects=True)
+    assert "Attempts drawn ahead: 1. Not drawn: 0" in resp.get_data(as_text=True)
+    trainee = [a for a in _attempts(quiz) if a.user_id == users["trainee"].id]
+    assert [(a.state, a.language) for a in trainee] == [(exams.PREPARED, "en")]

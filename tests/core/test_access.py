@@ -93,6 +93,7 @@ MATRIX = {
                     {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": 404, "employer": 403, "admin": 404}),
     "exams.analysis": ("GET", "/teach/quizzes/{quiz}/analysis", None, TEACH),
     "exams.analysis_csv": ("GET", "/teach/quizzes/{quiz}/analysis.csv", None, TEACH),
+    "exams.prepare": ("POST", "/teach/quizzes/{quiz}/prepare", {}, TEACH_POST),
     "exams.diagnostic": ("GET", "/diagnostic", None, SIGNED_IN_POST),
     "exams.new_quiz": ("GET", f"/teach/courses/{F1}/exams/new", None, TEACH),
     "exams.edit_quiz": ("GET", f"/teach/courses/{F1}/exams/q", None, TEACH),
