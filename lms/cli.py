@@ -60,7 +60,11 @@ def exams_prepare(quiz_ref):
         quiz = db.session.scalar(select(Quiz).join(Course, Course.id == Quiz.course_id)
                                  .where(Course.slug == slug, Quiz.key == key))
     if quiz is None:
-        raise click.ClickException(f"no quiz {quiz_ref!r}: give COURSE-SLUG/QUIZ-KEY (as in the course files) or 'diagnostic'")
+        keys = [] if quiz_ref == "diagnostic" else db.session.scalars(
+            select(Quiz.key).join(Course, Course.id == Quiz.course_id).where(Course.slug == slug).order_by(Quiz.key)).all()
+        hint = f"; that course's quizzes: {', '.join(keys)}" if keys else ""
+        raise click.ClickException(f"no quiz {quiz_ref!r}: give COURSE-SLUG/QUIZ-KEY (as in the course files) "
+                                   f"or 'diagnostic'{hint}")
     done, skipped = exams.prepare_cohort(quiz)
     db.session.commit()
     click.echo(f"{done} attempt(s) prepared; {skipped} person(s) already had one open or prepared, or no attempt left")

@@ -172,6 +172,9 @@ def test_lms_exams_prepare_draws_the_cohorts_attempts_in_each_persons_language(a
     bad = runner.invoke(args=["exams", "prepare", "no-such-course/m1-quiz"])
     assert bad.exit_code != 0 and "no quiz 'no-such-course/m1-quiz'" in bad.output
     course = db.session.get(Course, quiz.course_id)
+    typo = runner.invoke(args=["exams", "prepare", f"{course.slug}/m1"])
+    assert typo.exit_code != 0 and "that course's quizzes: m1-quiz" in typo.output
+    course = db.session.get(Course, quiz.course_id)
     result = runner.invoke(args=["exams", "prepare", f"{course.slug}/{quiz.key}"])
     assert result.exit_code == 0 and "2 attempt(s) prepared; 0 person(s)" in result.output, result.output
     by_user = {a.user_id: a for a in _attempts(quiz)}
