@@ -37,24 +37,26 @@ bp = Blueprint("exams", __name__)
 
 
 def _quiz_and_course(public_id: str):
+    """The quiz, its course, whether the person edits it, and whether they sit it (enrolled; for the
+    diagnostic, everyone signed in); 404 for anyone else."""
     quiz = exams.quiz_by_public_id(public_id)
     if quiz is None:
         abort(404)
     if quiz.course_id is None:     # the diagnostic assessment: open to everyone signed in
-        return quiz, None, current_user.has_role("admin")
+        return quiz, None, current_user.has_role("admin"), True
     course, enrolled = catalog.course_and_enrolment(current_user, quiz.course_id)
     editor = catalog.can_edit(current_user, course)
     if not editor and (enrolled is None or course.status != "published"):
         abort(404)
-    return quiz, course, editor
+    return quiz, course, editor, enrolled is not None
 
 
 @bp.get("/quizzes/<public_id>")
 @login_required
 def quiz(public_id: str):
-    quiz, course, editor = _quiz_and_course(public_id)
+    quiz, course, editor, sits = _quiz_and_course(public_id)
     open_att = exams.open_attempt(current_user, quiz)       # an overdue one is submitted instead
-    if open_att is None:
+    if open_att is None and sits:     # an instructor looking at the page draws nothing (Start still works)
         exams.prepare(current_user, quiz, current_lang())   # drawn now, so that Start only sets the clock
     attempts = exams.user_attempts(current_user, quiz)
     grade = exams.final_grade(attempts, quiz.grading_method)
@@ -76,7 +78,7 @@ def start(public_id: str):
 
 @login_required
 def _start(public_id: str):
-    quiz, course, _editor = _quiz_and_course(public_id)
+    quiz, course, _editor, _sits = _quiz_and_course(public_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

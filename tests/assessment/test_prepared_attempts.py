@@ -200,3 +200,11 @@ def test_an_instructor_draws_the_cohorts_attempts_from_the_quiz_page(client, qui
     assert "Attempts drawn ahead: 1. Not drawn: 0" in resp.get_data(as_text=True)
     trainee = [a for a in _attempts(quiz) if a.user_id == users["trainee"].id]
     assert [(a.state, a.language) for a in trainee] == [(exams.PREPARED, "en")]
+
+
+def test_an_instructor_looking_at_the_quiz_page_draws_nothing_but_can_still_start(client, quiz, users):
+    login(client, "teacher@example.com")
+    client.get(f"/quizzes/{quiz.public_id}")
+    assert _attempts(quiz) == []                       # instructors' visits do not count as uses of questions
+    client.post(f"/quizzes/{quiz.public_id}/start")
+    assert [(a.user_id, a.state) for a in _attempts(quiz)] == [(users["instructor"].id, "open")]
