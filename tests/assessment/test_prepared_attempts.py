@@ -89,6 +89,10 @@ def test_a_prepared_attempt_waits_for_the_exam_to_open_and_is_refused_after_it_c
     resp = client.post(f"/quizzes/{quiz.public_id}/start", follow_redirects=True)
     assert "This exam closed on" in resp.get_data(as_text=True)
     assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
+    exams.discard_prepared(quiz_ids=[quiz.id])
+    db.session.commit()
+    client.get(f"/quizzes/{quiz.public_id}")              # after the exam closed nothing is drawn any more
+    assert _attempts(quiz) == []
 
 
 def test_an_ended_session_or_a_disabled_account_cannot_start_a_prepared_attempt(client, quiz, users):
