@@ -50,7 +50,7 @@ def exams_prepare(quiz_ref):
     same for one person when they open it; a quiz or question edited later throws the prepared ones away."""
     from sqlalchemy import select
 
-    from lms.assessment import exams
+    from lms.assessment import exams, starting
     from lms.assessment.models import Quiz
     from lms.catalog.models import Course
     if quiz_ref == "diagnostic":
@@ -65,7 +65,7 @@ def exams_prepare(quiz_ref):
         hint = f"; that course's quizzes: {', '.join(keys)}" if keys else ""
         raise click.ClickException(f"no quiz {quiz_ref!r}: give COURSE-SLUG/QUIZ-KEY (as in the course files) "
                                    f"or 'diagnostic'{hint}")
-    done, skipped = exams.prepare_cohort(quiz)
+    done, skipped = starting.prepare_cohort(quiz)
     db.session.commit()
     click.echo(f"{done} attempt(s) prepared; {skipped} person(s) already had one open or prepared, or no attempt left")
 

@@ -78,7 +78,7 @@ def _best_response(spec: dict):
 def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -> list[str]:
     """A trainee who completed F1, passed its exams and so holds the Foundation certificate (or, with
     ``leave_last_lesson``, one lesson short of it)."""
-    from lms.assessment import exams
+    from lms.assessment import exams, starting
     from lms.assessment.hooks import course_quizzes
     from lms.credentials import keys
     from lms.credentials.models import Credential
@@ -92,7 +92,7 @@ def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -
     for quiz in course_quizzes(course):
         if not quiz.required:
             continue
-        att = exams.start(holder, quiz, "en")
+        att = starting.start(holder, quiz, "en")
         exams.save(att, {i.position: _best_response(i.version.spec) for i in att.items})
         exams.submit(att)
         for item in att.items:

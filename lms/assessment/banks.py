@@ -9,10 +9,10 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.assessment.aiken import parse_aiken
-from lms.assessment.exams import discard_prepared
 from lms.assessment.gift import GiftResult, export_gift, parse_gift
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
 from lms.assessment.moodlexml import export_moodle_xml, parse_moodle_xml
+from lms.assessment.starting import discard_prepared
 from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.loader import current_framework

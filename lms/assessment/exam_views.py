@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.accounts.services import session_identity
-from lms.assessment import exams
+from lms.assessment import exams, starting
 from lms.assessment.models import Attempt
 from lms.assessment.rendering import render_text
 from lms.catalog import services as catalog
@@ -57,7 +57,7 @@ def quiz(public_id: str):
     quiz, course, editor, sits = _quiz_and_course(public_id)
     open_att = exams.open_attempt(current_user, quiz)       # an overdue one is submitted instead
     if open_att is None and sits:     # an instructor looking at the page draws nothing (Start still works)
-        exams.prepare(current_user, quiz, current_lang())   # drawn now, so that Start only sets the clock
+        starting.prepare(current_user, quiz, current_lang())   # drawn now, so that Start only sets the clock
     attempts = exams.user_attempts(current_user, quiz)
     grade = exams.final_grade(attempts, quiz.grading_method)
     page = render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
@@ -70,7 +70,7 @@ def quiz(public_id: str):
 def start(public_id: str):
     """Start (or resume) an attempt. When a cohort starts at once, each start is one query and one update on
     the attempt the quiz page prepared; anything else goes the ordinary way, with Flask-Login and the reasons."""
-    started = exams.start_prepared_quick(public_id, session_identity(), content_lang_for)
+    started = starting.start_prepared_quick(public_id, session_identity(), content_lang_for)
     if started is not None:
         return redirect(url_for("exams.attempt", public_id=started))
     return _start(public_id)
@@ -82,7 +82,7 @@ def _start(public_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        att = exams.start(current_user, quiz, current_lang())
+        att = starting.start(current_user, quiz, current_lang())
     except exams.ExamError as exc:
         db.session.commit()
         flash(str(exc), "error")
@@ -392,7 +392,7 @@ def prepare(public_id: str):
     quiz, _course = _editable_quiz(public_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    done, skipped = exams.prepare_cohort(quiz)
+    done, skipped = starting.prepare_cohort(quiz)
     db.session.commit()
     flash(_("Attempts drawn ahead: %(n)d. Not drawn: %(m)d (an attempt already open or drawn, or no attempt left).",
             n=done, m=skipped), "success")

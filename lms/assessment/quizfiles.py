@@ -20,8 +20,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lms.assessment.exams import discard_prepared
 from lms.assessment.models import GRADING_METHODS, REVIEW_WHEN, Quiz, QuizSection
+from lms.assessment.starting import discard_prepared
 from lms.catalog.files import KEY_RE
 from lms.catalog.models import Course
 from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml

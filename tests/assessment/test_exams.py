@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.assessment import exams
+from lms.assessment import exams, starting
 from lms.assessment.models import Attempt, AttemptItem, Quiz
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, Enrolment
@@ -162,7 +162,7 @@ def test_random_draw_prefers_least_used_questions(app, quiz, users):
     seen = []
     for i in range(4):
         u = register(f"p{i}@example.com", "long-password-1", roles=("trainee",))
-        att = exams.start(u, quiz, "en", seed=i)
+        att = starting.start(u, quiz, "en", seed=i)
         seen.append({item.question_id for item in att.items if item.version.spec["qtype"] != "essay"})
     db.session.commit()
     # 5 tagged questions, 4 drawn per attempt: usage never differs by more than one

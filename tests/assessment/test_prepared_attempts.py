@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lms.assessment import banks, exams
+from lms.assessment import banks, exams, starting
 from lms.assessment.models import Attempt, AttemptItem, Question
 from lms.catalog.models import Course, Enrolment
 from lms.db import utcnow
@@ -40,7 +40,7 @@ def test_the_quiz_page_prepares_the_attempt_and_start_opens_it_with_its_clock_se
 
     def not_this_way(*args, **kwargs):
         raise AssertionError("a prepared attempt starts in its own two statements, without the ORM's start")
-    monkeypatch.setattr(exams, "start", not_this_way)
+    monkeypatch.setattr(starting, "start", not_this_way)
     resp = client.post(f"/quizzes/{quiz.public_id}/start")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/attempts/{prepared.public_id}")
     [att] = _attempts(quiz)
@@ -56,23 +56,23 @@ def test_the_quick_start_checks_what_start_checks_and_leaves_the_rest_to_the_ord
     me = (users["trainee"].public_id, users["trainee"].session_version)
     with app.test_request_context():
         en = lambda saved: "en"          # noqa: E731
-        assert exams.start_prepared_quick(quiz.public_id, None, en) is None
-        assert exams.start_prepared_quick(quiz.public_id, (me[0], me[1] + 1), en) is None     # an ended session
-        assert exams.start_prepared_quick(quiz.public_id, me, lambda saved: "zh") is None     # another language
+        assert starting.start_prepared_quick(quiz.public_id, None, en) is None
+        assert starting.start_prepared_quick(quiz.public_id, (me[0], me[1] + 1), en) is None     # an ended session
+        assert starting.start_prepared_quick(quiz.public_id, me, lambda saved: "zh") is None     # another language
         quiz.open_at = utcnow() + timedelta(hours=1)
         db.session.commit()
-        assert exams.start_prepared_quick(quiz.public_id, me, en) is None
+        assert starting.start_prepared_quick(quiz.public_id, me, en) is None
         quiz.open_at = None
         enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id,
                                                               Enrolment.course_id == quiz.course_id))
         db.session.delete(enrolment)
         db.session.commit()
-        assert exams.start_prepared_quick(quiz.public_id, me, en) is None
+        assert starting.start_prepared_quick(quiz.public_id, me, en) is None
         assert _attempts(quiz)[0].state == exams.PREPARED
         db.session.add(Enrolment(user_id=users["trainee"].id, course_id=quiz.course_id))
         db.session.commit()
-        assert exams.start_prepared_quick(quiz.public_id, me, en) == prepared.public_id
-        assert exams.start_prepared_quick(quiz.public_id, me, en) is None       # started: nothing prepared now
+        assert starting.start_prepared_quick(quiz.public_id, me, en) == prepared.public_id
+        assert starting.start_prepared_quick(quiz.public_id, me, en) is None       # started: nothing prepared now
     assert [a.state for a in _attempts(quiz)] == ["open"]
 
 
@@ -89,7 +89,7 @@ def test_a_prepared_attempt_waits_for_the_exam_to_open_and_is_refused_after_it_c
     resp = client.post(f"/quizzes/{quiz.public_id}/start", follow_redirects=True)
     assert "This exam closed on" in resp.get_data(as_text=True)
     assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
-    exams.discard_prepared(quiz_ids=[quiz.id])
+    starting.discard_prepared(quiz_ids=[quiz.id])
     db.session.commit()
     client.get(f"/quizzes/{quiz.public_id}")              # after the exam closed nothing is drawn any more
     assert _attempts(quiz) == []

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from lms.assessment import exams
+from lms.assessment import starting
 from lms.assessment.models import Question, Quiz, QuizSection
 from lms.catalog import services
 from lms.catalog.models import Course, CourseInstructor
@@ -207,7 +207,7 @@ def world(app, tmp_path):
     diagnostic.sections = [QuizSection(position=0, bank="access", idnumbers=["A-1"])]
     db.session.add(diagnostic)
     db.session.flush()
-    attempt = exams.start(people["trainee"], quiz, "en")
+    attempt = starting.start(people["trainee"], quiz, "en")
     db.session.commit()
     people.update(quiz=quiz, attempt=attempt)
     from lms.projects import services as projects

@@ -1,0 +1,273 @@
+"""Starting attempts: drawing a new attempt, drawing it ahead of time (a *prepared* attempt, stored unstarted,
+so that when a cohort presses Start at the same moment each start only sets a clock), and starting.
+
+The server owns the clock: the deadline is set at Start, from the quiz's time limit and closing time.
+Taking, saving, submitting and grading an attempt are in ``exams``.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from lms.accounts.models import User, UserRole
+from lms.assessment.drawing import draw
+from lms.assessment.errors import ExamError
+from lms.assessment.exams import FINISHED, PREPARED, open_attempt
+from lms.assessment.models import Attempt, AttemptItem, Quiz
+from lms.catalog.models import Course, Enrolment
+from lms.db import insert_rows, utcnow
+from lms.extensions import db
+from lms.i18n import CONTENT_LANG
+
+_ITEMS = AttemptItem.__table__
+
+
+def _check_window(quiz: Quiz) -> None:
+    now = utcnow()
+    if quiz.open_at and now < quiz.open_at:
+        raise ExamError(_("This exam opens on %(when)s.", when=quiz.open_at.strftime("%Y-%m-%d %H:%M UTC")))
+    if quiz.close_at and now >= quiz.close_at:
+        raise ExamError(_("This exam closed on %(when)s.", when=quiz.close_at.strftime("%Y-%m-%d %H:%M UTC")))
+
+
+def _check_attempts_left(quiz: Quiz, done: int) -> None:
+    if quiz.attempts_allowed and done >= quiz.attempts_allowed:
+        raise ExamError(_("You have used all %(n)d attempts of this exam.", n=quiz.attempts_allowed))
+
+
+def _mine(user, quiz: Quiz):
+    return db.session.execute(select(Attempt.id, Attempt.state, Attempt.number, Attempt.language).where(
+        Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)).all()
+
+
+def _deadline(quiz: Quiz, now):
+    return _deadline_from(quiz.time_limit_minutes, quiz.close_at, now)
+
+
+def _deadline_from(time_limit_minutes: int | None, close_at, now):
+    """The server's clock for an attempt started ``now``: the time limit, cut short by the exam's closing."""
+    deadline = now + timedelta(minutes=time_limit_minutes) if time_limit_minutes else None
+    if close_at and (deadline is None or close_at < deadline):
+        deadline = close_at
+    return deadline
+
+
+def _drawn_rows(quiz: Quiz, lang: str, rng: random.Random) -> list[dict]:
+    """The items of a new attempt (position, question, version, mark, option order), drawn and shuffled."""
+    picked = draw(quiz, lang, rng)
+    if not picked:
+        raise ExamError(_("This exam has no questions yet; tell the course's instructors."))
+    if quiz.shuffle_questions:
+        rng.shuffle(picked)
+    rows = []
+    for pos, drawn in enumerate(picked, start=1):
+        order = None
+        spec = drawn.spec
+        if quiz.shuffle_answers and spec["qtype"] == "multichoice":
+            order = list(range(len(spec["answers"])))
+            rng.shuffle(order)
+        elif spec["qtype"] == "match":
+            order = sorted({p["answer"] for p in spec["pairs"]})
+            rng.shuffle(order)
+        rows.append({"position": pos, "question_id": drawn.question_id, "version_id": drawn.version_id,
+                     "mark": 0 if spec["qtype"] == "description" else drawn.mark, "order": order})
+    return rows
+
+
+def _create(user, quiz: Quiz, lang: str, number: int, rows: list[dict], state: str) -> Attempt:
+    """Insert an attempt and its items; IntegrityError when another request made the same one first."""
+    now = utcnow()
+    att = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, language=lang, state=state, started_at=now,
+                  deadline=_deadline(quiz, now) if state == "open" else None,
+                  max_score=float(sum(r["mark"] for r in rows)))
+    db.session.add(att)
+    db.session.flush()
+    for r in rows:
+        r["attempt_id"] = att.id
+    _insert_items(rows)
+    return att
+
+
+def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | None:
+    """Draw a person's next attempt ahead of time, unstarted: the quiz page does this, so that when a cohort
+    presses Start at the same moment, starting only sets the clock (``start_prepared_quick``, ``start``).
+
+    A prepared attempt is not an attempt yet: it is not counted, listed or graded, its questions are never
+    shown before it starts, and it is drawn again when the person reads the page or starts in the other
+    language, or when the quiz or one of its questions changes (``discard_prepared``). Nothing is prepared
+    when the person has an attempt open or prepared in this language, has no attempt left, or the exam has
+    closed; None then."""
+    mine = _mine(user, quiz)
+    if any(a.state == "open" for a in mine):
+        return None
+    prepared = next((a for a in mine if a.state == PREPARED), None)
+    if prepared is not None:
+        if prepared.language == lang:
+            return None
+        _delete_prepared([prepared.id])      # the person now reads in the other language: draw again
+        mine = [a for a in mine if a is not prepared]
+    now = utcnow()
+    if (quiz.close_at and now >= quiz.close_at) or (quiz.attempts_allowed and len(mine) >= quiz.attempts_allowed):
+        return None
+    try:
+        rows = _drawn_rows(quiz, lang, random.Random(seed))
+    except ExamError:
+        return None               # Start will say why
+    number = max((a.number for a in mine), default=0) + 1
+    try:
+        return _create(user, quiz, lang, number, rows, PREPARED)
+    except IntegrityError:        # the same page opened twice at once: the other request prepared it
+        db.session.rollback()
+        return None
+
+
+def prepare_cohort(quiz: Quiz) -> tuple[int, int]:
+    """Prepare the next attempt of every person who may sit the quiz (those enrolled in its course; for the
+    diagnostic, every active trainee), each in the content language of their saved interface language, so
+    that an exam held at a set time starts without drawing. Each one is committed as it is drawn.
+    (prepared now, people for whom nothing was prepared)."""
+    if quiz.course_id is not None:
+        people = select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == quiz.course_id)
+    else:
+        people = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == "trainee")
+    done = skipped = 0
+    for person in db.session.scalars(people.where(User.active.is_(True)).order_by(User.id)).all():
+        if prepare(person, quiz, CONTENT_LANG.get(person.locale, "en")) is None:
+            skipped += 1
+        else:
+            db.session.commit()
+            done += 1
+    return done, skipped
+
+
+def discard_prepared(quiz_ids: list[int] | None = None, question_ids: list[int] | None = None) -> int:
+    """Throw away the prepared attempts of these quizzes, or those showing one of these questions (after a
+    quiz's settings or a question's version changed). The next visit to the quiz page prepares them again."""
+    query = select(Attempt.id).where(Attempt.state == PREPARED)
+    if quiz_ids is not None:
+        query = query.where(Attempt.quiz_id.in_(quiz_ids))
+    if question_ids is not None:
+        query = query.where(Attempt.id.in_(select(AttemptItem.attempt_id).where(
+            AttemptItem.question_id.in_(question_ids))))
+    ids = list(db.session.scalars(query))
+    _delete_prepared(ids)
+    return len(ids)
+
+
+def _delete_prepared(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(delete(AttemptItem).where(AttemptItem.attempt_id.in_(ids)))
+        db.session.execute(delete(Attempt).where(Attempt.id.in_(ids), Attempt.state == PREPARED))
+
+
+def _activate(attempt_id: int, quiz: Quiz) -> Attempt | None:
+    """Start a prepared attempt: set its clock. None when another request started or discarded it first."""
+    now = utcnow()
+    try:
+        done = db.session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.state == PREPARED)
+                                  .values(state="open", started_at=now, deadline=_deadline(quiz, now))
+                                  .execution_options(synchronize_session=False)).rowcount
+    except IntegrityError:        # an attempt of the same person was opened at the same moment
+        db.session.rollback()
+        return None
+    if done != 1:
+        return None
+    return db.session.get(Attempt, attempt_id, populate_existing=True)
+
+
+def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
+    """Start an attempt, or return the one already open (one open attempt at a time).
+
+    A prepared attempt in the same language is started by setting its clock. Otherwise the questions are drawn
+    now, at the cost of a few queries whatever the exam's size: the person's attempts, the bank, the drawn
+    questions' current versions, and one multi-row insert."""
+    mine = _mine(user, quiz)
+    if any(a.state == "open" for a in mine):
+        existing = open_attempt(user, quiz)      # submits it instead if it is past its deadline
+        if existing is not None:
+            return existing
+    _check_window(quiz)
+    _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED))   # none is open now: each one counts
+    prepared = next((a for a in mine if a.state == PREPARED), None)
+    if prepared is not None:
+        if prepared.language == lang:
+            att = _activate(prepared.id, quiz)
+            if att is not None:
+                return att
+            again = open_attempt(user, quiz)
+            if again is not None:
+                return again
+        _delete_prepared([prepared.id])
+    rows = _drawn_rows(quiz, lang, random.Random(seed))
+    number = max((a.number for a in mine if a.state != PREPARED), default=0) + 1
+    try:
+        return _create(user, quiz, lang, number, rows, "open")
+    except IntegrityError:
+        # another request started the same attempt at the same moment: use that one
+        db.session.rollback()
+        again = open_attempt(user, quiz)
+        if again is None:
+            raise
+        return again
+
+
+# Starting a prepared attempt without the ORM: the first request of an exam rush. One query finds the person's
+# prepared attempt with everything Start checks (the account as the user loader checks it, the enrolment in a
+# published course, no attempt open, the attempts used, the exam's window); one UPDATE sets the clock.
+def _prepared_for_start():
+    other = aliased(Attempt)
+    used = (select(func.count()).select_from(other)
+            .where(other.quiz_id == Quiz.id, other.user_id == User.id, other.state.in_(FINISHED)).scalar_subquery())
+    open_one = exists().where(other.quiz_id == Quiz.id, other.user_id == User.id, other.state == "open")
+    enrolled = exists().where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == User.id)
+    published = exists().where(Course.id == Quiz.course_id, Course.status == "published")
+    return (select(Attempt.id, Attempt.public_id, Attempt.language, User.locale, Quiz.open_at, Quiz.close_at,
+                   Quiz.time_limit_minutes, Quiz.attempts_allowed, used.label("used"))
+            .join(Quiz, Quiz.id == Attempt.quiz_id).join(User, User.id == Attempt.user_id)
+            .where(Quiz.public_id == bindparam("quiz_public_id"), Attempt.state == PREPARED,
+                   User.public_id == bindparam("user_public_id"),
+                   User.session_version == bindparam("session_version"), User.active.is_(True),
+                   ~open_one, or_(Quiz.course_id.is_(None), and_(published, enrolled))))
+
+
+_PREPARED_FOR_START = _prepared_for_start()
+_SET_CLOCK = (update(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.state == PREPARED)
+              .values(state="open", started_at=bindparam("now"), deadline=bindparam("new_deadline"))
+              .returning(Attempt.public_id))
+
+
+def start_prepared_quick(quiz_public_id: str, identity: tuple[str, int] | None,
+                         content_lang: Callable[[str | None], str]) -> str | None:
+    """Start the signed-in person's prepared attempt of a quiz in two statements; its public id, or None when
+    anything is not as expected (no session, nothing prepared, the wrong language, the exam not open, no
+    attempt left, an attempt already open, no enrolment), and the caller then takes the ordinary path, which
+    gives the reason. ``content_lang`` gives the content language for the person's saved interface language
+    (the session's choice and the browser come first, as for every page)."""
+    if identity is None:
+        return None
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        row = conn.execute(_PREPARED_FOR_START, {"quiz_public_id": quiz_public_id, "user_public_id": identity[0],
+                                                 "session_version": identity[1]}).first()
+        if row is None or row.language != content_lang(row.locale):
+            return None
+        now = utcnow()
+        if (row.open_at and now < row.open_at) or (row.close_at and now >= row.close_at):
+            return None
+        if row.attempts_allowed and row.used >= row.attempts_allowed:
+            return None
+        try:
+            started = conn.execute(_SET_CLOCK, {"attempt_id": row.id, "now": now, "new_deadline": _deadline_from(
+                row.time_limit_minutes, row.close_at, now)}).first()
+        except IntegrityError:          # another attempt of the person's was opened at the same moment
+            return None
+        return started.public_id if started is not None else None
+
+
+def _insert_items(rows: list[dict]) -> None:
+    insert_rows(db.session, _ITEMS, rows)     # one statement on PostgreSQL, however many questions
