@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, render_template
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_wtf.csrf import CSRFError
 
 from lms.config import REPO_ROOT, Settings
@@ -135,10 +135,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask import request
-
-    from lms.accounts.forms import ActionForm
-    from lms.i18n import LANGUAGES, current_lang, html_lang, localized, tr_dict, tr_filter
+    from lms.core.layout import site_footer, site_header
+    from lms.i18n import current_lang, html_lang, localized, tr_dict, tr_filter
 
     app.jinja_env.filters["tr"] = tr_filter
     app.jinja_env.filters["trd"] = tr_dict
@@ -150,9 +148,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"LANGUAGES": LANGUAGES, "current_locale": str(get_locale()), "html_lang": html_lang(),
-                "content_lang": current_lang(), "localized": localized, "lang_form": ActionForm(),
-                "request_path": request.full_path.rstrip("?")}
+        return {"html_lang": html_lang(), "content_lang": current_lang(), "localized": localized}
+
+    app.jinja_env.globals.update(site_header=site_header, site_footer=site_footer)
 
 
 def _register_errors(app: Flask) -> None:
