@@ -135,7 +135,7 @@ def attempt(public_id: str):
         return redirect(url_for("exams.review", public_id=public_id))
     items = exams.page_items(att)
     return render_template("assessment/attempt.html", att=att, quiz=att.quiz, items=items, form=ActionForm(),
-                           fields=_question_fields(items))
+                           fields=Markup("\n").join(_question_fields(items)))
 
 
 # placeholders made of private-use characters: the position, the legend, and the cut around each option
