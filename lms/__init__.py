@@ -56,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from lms.security import add_security_headers
     app.after_request(add_security_headers)
+    from lms.core import assets
+    assets.register(app)
 
     @app.teardown_request
     def _rollback_on_error(exc):

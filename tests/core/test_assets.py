@@ -1,0 +1,36 @@
+"""Browsers keep the stylesheet and the script for a year, and fetch the new ones as soon as they change
+(lms/core/assets.py): each page is then one request, not three."""
+import hashlib
+import re
+
+from lms.config import REPO_ROOT
+
+STATIC = REPO_ROOT / "lms" / "static"
+
+
+def _asset_links(html: str) -> list[str]:
+    return [a or b for a, b in re.findall(r'<link rel="stylesheet" href="([^"]+)"|<script src="([^"]+)"', html)]
+
+
+def test_pages_link_assets_by_their_content_and_browsers_may_keep_them(client):
+    links = _asset_links(client.get("/courses").get_data(as_text=True))
+    assert sorted(link.split("?")[0] for link in links) == ["/static/css/app.css", "/static/js/app.js"]
+    for link in links:
+        path, _, query = link.partition("?")
+        content = (STATIC / path.removeprefix("/static/")).read_bytes()
+        # the address changes whenever the content does, so a kept copy is never stale
+        assert query == "v=" + hashlib.sha256(content).hexdigest()[:16]
+        resp = client.get(link)
+        assert resp.status_code == 200 and resp.data == content
+        cache = resp.headers["Cache-Control"]
+        assert "max-age=31536000" in cache and "immutable" in cache and "no-cache" not in cache
+
+
+def test_an_asset_asked_for_without_its_fingerprint_or_with_a_stale_one_must_be_checked_again(client):
+    for link in ("/static/css/app.css", "/static/css/app.css?v=0123456789abcdef"):
+        resp = client.get(link)
+        assert resp.status_code == 200
+        assert resp.headers["Cache-Control"] == "no-cache"
+        assert client.get(link, headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
+    assert client.get("/static/css/missing.css").status_code == 404
+    assert client.get("/static/../config.py").status_code == 404
