@@ -2,9 +2,9 @@
 
 They look the same on every page for everyone with the same interface language and roles; only the form token,
 the page's own address (where the language switch returns) and the person's name change. So each variant is
-rendered once, with placeholders for those three, and every page fills them in: about three milliseconds less
-per page than rendering them each time (the translations and the links are most of it), which counts when a
-cohort opens an exam at the same moment.
+rendered once, with placeholders for those three, and every page fills them in. Rendering them each time (the
+translations and the links are most of it) cost 1 to 2 ms more per page (bench/layout_render.py; RESULTS.md,
+sixth session), which counts when a cohort opens an exam at the same moment.
 """
 from __future__ import annotations
 
