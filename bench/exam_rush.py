@@ -38,46 +38,61 @@ TOKEN_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="cs
 
 
 class Client:
-    """One trainee's browser: a keep-alive connection and its cookies."""
+    """One trainee's browser: keep-alive connections (a second one for the page's files, fetched in parallel with
+    the first, as browsers do) and its cookies."""
 
     def __init__(self, port: int, assets: bool = True):
         self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.conns = {"page": None, "asset": None}
         self.cookies: dict[str, str] = {}
         self.load_assets = assets
         self.assets: dict[str, tuple[str | None, float]] = {}     # address: (ETag, fresh until)
         self.asset_requests = 0
+        self.asset_errors: list[str] = []
 
     def page(self, path: str) -> tuple[int, str, dict]:
         """GET a page, then its stylesheet and script as a browser would: not at all while its copy is fresh
-        (Cache-Control max-age), else asked again, with If-None-Match when it has a copy."""
+        (Cache-Control max-age), else asked again, with If-None-Match when it has a copy; two at once."""
         status, html, headers = self.request("GET", path)
         if self.load_assets:
-            for groups in ASSET_RE.findall(html):
-                url = groups[0] or groups[1]
-                etag, fresh_until = self.assets.get(url, (None, 0.0))
-                if fresh_until > time.monotonic():
-                    continue
-                _, _, h = self.request("GET", url, headers={"If-None-Match": etag} if etag else None)
-                self.asset_requests += 1
-                cc = h.get("Cache-Control", "")
-                m = re.search(r"max-age=(\d+)", cc)
-                fresh = time.monotonic() + int(m.group(1)) if m and "no-cache" not in cc else 0.0
-                self.assets[url] = (h.get("ETag") or etag, fresh)
+            now = time.monotonic()
+            wanted = [url for url in ((a or b) for a, b in ASSET_RE.findall(html))
+                      if self.assets.get(url, (None, 0.0))[1] <= now]
+            helper = None
+            if len(wanted) > 1:
+                helper = threading.Thread(target=self._asset, args=(wanted.pop(0), "asset"))
+                helper.start()
+            for url in wanted:
+                self._asset(url, "page")
+            if helper:
+                helper.join()
         return status, html, headers
 
-    def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, str, dict]:
+    def _asset(self, url: str, conn: str) -> None:
+        etag = self.assets.get(url, (None, 0.0))[0]
+        status, _, h = self.request("GET", url, headers={"If-None-Match": etag} if etag else None, conn=conn)
+        self.asset_requests += 1
+        if status not in (200, 304):
+            self.asset_errors.append(f"asset {status}")
+        cc = h.get("Cache-Control", "")
+        m = re.search(r"max-age=(\d+)", cc)
+        fresh = time.monotonic() + int(m.group(1)) if m and "no-cache" not in cc else 0.0
+        self.assets[url] = (h.get("ETag") or etag, fresh)
+
+    def request(self, method: str, path: str, body=None, headers=None, conn: str = "page") -> tuple[int, str, dict]:
         h = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         h.update(headers or {})
         for attempt in range(2):
             try:
-                self.conn.request(method, path, body=body, headers=h)
-                resp = self.conn.getresponse()
+                if self.conns[conn] is None:
+                    self.conns[conn] = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conns[conn].request(method, path, body=body, headers=h)
+                resp = self.conns[conn].getresponse()
                 data = resp.read().decode("utf-8", "replace")
                 break
             except (TimeoutError, http.client.HTTPException, ConnectionError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                self.conns[conn].close()
+                self.conns[conn] = None
                 if attempt:
                     raise
         for k, v in resp.getheaders():
@@ -300,6 +315,7 @@ def main() -> None:
         later = [d for d, sent_at in zip(timings["save"], timings["save_sent"], strict=True) if sent_at > wave["t"]]
         lines.append(f"  saves sent after the start wave: n={len(later):<6} p50 {pct(later, 50):7.1f} ms  "
                      f"p95 {pct(later, 95):7.1f} ms  p99 {pct(later, 99):7.1f} ms")
+    errors += [e for c in clients for e in c.asset_errors]
     lines.append(f"  errors: {len(errors)} {sorted(set(errors))[:5]}")
     if wave["cpu"] is not None:
         lines.append(f"  start wave (every start and first page served) took {wave_s:.1f} s: workers' CPU "

@@ -256,7 +256,8 @@ def serve_cmd(host, port, workers, dev):
         from werkzeug.serving import run_simple
 
         from lms import create_app
-        run_simple(host, port, create_app(), use_reloader=True, use_debugger=True, threaded=True)
+        # debug mode: templates and static files are read afresh, nothing is cached for long
+        run_simple(host, port, create_app({"DEBUG": True}), use_reloader=True, use_debugger=True, threaded=True)
         return
     # gthread with one thread: one request at a time per worker, as the sync worker, but connections are kept
     # alive between requests (an exam's autosaves reuse theirs; see bench/RESULTS.md)

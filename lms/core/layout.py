@@ -8,6 +8,8 @@ sixth session), which counts when a cohort opens an exam at the same moment.
 """
 from __future__ import annotations
 
+import re
+
 from flask import current_app, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -18,10 +20,13 @@ from lms.i18n import LANGUAGES
 
 # private-use characters, which no translation or link contains
 _TOKEN, _NEXT, _NAME = "\ue000token\ue000", "\ue000next\ue000", "\ue000name\ue000"
+_PLACEHOLDER = re.compile("\ue000(?:token|next|name)\ue000")
 _CACHE_MAX = 512        # variants: languages x sign-in state x role sets x mount points; a handful in practice
 
 
 def _variant(template: str, key: tuple, **context) -> str:
+    if current_app.debug:           # the templates may change under a development server
+        return render_template(template, **context)
     cache = current_app.extensions.setdefault("lms.layout", {})
     html = cache.get(key)
     if html is None:
@@ -40,9 +45,10 @@ def site_header() -> Markup:
     html = _variant("layout/header.html", ("header", locale, request.script_root, authenticated, roles),
                     authenticated=authenticated, roles=roles, current_locale=locale, LANGUAGES=LANGUAGES,
                     token=_TOKEN, next=_NEXT, display_name=_NAME)
-    return Markup(html.replace(_TOKEN, generate_csrf())
-                  .replace(_NEXT, escape(request.full_path.rstrip("?")))
-                  .replace(_NAME, escape(user.display_name) if authenticated else ""))
+    values = {_TOKEN: generate_csrf(), _NEXT: str(escape(request.full_path.rstrip("?"))),
+              _NAME: str(escape(user.display_name)) if authenticated else ""}
+    # in one pass, so that a value (the address is the visitor's to choose) is never searched for placeholders
+    return Markup(_PLACEHOLDER.sub(lambda m: values[m.group(0)], html))
 
 
 def site_footer() -> Markup:

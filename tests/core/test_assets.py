@@ -34,3 +34,37 @@ def test_an_asset_asked_for_without_its_fingerprint_or_with_a_stale_one_must_be_
         assert client.get(link, headers={"If-None-Match": resp.headers["ETag"]}).status_code == 304
     assert client.get("/static/css/missing.css").status_code == 404
     assert client.get("/static/../config.py").status_code == 404
+
+
+def test_a_static_response_never_varies_on_or_sets_the_session_cookie(client, users):
+    from tests.conftest import login
+    login(client, users["trainee"].email)
+    page = client.get("/dashboard").get_data(as_text=True)
+    for link in _asset_links(page):
+        resp = client.get(link)
+        # a browser keeps its copy across sign-ins, messages and language switches, which change the cookie
+        assert "Cookie" not in resp.headers.get("Vary", "") and "Set-Cookie" not in resp.headers
+    assert "Cookie" in client.get("/dashboard").headers.get("Vary", "")       # pages still do
+
+
+def test_a_file_changed_since_start_up_is_not_cached_under_its_old_fingerprint(client):
+    import os
+    link = next(link for link in _asset_links(client.get("/courses").get_data(as_text=True)) if ".css" in link)
+    path = STATIC / "css" / "app.css"
+    before = os.stat(path)
+    try:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        assert client.get(link).headers["Cache-Control"] == "no-cache"
+    finally:
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "immutable" in client.get(link).headers["Cache-Control"]
+
+
+def test_in_debug_mode_nothing_is_fingerprinted_or_kept(tmp_path):
+    from lms import create_app
+    from tests.conftest import _config
+    app = create_app({**_config(tmp_path), "DEBUG": True})
+    client = app.test_client()
+    links = _asset_links(client.get("/login").get_data(as_text=True))
+    assert links and all("?v=" not in link for link in links)
+    assert client.get(links[0]).headers["Cache-Control"] == "no-cache"

@@ -77,3 +77,12 @@ def test_the_log_out_button_carries_this_sessions_token(app, client, users):
     token = re.search(r'value="([^"]+)"', form).group(1)
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert 'class="who"' not in client.get("/courses").get_data(as_text=True)
+
+
+def test_an_address_made_to_look_like_a_placeholder_shows_nothing_else(client, users):
+    login(client, users["trainee"].email)
+    resp = client.get("/no-such-page/%EE%80%80name%EE%80%80%EE%80%80token%EE%80%80")    # the path is decoded
+    assert resp.status_code == 404
+    nxt = re.search(r'name="next" value="([^"]*)"', resp.get_data(as_text=True)).group(1)
+    assert nxt == "/no-such-page/\ue000name\ue000\ue000token\ue000"
+    assert users["trainee"].display_name not in nxt
