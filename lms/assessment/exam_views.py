@@ -126,15 +126,18 @@ def _responses_from_form(att) -> dict[int, object]:
 @bp.get("/attempts/<public_id>")
 @login_required
 def attempt(public_id: str):
-    att = _own_attempt(public_id, items=False)
-    if att.state == "open" and exams.is_overdue(att):
-        exams.submit(att)
+    head = exams.attempt_page_head(public_id)       # a plain row: the page shows the attempt, it changes nothing
+    if head is None or head.user_id != current_user.id or head.state == exams.PREPARED:
+        abort(404)
+    if exams.is_overdue(head):
+        exams.submit(_own_attempt(public_id, items=False))
         db.session.commit()
         flash(_("Time is up: the attempt was submitted with the answers saved before the deadline."), "info")
-    if att.state != "open":
         return redirect(url_for("exams.review", public_id=public_id))
-    items = exams.page_items(att)
-    return render_template("assessment/attempt.html", att=att, quiz=att.quiz, items=items, form=ActionForm(),
+    if head.state != "open":
+        return redirect(url_for("exams.review", public_id=public_id))
+    items = exams.page_items(head)
+    return render_template("assessment/attempt.html", att=head, quiz=head, items=items, form=ActionForm(),
                            fields=Markup("\n").join(_question_fields(items)))
 
 

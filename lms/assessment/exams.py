@@ -137,8 +137,22 @@ class PageItem:
     html: dict
 
 
-def page_items(att: Attempt) -> list[PageItem]:
-    """The attempt's questions with the saved answers: one query, the versions' content from the process cache."""
+# the attempt page's own facts, without building ORM objects for the attempt and its quiz (a cohort opens its
+# attempts at the same moment)
+_PAGE_HEAD = (select(Attempt.id, Attempt.public_id, Attempt.user_id, Attempt.state, Attempt.number, Attempt.deadline,
+                     Quiz.title_en, Quiz.title_zh)
+              .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.public_id == bindparam("public_id")))
+
+
+def attempt_page_head(public_id: str):
+    """The attempt's id, public id, owner, state, number and deadline, and its quiz's titles, as one plain row
+    (None when there is no such attempt). ``is_overdue`` and ``page_items`` take it as they take an attempt."""
+    return db.session.execute(_PAGE_HEAD, {"public_id": public_id}).first()
+
+
+def page_items(att) -> list[PageItem]:
+    """The attempt's questions with the saved answers: one query, the versions' content from the process cache.
+    ``att`` is an Attempt or any row with its ``id``."""
     rows = db.session.execute(select(
         AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id, AttemptItem.mark, AttemptItem.order,
         AttemptItem.response, AttemptItem.saved_at).where(AttemptItem.attempt_id == att.id)

@@ -122,6 +122,20 @@ def test_deadline_submits_with_what_was_saved(client, quiz):
     assert att.items[0].response is not None
 
 
+def test_opening_an_attempt_after_its_deadline_submits_it_and_says_so(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": att.items[0].position, "response": "0"})
+    att.deadline = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    resp = client.get(f"/attempts/{att.public_id}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/attempts/{att.public_id}/review")
+    assert "Time is up" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    att = db.session.get(Attempt, att.id)
+    assert att.state in ("submitted", "graded") and att.items[0].response is not None
+    assert client.get(f"/attempts/{att.public_id}").status_code == 302        # a finished attempt: to its review
+
+
 def test_attempt_limit_and_review_settings(client, quiz):
     quiz.review_feedback = quiz.review_answers = "never"
     db.session.commit()
