@@ -97,11 +97,15 @@ def _update_completion(att) -> None:
         catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
 
 
-def _own_attempt(public_id: str, items: bool = True):
-    att = exams.attempt_by_public_id(public_id, items)
+def _mine_or_404(att):
+    """An attempt (or an attempt's row) the signed-in person may take: theirs and started; 404 otherwise."""
     if att is None or att.user_id != current_user.id or att.state == exams.PREPARED:
         abort(404)
     return att
+
+
+def _own_attempt(public_id: str, items: bool = True):
+    return _mine_or_404(exams.attempt_by_public_id(public_id, items))
 
 
 def _responses_from_form(att) -> dict[int, object]:
@@ -126,9 +130,7 @@ def _responses_from_form(att) -> dict[int, object]:
 @bp.get("/attempts/<public_id>")
 @login_required
 def attempt(public_id: str):
-    head = exams.attempt_page_head(public_id)       # a plain row: the page shows the attempt, it changes nothing
-    if head is None or head.user_id != current_user.id or head.state == exams.PREPARED:
-        abort(404)
+    head = _mine_or_404(exams.attempt_page_head(public_id))    # a plain row: the page only shows the attempt
     if exams.is_overdue(head):
         exams.submit(_own_attempt(public_id, items=False))
         db.session.commit()

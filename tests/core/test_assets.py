@@ -68,3 +68,16 @@ def test_in_debug_mode_nothing_is_fingerprinted_or_kept(tmp_path):
     links = _asset_links(client.get("/login").get_data(as_text=True))
     assert links and all("?v=" not in link for link in links)
     assert client.get(links[0]).headers["Cache-Control"] == "no-cache"
+
+
+def test_lms_serve_dev_runs_the_app_in_debug_mode(monkeypatch, runner):
+    """The development server must not hand out year-long cached files that the developer is editing."""
+    import werkzeug.serving
+    served = {}
+    monkeypatch.setattr(werkzeug.serving, "run_simple", lambda host, port, app, **kw: served.update(app=app))
+    result = runner.invoke(args=["serve", "--dev", "--port", "5999"])
+    assert result.exit_code == 0, result.output
+    app = served["app"]
+    assert app.debug
+    links = _asset_links(app.test_client().get("/login").get_data(as_text=True))
+    assert links and all("?v=" not in link for link in links)
