@@ -159,7 +159,7 @@ def _question_fields(items: list) -> list[Markup]:
     out = []
     for item in items:
         legend = labels["question"] % {"n": item.position}
-        if item.response is not None or item.saved_at is not None:
+        if item.response is not None or item.saved_at is not None or item.flagged:
             out.append(field(item, labels, item.position, legend))
             continue
         by_option = item.spec["qtype"] == "multichoice"
@@ -186,7 +186,7 @@ def _attempt_labels() -> dict[str, str]:
     """The attempt page's repeated words, translated once per page rather than once per question."""
     return {"question": _("Question %(n)d"), "marks": _("marks: %(m)s"), "true": _("True"), "false": _("False"),
             "answer": _("Your answer"), "match": _("Match for item %(n)d"), "choose": _("Choose…"),
-            "saved": _("Saved")}
+            "saved": _("Saved"), "flag": _("Flag for review")}
 
 
 @bp.post("/attempts/<public_id>/save")
@@ -198,6 +198,8 @@ def save(public_id: str):
     finishing = request.form.get("finish") == "1"
     try:
         exams.save(att, _responses_from_form(att))
+        if request.form.get("flags-present") == "1":     # the boxes ticked; a box not sent is a box cleared
+            exams.set_flags(att, {pos: True for pos in _flagged_in_form()}, others=False)
     except exams.ExamError as exc:
         db.session.commit()
         flash(str(exc), "error")
@@ -207,6 +209,31 @@ def save(public_id: str):
         return redirect(url_for("exams.summary", public_id=public_id))
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("exams.attempt", public_id=public_id))
+
+
+def _flagged_in_form() -> list[int]:
+    """The positions whose "flag for review" box the page's form sent (without JavaScript, by Save)."""
+    return [int(key[4:]) for key in request.form if key.startswith("flag") and key[4:].isdigit()]
+
+
+@bp.post("/attempts/<public_id>/flag")
+@login_required
+def flag(public_id: str):
+    """Flag or unflag one question for review (JavaScript; without it the page's Save button sends the boxes)."""
+    att = _own_attempt(public_id, items=False)
+    data = request.get_json(silent=True) or {}
+    try:
+        position = int(data.get("position"))
+    except (TypeError, ValueError):
+        return jsonify(saved=False, error=_("Unknown question.")), 400
+    flagged = data.get("flagged") is True
+    try:
+        exams.set_flags(att, {position: flagged})
+    except exams.ExamError as exc:
+        db.session.commit()
+        return jsonify(saved=False, error=str(exc), closed=att.state != "open"), 409
+    db.session.commit()
+    return jsonify(saved=True, position=position, flagged=flagged)
 
 
 @bp.get("/attempts/<public_id>/summary")

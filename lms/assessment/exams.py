@@ -124,6 +124,34 @@ def save(att: Attempt, responses: dict[int, object]) -> int:
     return len(changes)
 
 
+def set_flags(att: Attempt, flags: dict[int, bool], others: bool | None = None) -> int:
+    """Flag or unflag questions of an open attempt by position, for the trainee to come back to before submitting
+    (Moodle's "Flag question"); ``others``, when given, is the flag of every position not named (the page's form
+    sends only the boxes that are ticked). A flag changes nothing in grading; it is refused, as an answer is,
+    once the attempt is closed or past its deadline. Returns the number of questions named."""
+    if att.state != "open":
+        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
+    if is_overdue(att):
+        submit(att)
+        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    if not flags and others is None:
+        return 0
+    known = set(db.session.scalars(select(AttemptItem.position).where(AttemptItem.attempt_id == att.id)))
+    unknown = sorted(set(flags) - known)
+    if unknown:
+        raise ExamError(_("Unknown question %(n)s.", n=unknown[0]))
+    if others is not None:
+        flags = {**dict.fromkeys(known, others), **flags}
+    for value in (True, False):
+        positions = [pos for pos, flagged in flags.items() if bool(flagged) is value]
+        if positions:
+            db.session.execute(update(AttemptItem).where(AttemptItem.attempt_id == att.id,
+                                                         AttemptItem.position.in_(positions))
+                               .values(flagged=value).execution_options(synchronize_session=False))
+    _forget_loaded_items(att)
+    return len(flags)
+
+
 @dataclass
 class PageItem:
     """One question of an open attempt as the attempt page shows it."""
@@ -135,6 +163,12 @@ class PageItem:
     saved_at: object
     spec: dict
     html: dict
+    flagged: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """A saved answer that says something (an emptied field or a cleared choice is not an answer)."""
+        return self.saved_at is not None and self.response not in (None, "", [], {})
 
 
 # the attempt page's own facts, without building ORM objects for the attempt and its quiz (a cohort opens its
@@ -155,11 +189,11 @@ def page_items(att) -> list[PageItem]:
     ``att`` is an Attempt or any row with its ``id``."""
     rows = db.session.execute(select(
         AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id, AttemptItem.mark, AttemptItem.order,
-        AttemptItem.response, AttemptItem.saved_at).where(AttemptItem.attempt_id == att.id)
+        AttemptItem.response, AttemptItem.saved_at, AttemptItem.flagged).where(AttemptItem.attempt_id == att.id)
         .order_by(AttemptItem.position)).all()
     known = versioncache.versions([(r.version_id, r.question_id) for r in rows])
     return [PageItem(r.position, r.version_id, r.mark, r.order, r.response, r.saved_at, known[r.version_id].spec,
-                     known[r.version_id].html) for r in rows]
+                     known[r.version_id].html, bool(r.flagged)) for r in rows]
 
 
 class AttemptNotFound(LookupError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import new_public_id, utcnow
@@ -193,6 +193,8 @@ class AttemptItem(db.Model):
     order: Mapped[list | None] = mapped_column(JSON)        # shuffled option indices as shown
     response: Mapped[dict | list | str | None] = mapped_column(JSON)
     saved_at: Mapped[datetime | None]
+    # marked by the trainee to come back to before submitting (as Moodle's "Flag question"); no effect on grading
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
     fraction: Mapped[float | None]
     # set when the item was regraded with a later version's key (the version shown stays version_id)
     graded_version_id: Mapped[int | None] = mapped_column(ForeignKey("question_versions.id", ondelete="RESTRICT"))

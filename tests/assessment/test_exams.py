@@ -382,7 +382,7 @@ def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_
     with app.test_request_context("/"):
         other = replace(mc, order=reversed_order)
         html = str(_question_fields([other])[0])
-        values = re.findall(r'value="(\d+)"', html)
+        values = re.findall(r'name="q\d+" value="(\d+)"', html)
         assert values == [str(i) for i in reversed_order]
 
 

@@ -42,6 +42,12 @@ def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay
     expect(questions.nth(0).locator(".saved-at")).to_have_text("Saved")
     questions.nth(1).locator("input[type=radio]").nth(2).check()
     expect(questions.nth(1).locator(".saved-at")).to_have_text("Saved")
+    nav = page.get_by_role("navigation", name="Questions").get_by_role("link")
+    expect(nav.nth(0)).to_have_class(re.compile(r"\banswered\b"))
+    expect(nav.nth(2)).not_to_have_class(re.compile(r"\banswered\b"))
+    questions.nth(2).get_by_label("Flag for review").check()          # the essay, to come back to
+    expect(nav.nth(2)).to_have_class(re.compile(r"\bflagged\b"))
+    expect(nav.nth(2)).to_contain_text("not yet answered, flagged for review")   # what a screen reader hears
     page.close()                                   # half-way: the browser tab is gone
 
     page = ctx.new_page()
@@ -51,10 +57,16 @@ def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay
     questions = page.locator("fieldset.question")
     expect(questions.nth(0).locator("input[type=radio]").nth(1)).to_be_checked()
     expect(questions.nth(1).locator("input[type=radio]").nth(2)).to_be_checked()
+    expect(questions.nth(2).get_by_label("Flag for review")).to_be_checked()
+    nav = page.get_by_role("navigation", name="Questions").get_by_role("link")
+    expect(nav.nth(1)).to_have_class(re.compile(r"\banswered\b"))
+    expect(nav.nth(2)).to_have_class(re.compile(r"\bflagged\b"))
+    nav.nth(2).click()
     questions.nth(2).locator("textarea").fill("I would declare my shares in the licensee, step out of the deal, "
                                                "and let a colleague lead the negotiation.")
-    page.get_by_role("button", name="Finish attempt…").click()
+    page.get_by_role("navigation", name="Questions").get_by_role("button", name="Finish attempt…").click()
     expect(page.get_by_role("heading", name="Summary of attempt")).to_be_visible()
+    expect(page.get_by_text("Flagged", exact=True)).to_have_count(1)
     check_a11y(page, "summary")
     page.get_by_role("button", name="Submit all and finish").click()
     expect(page.get_by_text("waiting for an instructor's grading")).to_be_visible()

@@ -56,15 +56,43 @@
     var field = fs.querySelector("[name='" + name + "']");
     return field ? field.value : "";
   }
+  // the question navigation: answered and flagged, as the server last confirmed
+  var nav = document.getElementById("qnav");
+  function mark(pos, answered, flagged) {
+    var link = nav && nav.querySelector("[data-nav='" + pos + "']");
+    if (!link) { return; }
+    if (answered !== null) { link.classList.toggle("answered", answered); }
+    if (flagged !== null) { link.classList.toggle("flagged", flagged); }
+    link.querySelector(".sr-only").textContent =
+      nav.getAttribute(link.classList.contains("answered") ? "data-answered" : "data-unanswered") +
+      (link.classList.contains("flagged") ? nav.getAttribute("data-flagged") : "");
+  }
+  function isAnswer(value) {
+    if (Array.isArray(value)) { return value.length > 0; }
+    if (value && typeof value === "object") { return Object.keys(value).length > 0; }
+    return value !== "" && value !== null && value !== undefined;
+  }
+  function post(target, payload) {
+    return fetch(target, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(payload) })
+      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
+  }
+  function sendFlag(fs, box) {
+    var pos = fs.getAttribute("data-position");
+    post(form.getAttribute("data-flag-url"), { position: Number(pos), flagged: box.checked })
+      .then(function (res) {
+        if (res.ok && res.body.saved) { fs.classList.toggle("flagged", res.body.flagged); mark(pos, null, res.body.flagged); status.textContent = ""; }
+        else { box.checked = !box.checked; status.textContent = res.body.error || ""; if (res.body.closed) { window.location.reload(); } }
+      })
+      .catch(function () { box.checked = !box.checked; status.textContent = form.getAttribute("data-offline"); });
+  }
   function send(fs) {
     var note = fs.querySelector(".saved-at");
+    var pos = fs.getAttribute("data-position"), response = responseOf(fs);
     note.textContent = form.getAttribute("data-saving");
-    fetch(url, { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify({ position: Number(fs.getAttribute("data-position")), response: responseOf(fs) }) })
-      .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); })
+    post(url, { position: Number(pos), response: response })
       .then(function (res) {
-        if (res.ok && res.body.saved) { note.textContent = form.getAttribute("data-saved"); status.textContent = ""; }
+        if (res.ok && res.body.saved) { note.textContent = form.getAttribute("data-saved"); status.textContent = ""; mark(pos, isAnswer(response), null); }
         else { note.textContent = ""; status.textContent = res.body.error || ""; if (res.body.closed) { window.location.reload(); } }
       })
       .catch(function () { note.textContent = form.getAttribute("data-offline"); });
@@ -72,7 +100,9 @@
   var timers = {};
   form.querySelectorAll("fieldset.question").forEach(function (fs) {
     var pos = fs.getAttribute("data-position");
-    fs.addEventListener("change", function () { send(fs); });
+    fs.addEventListener("change", function (ev) {
+      if (ev.target.hasAttribute("data-flag")) { sendFlag(fs, ev.target); } else { send(fs); }
+    });
     fs.addEventListener("input", function (ev) {
       if (ev.target.tagName === "TEXTAREA" || ev.target.type === "text") {
         clearTimeout(timers[pos]); timers[pos] = setTimeout(function () { send(fs); }, 800);
