@@ -224,7 +224,7 @@ def main() -> None:
         sent = [0]
         lock = threading.Lock()
         barrier = threading.Barrier(args.users)
-        wave = {"left": args.users, "cpu": None, "pg": None, "t": None}
+        wave = {"left": args.users, "cpu": None, "pg": None, "t": None, "me": None}
 
         spy = {}
 
@@ -248,7 +248,7 @@ def main() -> None:
             with lock:
                 wave["left"] -= 1
                 if wave["left"] == 0:
-                    wave.update(cpu=worker_cpu(server.pid), pg=postgres_cpu(), t=time.perf_counter())
+                    wave.update(cpu=worker_cpu(server.pid), pg=postgres_cpu(), t=time.perf_counter(), me=time.process_time())
                     threading.Thread(target=profile, args=("save",)).start()
 
         def trainee(i):
@@ -320,7 +320,7 @@ def main() -> None:
     if wave["cpu"] is not None:
         lines.append(f"  start wave (every start and first page served) took {wave_s:.1f} s: workers' CPU "
                      f"{(wave['cpu'] - cpu0) / args.users * 1000:.1f} ms per trainee (start, attempt page and its assets), "
-                     f"PostgreSQL {(wave['pg'] - pg0) / args.users * 1000:.1f} ms")
+                     f"PostgreSQL {(wave['pg'] - pg0) / args.users * 1000:.1f} ms, load generator {(wave['me'] - self0) / args.users * 1000:.1f} ms")
         later = len(timings["save"]) + len(timings["submit"])
         lines.append(f"  after it: workers' CPU {(cpu1 - wave['cpu']) / max(later, 1) * 1000:.2f} ms per save or submit "
                      f"({later} requests), PostgreSQL {(pg1 - wave['pg']) / max(later, 1) * 1000:.2f} ms; "
