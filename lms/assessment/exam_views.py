@@ -139,8 +139,27 @@ def attempt(public_id: str):
     if head.state != "open":
         return redirect(url_for("exams.review", public_id=public_id))
     items = exams.page_items(head)
+    states = {"answered": _(", answered"), "unanswered": _(", not yet answered"), "flagged": _(", flagged for review")}
     return render_template("assessment/attempt.html", att=head, quiz=head, items=items, form=ActionForm(),
-                           fields=Markup("\n").join(_question_fields(items)))
+                           fields=Markup("\n").join(_question_fields(items)), states=states,
+                           nav=_question_nav(items, states))
+
+
+def _question_nav(items: list, states: dict[str, str]) -> Markup:
+    """The navigation panel's links, one per graded question: answered or not, flagged or not, in words for
+    screen readers (the page's script keeps them up to date). Built here rather than in a template loop: the
+    page is the one a whole cohort opens at the same moment."""
+    answered, unanswered, flagged = (str(escape(states[k])) for k in ("answered", "unanswered", "flagged"))
+    links = []
+    for item in items:
+        if not item.mark:
+            continue
+        done = item.answered
+        links.append(f'<li><a href="#q{item.position}" class="qnav-link{" answered" if done else ""}'
+                     f'{" flagged" if item.flagged else ""}" data-nav="{item.position}">{item.position}'
+                     f'<span class="sr-only">{answered if done else unanswered}{flagged if item.flagged else ""}'
+                     f'</span></a></li>')
+    return Markup("\n".join(links))
 
 
 # placeholders made of private-use characters: the position, the legend, and the cut around each option
