@@ -25,6 +25,28 @@ def register(page, base_url, email):
     page.get_by_role("button", name="Create account").click()
 
 
+def test_the_countdown_warns_five_minutes_and_one_minute_before_the_end(browser, base_url, check_a11y):
+    page = browser.new_context(bypass_csp=True).new_page()
+    page.clock.install()                           # the page's clock, moved on below; the server keeps its own
+    register(page, base_url, "clock@example.com")
+    page.goto(base_url + f"/courses/{F1}")
+    page.get_by_role("button", name="Enrol").click()
+    page.goto(base_url + f"/courses/{F1}")
+    page.get_by_role("link", name="Timed practice exam").click()
+    page.get_by_role("button", name="Start the exam").click()
+    countdown, alert = page.locator("#countdown"), page.locator("#time-alert")
+    expect(countdown).to_have_text(re.compile(r"^(9|10):\d\d$"))
+    expect(alert).to_have_text("")
+    expect(alert).to_have_attribute("role", "alert")          # read out when it changes
+    page.clock.fast_forward("05:05")
+    expect(countdown).to_have_text(re.compile(r"^4:\d\d$"))
+    expect(alert).to_have_text("Five minutes left: every answer is saved.")
+    expect(countdown).to_have_class(re.compile(r"\btime-low\b"))
+    check_a11y(page, "attempt, five minutes left")
+    page.clock.fast_forward("04:00")
+    expect(alert).to_have_text("One minute left.")
+
+
 def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay(browser, base_url, check_a11y):
     ctx = browser.new_context(bypass_csp=True)
     page = ctx.new_page()

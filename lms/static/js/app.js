@@ -112,10 +112,16 @@
   var cd = document.getElementById("countdown");
   if (cd) {
     var deadline = Date.parse(cd.getAttribute("data-deadline"));
+    var alertBox = document.getElementById("time-alert"), warned = 0;
+    var warn = function (level, text) {      // once each: five minutes left, then one minute left
+      if (warned >= level) { return; }
+      warned = level; cd.classList.add("time-low"); alertBox.textContent = text;
+    };
     var tick = function () {
       var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       cd.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+      if (left <= 60) { warn(2, cd.getAttribute("data-one")); } else if (left <= 300) { warn(1, cd.getAttribute("data-five")); }
       if (left <= 0) { window.location.reload(); return; }
       setTimeout(tick, 1000);
     };
