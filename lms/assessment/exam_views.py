@@ -130,7 +130,8 @@ def _responses_from_form(att) -> dict[int, object]:
 @bp.get("/attempts/<public_id>")
 @login_required
 def attempt(public_id: str):
-    head = _mine_or_404(exams.attempt_page_head(public_id))    # a plain row: the page only shows the attempt
+    head, items = exams.attempt_page(public_id)     # plain rows: the page only shows the attempt
+    _mine_or_404(head)
     if exams.is_overdue(head):
         exams.submit(_own_attempt(public_id, items=False))
         db.session.commit()
@@ -138,9 +139,8 @@ def attempt(public_id: str):
         return redirect(url_for("exams.review", public_id=public_id))
     if head.state != "open":
         return redirect(url_for("exams.review", public_id=public_id))
-    items = exams.page_items(head)
     states = {"answered": _(", answered"), "unanswered": _(", not yet answered"), "flagged": _(", flagged for review")}
-    return render_template("assessment/attempt.html", att=head, quiz=head, items=items, form=ActionForm(),
+    return render_template("assessment/attempt.html", att=head, quiz=head, items=items,
                            fields=Markup("\n").join(_question_fields(items)), states=states,
                            nav=_question_nav(items, states))
 

@@ -171,29 +171,37 @@ class PageItem:
         return self.saved_at is not None and self.response not in (None, "", [], {})
 
 
-# the attempt page's own facts, without building ORM objects for the attempt and its quiz (a cohort opens its
-# attempts at the same moment)
-_PAGE_HEAD = (select(Attempt.id, Attempt.public_id, Attempt.user_id, Attempt.state, Attempt.number, Attempt.deadline,
-                     Quiz.title_en, Quiz.title_zh)
-              .join(Quiz, Quiz.id == Attempt.quiz_id).where(Attempt.public_id == bindparam("public_id")))
+_ITEM_COLUMNS = (_ITEMS.c.position, _ITEMS.c.question_id, _ITEMS.c.version_id, _ITEMS.c.mark, _ITEMS.c.order,
+                 _ITEMS.c.response, _ITEMS.c.saved_at, _ITEMS.c.flagged)
+# the attempt page in one round trip, without ORM objects (a cohort opens its attempts at the same moment): the
+# attempt's own facts and its quiz's titles on every row, beside each of its questions
+_PAGE = (select(Attempt.id, Attempt.public_id, Attempt.user_id, Attempt.state, Attempt.number, Attempt.deadline,
+                Quiz.title_en, Quiz.title_zh, *_ITEM_COLUMNS)
+         .join(Quiz, Quiz.id == Attempt.quiz_id).outerjoin(_ITEMS, _ITEMS.c.attempt_id == Attempt.id)
+         .where(Attempt.public_id == bindparam("public_id")).order_by(_ITEMS.c.position))
 
 
-def attempt_page_head(public_id: str):
-    """The attempt's id, public id, owner, state, number and deadline, and its quiz's titles, as one plain row
-    (None when there is no such attempt). ``is_overdue`` and ``page_items`` take it as they take an attempt."""
-    return db.session.execute(_PAGE_HEAD, {"public_id": public_id}).first()
-
-
-def page_items(att) -> list[PageItem]:
-    """The attempt's questions with the saved answers: one query, the versions' content from the process cache.
-    ``att`` is an Attempt or any row with its ``id``."""
-    rows = db.session.execute(select(
-        AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id, AttemptItem.mark, AttemptItem.order,
-        AttemptItem.response, AttemptItem.saved_at, AttemptItem.flagged).where(AttemptItem.attempt_id == att.id)
-        .order_by(AttemptItem.position)).all()
+def _page_items(rows) -> list[PageItem]:
     known = versioncache.versions([(r.version_id, r.question_id) for r in rows])
     return [PageItem(r.position, r.version_id, r.mark, r.order, r.response, r.saved_at, known[r.version_id].spec,
                      known[r.version_id].html, bool(r.flagged)) for r in rows]
+
+
+def attempt_page(public_id: str) -> tuple[object | None, list[PageItem]]:
+    """The attempt page's content: (head, questions). The head is a plain row with the attempt's id, public id,
+    owner, state, number and deadline and its quiz's titles (None when there is no such attempt); ``is_overdue``
+    takes it as it takes an attempt. The questions come with their saved answers and flags, the versions'
+    content from the process cache."""
+    rows = db.session.execute(_PAGE, {"public_id": public_id}).all()
+    if not rows:
+        return None, []
+    return rows[0], _page_items([r for r in rows if r.position is not None])
+
+
+def page_items(att) -> list[PageItem]:
+    """The questions of an attempt (an Attempt or any row with its ``id``) as ``attempt_page`` gives them."""
+    return _page_items(db.session.execute(select(*_ITEM_COLUMNS).where(_ITEMS.c.attempt_id == att.id)
+                                          .order_by(_ITEMS.c.position)).all())
 
 
 class AttemptNotFound(LookupError):
