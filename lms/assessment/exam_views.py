@@ -1,6 +1,7 @@
 """Trainees sit exams; instructors grade essays; everyone sees their competency profile."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from flask import (
@@ -230,9 +231,12 @@ def save(public_id: str):
     return redirect(url_for("exams.attempt", public_id=public_id))
 
 
+_FLAG_KEY = re.compile(r"flag(\d{1,6})", re.ASCII)
+
+
 def _flagged_in_form() -> list[int]:
     """The positions whose "flag for review" box the page's form sent (without JavaScript, by Save)."""
-    return [int(key[4:]) for key in request.form if key.startswith("flag") and key[4:].isdigit()]
+    return [int(m.group(1)) for key in request.form if (m := _FLAG_KEY.fullmatch(key))]
 
 
 @bp.post("/attempts/<public_id>/flag")
@@ -240,7 +244,7 @@ def _flagged_in_form() -> list[int]:
 def flag(public_id: str):
     """Flag or unflag one question for review (JavaScript; without it the page's Save button sends the boxes)."""
     att = _own_attempt(public_id, items=False)
-    data = request.get_json(silent=True) or {}
+    data = _json_object()
     try:
         position = int(data.get("position"))
     except (TypeError, ValueError):
@@ -272,7 +276,7 @@ def answer(public_id: str):
     It is the busiest request of an exam, so it first tries a single statement that checks the person named by
     the session, the attempt and the deadline itself; anything unusual goes the ordinary way, with Flask-Login,
     the reasons and the messages."""
-    data = request.get_json(silent=True) or {}
+    data = _json_object()
     identity = session_identity()
     if identity is not None:
         try:
@@ -282,6 +286,12 @@ def answer(public_id: str):
         if position is not None and exams.save_answer_quick(public_id, identity, position, data.get("response")):
             return jsonify(saved=True, position=position)
     return _answer(public_id, data)
+
+
+def _json_object() -> dict:
+    """The request's JSON body when it is an object; an empty one otherwise (a list, a number, no JSON)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
 
 
 @login_required

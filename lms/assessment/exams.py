@@ -136,18 +136,19 @@ def set_flags(att: Attempt, flags: dict[int, bool], others: bool | None = None) 
         raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
     if not flags and others is None:
         return 0
-    known = set(db.session.scalars(select(AttemptItem.position).where(AttemptItem.attempt_id == att.id)))
-    unknown = sorted(set(flags) - known)
+    unknown = sorted(set(flags) - set(_layout(att.public_id)))      # checked before anything is written
     if unknown:
         raise ExamError(_("Unknown question %(n)s.", n=unknown[0]))
-    if others is not None:
-        flags = {**dict.fromkeys(known, others), **flags}
-    for value in (True, False):
+    for value in (True, False):          # only the rows whose flag changes are written
         positions = [pos for pos, flagged in flags.items() if bool(flagged) is value]
         if positions:
-            db.session.execute(update(AttemptItem).where(AttemptItem.attempt_id == att.id,
-                                                         AttemptItem.position.in_(positions))
-                               .values(flagged=value).execution_options(synchronize_session=False))
+            db.session.execute(update(AttemptItem).where(
+                AttemptItem.attempt_id == att.id, AttemptItem.position.in_(positions),
+                AttemptItem.flagged.is_not(value)).values(flagged=value).execution_options(synchronize_session=False))
+    if others is not None:
+        db.session.execute(update(AttemptItem).where(
+            AttemptItem.attempt_id == att.id, AttemptItem.position.not_in(list(flags)),
+            AttemptItem.flagged.is_not(others)).values(flagged=others).execution_options(synchronize_session=False))
     _forget_loaded_items(att)
     return len(flags)
 

@@ -80,9 +80,23 @@ def test_without_javascript_the_save_button_sends_the_flags_with_the_answers(cli
     # the next Save sends only the boxes still ticked: the other one is cleared
     client.post(f"/attempts/{att.public_id}/save", data={"flags-present": "1", f"flag{second}": "1", "finish": "0"})
     assert {p for p, f in _flags(att).items() if f} == {second}
-    # a form without the boxes (the summary's Submit) leaves them alone
+    # a form without the boxes leaves them alone, and so does the summary's Submit
     client.post(f"/attempts/{att.public_id}/save", data={"finish": "0"})
     assert {p for p, f in _flags(att).items() if f} == {second}
+    client.post(f"/attempts/{att.public_id}/submit")
+    assert {p for p, f in _flags(att).items() if f} == {second}
+
+
+def test_a_malformed_flag_or_body_gets_a_clear_answer_not_an_error_page(client, quiz):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    pos = min(i.position for i in att.items if i.mark)
+    resp = client.post(f"/attempts/{att.public_id}/save", data={"flags-present": "1", "flag²": "1",
+                                                                 f"flag{pos}": "1", "finish": "0"})
+    assert resp.status_code == 302 and {p for p, f in _flags(att).items() if f} == {pos}
+    for url in (f"/attempts/{att.public_id}/flag", f"/attempts/{att.public_id}/answer"):
+        resp = client.post(url, json=[1, 2])
+        assert resp.status_code == 400 and resp.json["saved"] is False and resp.json["error"] == "Unknown question."
 
 
 def test_flags_are_refused_for_another_persons_or_a_closed_attempt_and_for_an_unknown_question(app, client, quiz):
@@ -102,6 +116,38 @@ def test_flags_are_refused_for_another_persons_or_a_closed_attempt_and_for_an_un
     assert resp.status_code == 409 and resp.json["closed"] is True and "Time is up" in resp.json["error"]
     db.session.refresh(att)
     assert att.state in ("submitted", "graded") and not any(_flags(att).values())
+
+
+def test_a_prepared_or_submitted_attempt_takes_no_flag(client, quiz):
+    login(client, "trainee@example.com")
+    client.get(f"/quizzes/{quiz.public_id}")                # the quiz page draws the next attempt, unstarted
+    prepared = db.session.scalar(select(Attempt).where(Attempt.state == "prepared"))
+    assert prepared is not None
+    assert client.post(f"/attempts/{prepared.public_id}/flag", json={"position": 1, "flagged": True}).status_code == 404
+    att = _start(client, quiz)
+    client.post(f"/attempts/{att.public_id}/submit")
+    pos = min(i.position for i in att.items if i.mark)
+    resp = client.post(f"/attempts/{att.public_id}/flag", json={"position": pos, "flagged": True})
+    assert resp.status_code == 409 and resp.json["closed"] is True and "submitted" in resp.json["error"]
+    assert not any(_flags(att).values())
+
+
+def test_a_flagged_question_is_never_shown_from_the_cache_of_unanswered_questions(app, client, quiz):
+    """The HTML of an unanswered question is kept per process; a flagged one is rendered as it is."""
+    from dataclasses import replace
+
+    from lms.assessment import exams
+    from lms.assessment.exam_views import _question_fields
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    with app.test_request_context("/"):
+        items = exams.page_items(att)
+        plain = [str(h) for h in _question_fields(items)]               # fills the cache
+        flagged = [str(h) for h in _question_fields([replace(i, flagged=True) for i in items])]
+        again = [str(h) for h in _question_fields(items)]
+    graded = [n for n, i in enumerate(items) if i.mark]
+    assert all("data-flag checked" in flagged[n] and 'class="card question flagged"' in flagged[n] for n in graded)
+    assert not any("checked" in h for h in plain + again) and again == plain
 
 
 def test_a_flag_needs_the_pages_form_token(app, client, quiz):
@@ -128,6 +174,11 @@ def test_the_navigation_and_the_flag_box_are_in_chinese_for_a_chinese_reader(cli
     att = _start(client, quiz)
     html = client.get(f"/attempts/{att.public_id}").get_data(as_text=True)
     nav = html.split('id="qnav"', 1)[1].split("</nav>", 1)[0]
-    assert "题目" in nav and "已作答" in nav and "尚未作答" in nav and "已标记" in nav
-    assert html.count("> 标记待复查</label>") == sum(1 for i in att.items if i.mark)
-    assert "Flag for review" not in html and "Answered" not in nav
+    links = nav.split('<ol class="qnav-list">', 1)[1].split("</ol>", 1)[0]
+    key = nav.split('<ul class="qnav-key', 1)[1].split("</ul>", 1)[0]
+    graded = sum(1 for i in att.items if i.mark)
+    assert links.count('<span class="sr-only">，尚未作答</span>') == graded and "answered" not in links.replace(
+        'class="qnav-link"', "")
+    assert "已作答" in key and "尚未作答" in key and "已标记" in key and "Flagged" not in key
+    assert '<h2 id="qnav-title">题目</h2>' in nav
+    assert html.count("> 标记待复查<span") == graded and "Flag for review" not in html

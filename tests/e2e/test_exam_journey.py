@@ -40,11 +40,14 @@ def test_the_countdown_warns_five_minutes_and_one_minute_before_the_end(browser,
     expect(alert).to_have_attribute("role", "alert")          # read out when it changes
     page.clock.fast_forward("05:05")
     expect(countdown).to_have_text(re.compile(r"^4:\d\d$"))
-    expect(alert).to_have_text("Five minutes left: every answer is saved.")
+    expect(alert).to_have_text("Less than five minutes left.")
     expect(countdown).to_have_class(re.compile(r"\btime-low\b"))
     check_a11y(page, "attempt, five minutes left")
     page.clock.fast_forward("04:00")
-    expect(alert).to_have_text("One minute left.")
+    expect(alert).to_have_text("Less than one minute left.")
+    page.reload()                                  # said once: not again on a page loaded anew
+    expect(countdown).to_have_class(re.compile(r"\btime-low\b"))
+    expect(alert).to_have_text("")
 
 
 def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay(browser, base_url, check_a11y):
@@ -70,6 +73,7 @@ def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay
     questions.nth(2).get_by_label("Flag for review").check()          # the essay, to come back to
     expect(nav.nth(2)).to_have_class(re.compile(r"\bflagged\b"))
     expect(nav.nth(2)).to_contain_text("not yet answered, flagged for review")   # what a screen reader hears
+    expect(questions.nth(2).locator(".saved-at")).to_have_text("")                # a flag is not an answer
     page.close()                                   # half-way: the browser tab is gone
 
     page = ctx.new_page()

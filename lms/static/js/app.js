@@ -77,14 +77,22 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(payload) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
   }
+  // a flag as the server last confirmed it; only the reply to the latest change counts
+  var flagSeq = {};
   function sendFlag(fs, box) {
-    var pos = fs.getAttribute("data-position");
-    post(form.getAttribute("data-flag-url"), { position: Number(pos), flagged: box.checked })
+    var pos = fs.getAttribute("data-position"), wanted = box.checked, seq = (flagSeq[pos] || 0) + 1;
+    flagSeq[pos] = seq;
+    var confirmed = function () { return fs.classList.contains("flagged"); };
+    post(form.getAttribute("data-flag-url"), { position: Number(pos), flagged: wanted })
       .then(function (res) {
+        if (flagSeq[pos] !== seq) { return; }
         if (res.ok && res.body.saved) { fs.classList.toggle("flagged", res.body.flagged); mark(pos, null, res.body.flagged); status.textContent = ""; }
-        else { box.checked = !box.checked; status.textContent = res.body.error || ""; if (res.body.closed) { window.location.reload(); } }
+        else { box.checked = confirmed(); status.textContent = res.body.error || ""; if (res.body.closed) { window.location.reload(); } }
       })
-      .catch(function () { box.checked = !box.checked; status.textContent = form.getAttribute("data-offline"); });
+      .catch(function () {
+        if (flagSeq[pos] !== seq) { return; }
+        box.checked = confirmed(); status.textContent = form.getAttribute("data-flag-offline");
+      });
   }
   function send(fs) {
     var note = fs.querySelector(".saved-at");
@@ -112,10 +120,16 @@
   var cd = document.getElementById("countdown");
   if (cd) {
     var deadline = Date.parse(cd.getAttribute("data-deadline"));
-    var alertBox = document.getElementById("time-alert"), warned = 0;
-    var warn = function (level, text) {      // once each: five minutes left, then one minute left
+    // said once each, five minutes and one minute before the end; not again when the page is loaded anew
+    var alertBox = document.getElementById("time-alert"), key = "lms-time-warned:" + cd.getAttribute("data-deadline");
+    var warned = 0, said = 0;
+    try { said = Number(window.sessionStorage.getItem(key)) || 0; } catch (e) { said = 0; }
+    var warn = function (level, text) {
       if (warned >= level) { return; }
-      warned = level; cd.classList.add("time-low"); alertBox.textContent = text;
+      warned = level; cd.classList.add("time-low");
+      if (said >= level) { return; }
+      said = level; alertBox.textContent = text;
+      try { window.sessionStorage.setItem(key, String(level)); } catch (e) { /* private mode: said again next load */ }
     };
     var tick = function () {
       var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
