@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +65,21 @@ def _secret_key(instance: Path) -> str:
     key_file = instance / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
+    # Several processes may start at once on a new instance folder (gunicorn's workers): each writes a key of
+    # its own to a private file and links it into place, which appears whole or not at all; the first one wins
+    # and every process then reads the same key.
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    fd, draft = tempfile.mkstemp(dir=instance, prefix=".secret_key.")       # readable by the owner only
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(draft)
+    return key_file.read_text().strip()
 
 
 @dataclass

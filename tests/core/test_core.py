@@ -183,3 +183,33 @@ def test_many_rows_are_inserted_with_their_defaults_and_updated_by_key(app):
     after = {r.email: r for r in db.session.execute(select(users).where(users.c.email.like("bulk%"))).all()}
     assert (after["bulk0@example.com"].name_zh, after["bulk0@example.com"].locale) == ("张三", "zh")
     assert after["bulk1@example.com"].locale == "en" and after["bulk2@example.com"].name_zh is None
+
+
+def _key_of(folder: str, barrier, out) -> None:
+    from pathlib import Path
+
+    from lms.config import _secret_key
+    barrier.wait()
+    out.put(_secret_key(Path(folder)))
+
+
+def test_workers_starting_at_once_on_a_new_instance_folder_share_one_secret_key(tmp_path, monkeypatch):
+    """gunicorn starts its workers together; on a fresh instance folder each one used to race to create the
+    key, and the losers failed to boot."""
+    import multiprocessing
+    import stat
+
+    monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
+    ctx = multiprocessing.get_context("fork")
+    barrier, out = ctx.Barrier(6), ctx.Queue()
+    folder = tmp_path / "instance"
+    procs = [ctx.Process(target=_key_of, args=(str(folder), barrier, out)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+    assert [p.exitcode for p in procs] == [0] * 6
+    keys = {out.get(timeout=5) for _ in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert sorted(f.name for f in folder.iterdir()) == ["secret_key"]      # no draft left behind
+    assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
