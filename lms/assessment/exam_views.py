@@ -446,6 +446,27 @@ def analysis(public_id: str):
     return render_template("assessment/analysis.html", quiz=quiz, course=course, stats=stats)
 
 
+@bp.get("/teach/quizzes/<public_id>/results")
+@role_required("instructor")
+def results(public_id: str):
+    """Every attempt of every person, in progress or finished, and the grade that counts for each person."""
+    from lms.assessment.results import minutes_left, minutes_taken, quiz_results
+    quiz, course = _editable_quiz(public_id)
+    return render_template("assessment/results.html", quiz=quiz, course=course, results=quiz_results(quiz),
+                           minutes_left=minutes_left, minutes_taken=minutes_taken)
+
+
+@bp.get("/teach/quizzes/<public_id>/results.csv")
+@role_required("instructor")
+def results_csv(public_id: str):
+    from flask import Response
+
+    from lms.assessment.results import quiz_results, to_csv
+    quiz, _course = _editable_quiz(public_id)
+    return Response("\ufeff" + to_csv(quiz, quiz_results(quiz)), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{quiz.key}-results.csv"'})
+
+
 @bp.post("/teach/quizzes/<public_id>/prepare")
 @role_required("instructor")
 def prepare(public_id: str):

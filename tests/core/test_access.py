@@ -94,6 +94,8 @@ MATRIX = {
     "exams.grade": ("POST", "/teach/grading/{attempt}/1", {"points": "1"},
                     {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": 404, "employer": 403, "admin": 404}),
     "exams.analysis": ("GET", "/teach/quizzes/{quiz}/analysis", None, TEACH),
+    "exams.results": ("GET", "/teach/quizzes/{quiz}/results", None, TEACH),
+    "exams.results_csv": ("GET", "/teach/quizzes/{quiz}/results.csv", None, TEACH),
     "exams.analysis_csv": ("GET", "/teach/quizzes/{quiz}/analysis.csv", None, TEACH),
     "exams.prepare": ("POST", "/teach/quizzes/{quiz}/prepare", {}, TEACH_POST),
     "exams.diagnostic": ("GET", "/diagnostic", None, SIGNED_IN_POST),
