@@ -61,8 +61,10 @@ def quiz(public_id: str):
         starting.prepare(current_user, quiz, current_lang())   # drawn now, so that Start only sets the clock
     attempts = exams.user_attempts(current_user, quiz)
     grade = exams.final_grade(attempts, quiz.grading_method)
+    extra_minutes, extra_attempts = starting.extras(quiz.id, current_user.id)     # the person's own terms, if any
     page = render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
-                           grade=grade, form=ActionForm(), editor=editor)
+                           grade=grade, form=ActionForm(), editor=editor, extra_minutes=extra_minutes,
+                           extra_attempts=extra_attempts)
     db.session.commit()         # once, after rendering, so that nothing the page shows is read again
     return page
 
@@ -450,10 +452,56 @@ def analysis(public_id: str):
 @role_required("instructor")
 def results(public_id: str):
     """Every attempt of every person, in progress or finished, and the grade that counts for each person."""
+    from lms.assessment.overrides import overrides_of
     from lms.assessment.results import minutes_left, minutes_taken, quiz_results
     quiz, course = _editable_quiz(public_id)
     return render_template("assessment/results.html", quiz=quiz, course=course, results=quiz_results(quiz),
-                           minutes_left=minutes_left, minutes_taken=minutes_taken)
+                           minutes_left=minutes_left, minutes_taken=minutes_taken,
+                           terms={o.user_id: o for o in overrides_of(quiz)})
+
+
+@bp.route("/teach/quizzes/<public_id>/overrides", methods=["GET", "POST"])
+@role_required("instructor")
+def overrides(public_id: str):
+    """Extra time (e.g. an accessibility accommodation) and extra attempts for one person."""
+    from lms.accounts.services import user_by_email
+    from lms.assessment import overrides as terms
+    from lms.assessment.forms import OverrideForm
+    quiz, course = _editable_quiz(public_id)
+    form = OverrideForm()
+    if form.validate_on_submit():
+        person = user_by_email(form.email.data)
+        try:
+            if person is None:
+                raise exams.ExamError(_("No account has the e-mail %(email)s.", email=form.email.data.strip()))
+            terms.set_override(quiz, person, form.extra_minutes.data, form.extra_attempts.data, form.reason.data,
+                               current_user)
+        except exams.ExamError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved: %(who)s sits this exam on these terms from now on.", who=person.display_name), "success")
+            return redirect(url_for("exams.overrides", public_id=public_id))
+    return render_template("assessment/overrides.html", quiz=quiz, course=course, form=form,
+                           rows=terms.overrides_of(quiz), remove_form=ActionForm())
+
+
+@bp.post("/teach/quizzes/<public_id>/overrides/<user_public_id>/remove")
+@role_required("instructor")
+def remove_override(public_id: str, user_public_id: str):
+    from lms.accounts.services import user_by_public_id
+    from lms.assessment import overrides as terms
+    quiz, _course = _editable_quiz(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    person = user_by_public_id(user_public_id)
+    if person is None:
+        abort(404)
+    if terms.remove_override(quiz, person):
+        db.session.commit()
+        flash(_("%(who)s sits this exam on its own terms again.", who=person.display_name), "success")
+    return redirect(url_for("exams.overrides", public_id=public_id))
 
 
 @bp.get("/teach/quizzes/<public_id>/results.csv")

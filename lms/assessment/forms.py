@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 
 class ImportForm(FlaskForm):
@@ -41,3 +41,15 @@ class RubricForm(FlaskForm):
                                   Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
     source = TextAreaField(_l("Rubric (YAML)"), validators=[DataRequired(), Length(max=100_000)])
     submit = SubmitField(_l("Save rubric"))
+
+
+class OverrideForm(FlaskForm):
+    """A person's extra time and attempts for an exam (the limits are those of lms.assessment.overrides)."""
+    email = StringField(_l("Trainee's e-mail"), validators=[DataRequired(), Length(max=254)])
+    extra_minutes = IntegerField(_l("Extra minutes"), default=0, validators=[
+        InputRequired(_l("Give a number of minutes (0 for none).")),
+        NumberRange(0, 600, _l("Extra time must be between 0 and 600 minutes."))])
+    extra_attempts = IntegerField(_l("Extra attempts"), default=0, validators=[
+        InputRequired(_l("Give a number of attempts (0 for none).")),
+        NumberRange(0, 10, _l("Extra attempts must be between 0 and 10."))])
+    reason = StringField(_l("Reason (seen by the exam's instructors only)"), validators=[Optional(), Length(max=300)])

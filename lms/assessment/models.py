@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.accounts.models import User
 from lms.db import new_public_id, utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency
@@ -129,6 +130,23 @@ class Quiz(db.Model):
 
     sections: Mapped[list[QuizSection]] = relationship(
         back_populates="quiz", cascade="all, delete-orphan", order_by="QuizSection.position")
+
+
+class QuizOverride(db.Model):
+    """One person's own terms for an exam (as Moodle's user overrides): extra minutes on the time limit, e.g. an
+    accessibility accommodation, and extra attempts. Set by the exam's instructors, with the reason."""
+    __tablename__ = "quiz_overrides"
+    __table_args__ = (UniqueConstraint("quiz_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str | None] = mapped_column(Text)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class QuizSection(db.Model):

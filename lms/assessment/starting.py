@@ -19,7 +19,7 @@ from lms.accounts.models import User, UserRole
 from lms.assessment.drawing import draw
 from lms.assessment.errors import ExamError
 from lms.assessment.exams import FINISHED, PREPARED, open_attempt
-from lms.assessment.models import Attempt, AttemptItem, Quiz
+from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizOverride
 from lms.catalog.models import Course, Enrolment
 from lms.db import insert_rows, utcnow
 from lms.extensions import db
@@ -36,9 +36,17 @@ def _check_window(quiz: Quiz) -> None:
         raise ExamError(_("This exam closed on %(when)s.", when=quiz.close_at.strftime("%Y-%m-%d %H:%M UTC")))
 
 
-def _check_attempts_left(quiz: Quiz, done: int) -> None:
-    if quiz.attempts_allowed and done >= quiz.attempts_allowed:
-        raise ExamError(_("You have used all %(n)d attempts of this exam.", n=quiz.attempts_allowed))
+def _check_attempts_left(quiz: Quiz, done: int, extra_attempts: int = 0) -> None:
+    allowed = quiz.attempts_allowed + extra_attempts if quiz.attempts_allowed else 0
+    if allowed and done >= allowed:
+        raise ExamError(_("You have used all %(n)d attempts of this exam.", n=allowed))
+
+
+def extras(quiz_id: int, user_id: int) -> tuple[int, int]:
+    """(extra minutes, extra attempts) the exam's instructors gave this person; (0, 0) when none."""
+    row = db.session.execute(select(QuizOverride.extra_minutes, QuizOverride.extra_attempts).where(
+        QuizOverride.quiz_id == quiz_id, QuizOverride.user_id == user_id)).first()
+    return (row.extra_minutes, row.extra_attempts) if row else (0, 0)
 
 
 def _mine(user, quiz: Quiz):
@@ -46,13 +54,14 @@ def _mine(user, quiz: Quiz):
         Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)).all()
 
 
-def _deadline(quiz: Quiz, now):
-    return _deadline_from(quiz.time_limit_minutes, quiz.close_at, now)
+def _deadline(quiz: Quiz, now, extra_minutes: int = 0):
+    return deadline_from(quiz.time_limit_minutes, quiz.close_at, now, extra_minutes)
 
 
-def _deadline_from(time_limit_minutes: int | None, close_at, now):
-    """The server's clock for an attempt started ``now``: the time limit, cut short by the exam's closing."""
-    deadline = now + timedelta(minutes=time_limit_minutes) if time_limit_minutes else None
+def deadline_from(time_limit_minutes: int | None, close_at, now, extra_minutes: int = 0):
+    """The server's clock for an attempt started ``now``: the time limit and the person's extra minutes, cut
+    short by the exam's closing."""
+    deadline = now + timedelta(minutes=time_limit_minutes + (extra_minutes or 0)) if time_limit_minutes else None
     if close_at and (deadline is None or close_at < deadline):
         deadline = close_at
     return deadline
@@ -80,11 +89,12 @@ def _drawn_rows(quiz: Quiz, lang: str, rng: random.Random) -> list[dict]:
     return rows
 
 
-def _create(user, quiz: Quiz, lang: str, number: int, rows: list[dict], state: str) -> Attempt:
+def _create(user, quiz: Quiz, lang: str, number: int, rows: list[dict], state: str,
+            extra_minutes: int = 0) -> Attempt:
     """Insert an attempt and its items; IntegrityError when another request made the same one first."""
     now = utcnow()
     att = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, language=lang, state=state, started_at=now,
-                  deadline=_deadline(quiz, now) if state == "open" else None,
+                  deadline=_deadline(quiz, now, extra_minutes) if state == "open" else None,
                   max_score=float(sum(r["mark"] for r in rows)))
     db.session.add(att)
     db.session.flush()
@@ -113,7 +123,8 @@ def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | N
         _delete_prepared([prepared.id])      # the person now reads in the other language: draw again
         mine = [a for a in mine if a is not prepared]
     now = utcnow()
-    if (quiz.close_at and now >= quiz.close_at) or (quiz.attempts_allowed and len(mine) >= quiz.attempts_allowed):
+    allowed = quiz.attempts_allowed + extras(quiz.id, user.id)[1] if quiz.attempts_allowed else 0
+    if (quiz.close_at and now >= quiz.close_at) or (allowed and len(mine) >= allowed):
         return None
     try:
         rows = _drawn_rows(quiz, lang, random.Random(seed))
@@ -166,12 +177,12 @@ def _delete_prepared(ids: list[int]) -> None:
         db.session.execute(delete(Attempt).where(Attempt.id.in_(ids), Attempt.state == PREPARED))
 
 
-def _activate(attempt_id: int, quiz: Quiz) -> Attempt | None:
+def _activate(attempt_id: int, quiz: Quiz, extra_minutes: int = 0) -> Attempt | None:
     """Start a prepared attempt: set its clock. None when another request started or discarded it first."""
     now = utcnow()
     try:
         done = db.session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.state == PREPARED)
-                                  .values(state="open", started_at=now, deadline=_deadline(quiz, now))
+                                  .values(state="open", started_at=now, deadline=_deadline(quiz, now, extra_minutes))
                                   .execution_options(synchronize_session=False)).rowcount
     except IntegrityError:        # an attempt of the same person was opened at the same moment
         db.session.rollback()
@@ -193,11 +204,12 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
         if existing is not None:
             return existing
     _check_window(quiz)
-    _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED))   # none is open now: each one counts
+    extra_minutes, extra_attempts = extras(quiz.id, user.id)
+    _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED), extra_attempts)   # none is open now
     prepared = next((a for a in mine if a.state == PREPARED), None)
     if prepared is not None:
         if prepared.language == lang:
-            att = _activate(prepared.id, quiz)
+            att = _activate(prepared.id, quiz, extra_minutes)
             if att is not None:
                 return att
             again = open_attempt(user, quiz)
@@ -207,7 +219,7 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
     rows = _drawn_rows(quiz, lang, random.Random(seed))
     number = max((a.number for a in mine if a.state != PREPARED), default=0) + 1
     try:
-        return _create(user, quiz, lang, number, rows, "open")
+        return _create(user, quiz, lang, number, rows, "open", extra_minutes)
     except IntegrityError:
         # another request started the same attempt at the same moment: use that one
         db.session.rollback()
@@ -219,7 +231,8 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
 
 # Starting a prepared attempt without the ORM: the first request of an exam rush. One query finds the person's
 # prepared attempt with everything Start checks (the account as the user loader checks it, the enrolment in a
-# published course, no attempt open, the attempts used, the exam's window); one UPDATE sets the clock.
+# published course, no attempt open, the attempts used, the exam's window, the person's extra time and attempts);
+# one UPDATE sets the clock.
 def _prepared_for_start():
     other = aliased(Attempt)
     used = (select(func.count()).select_from(other)
@@ -228,8 +241,10 @@ def _prepared_for_start():
     enrolled = exists().where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == User.id)
     published = exists().where(Course.id == Quiz.course_id, Course.status == "published")
     return (select(Attempt.id, Attempt.public_id, Attempt.language, User.locale, Quiz.open_at, Quiz.close_at,
-                   Quiz.time_limit_minutes, Quiz.attempts_allowed, used.label("used"))
+                   Quiz.time_limit_minutes, Quiz.attempts_allowed, used.label("used"),
+                   QuizOverride.extra_minutes, QuizOverride.extra_attempts)
             .join(Quiz, Quiz.id == Attempt.quiz_id).join(User, User.id == Attempt.user_id)
+            .outerjoin(QuizOverride, and_(QuizOverride.quiz_id == Quiz.id, QuizOverride.user_id == User.id))
             .where(Quiz.public_id == bindparam("quiz_public_id"), Attempt.state == PREPARED,
                    User.public_id == bindparam("user_public_id"),
                    User.session_version == bindparam("session_version"), User.active.is_(True),
@@ -259,11 +274,11 @@ def start_prepared_quick(quiz_public_id: str, identity: tuple[str, int] | None,
         now = utcnow()
         if (row.open_at and now < row.open_at) or (row.close_at and now >= row.close_at):
             return None
-        if row.attempts_allowed and row.used >= row.attempts_allowed:
+        if row.attempts_allowed and row.used >= row.attempts_allowed + (row.extra_attempts or 0):
             return None
         try:
-            started = conn.execute(_SET_CLOCK, {"attempt_id": row.id, "now": now, "new_deadline": _deadline_from(
-                row.time_limit_minutes, row.close_at, now)}).first()
+            started = conn.execute(_SET_CLOCK, {"attempt_id": row.id, "now": now, "new_deadline": deadline_from(
+                row.time_limit_minutes, row.close_at, now, row.extra_minutes)}).first()
         except IntegrityError:          # another attempt of the person's was opened at the same moment
             return None
         return started.public_id if started is not None else None

@@ -95,6 +95,10 @@ MATRIX = {
                     {"anon": LOGIN, "trainee": 403, "other": 403, "instructor": 404, "employer": 403, "admin": 404}),
     "exams.analysis": ("GET", "/teach/quizzes/{quiz}/analysis", None, TEACH),
     "exams.results": ("GET", "/teach/quizzes/{quiz}/results", None, TEACH),
+    "exams.overrides": ("POST", "/teach/quizzes/{quiz}/overrides",
+                        {"email": "t1@example.com", "extra_minutes": "5", "extra_attempts": "1"}, TEACH_POST),
+    # removing terms nobody has (or no longer has) changes nothing and goes back to the list
+    "exams.remove_override": ("POST", "/teach/quizzes/{quiz}/overrides/{trainee}/remove", {}, TEACH_POST),
     "exams.results_csv": ("GET", "/teach/quizzes/{quiz}/results.csv", None, TEACH),
     "exams.analysis_csv": ("GET", "/teach/quizzes/{quiz}/analysis.csv", None, TEACH),
     "exams.prepare": ("POST", "/teach/quizzes/{quiz}/prepare", {}, TEACH_POST),
