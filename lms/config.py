@@ -77,6 +77,14 @@ def _secret_key(instance: Path) -> str:
             os.link(draft, key_file)
         except FileExistsError:
             pass
+        except OSError:                 # a file system without hard links: create it exclusively instead
+            try:
+                fd2 = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd2, "w") as fh, open(draft) as src:
+                    fh.write(src.read())
     finally:
         os.unlink(draft)
     return key_file.read_text().strip()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.assessment.models import Attempt, AttemptItem, Quiz
+from lms.core.spreadsheet import cells
 from lms.extensions import db
 
 
@@ -141,9 +142,9 @@ def to_csv(stats: TestStats) -> str:
     w.writerow(["idnumber", "question", "type", "attempts", "facility_percent", "discrimination", "flagged",
                 "option_shares"])
     for s in stats.items:
-        w.writerow([s.idnumber or "", s.name, s.qtype, s.n, s.facility if s.facility is not None else "",
-                    s.discrimination if s.discrimination is not None else "", "yes" if s.flagged else "",
-                    "; ".join(f"{t} = {p}%" for t, p in s.options)])
+        w.writerow(cells([s.idnumber or "", s.name, s.qtype, s.n, s.facility if s.facility is not None else "",
+                          s.discrimination if s.discrimination is not None else "", "yes" if s.flagged else "",
+                          "; ".join(f"{t} = {p}%" for t, p in s.options)]))
     w.writerow([])
     w.writerow(["attempts", stats.attempts, "mean_percent", stats.mean, "sd", stats.sd, "cronbach_alpha",
                 stats.alpha if stats.alpha is not None else f"not computed: {stats.alpha_reason}"])

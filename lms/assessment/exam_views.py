@@ -473,7 +473,7 @@ def overrides(public_id: str):
         person = user_by_email(form.email.data)
         try:
             if person is None:
-                raise exams.ExamError(_("No account has the e-mail %(email)s.", email=form.email.data.strip()))
+                raise exams.ExamError(terms.nobody_message(form.email.data))
             terms.set_override(quiz, person, form.extra_minutes.data, form.extra_attempts.data, form.reason.data,
                                current_user)
         except exams.ExamError as exc:

@@ -3,8 +3,11 @@ accessibility accommodation, and extra attempts. The exam's instructors set them
 from the next start; changing the extra minutes also moves the clock of an attempt the person has open."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User, UserRole
@@ -18,6 +21,13 @@ from lms.extensions import db
 
 MAX_EXTRA_MINUTES = 600
 MAX_EXTRA_ATTEMPTS = 10
+GRACE = timedelta(minutes=5)        # when an open attempt's time is cut, at least this much is left (or what it had)
+
+
+def nobody_message(email: str) -> str:
+    """The same answer whether the address has no account or its owner does not sit the exam, so that the form
+    tells an instructor nothing about who has an account."""
+    return _("Nobody who sits this exam has the e-mail %(email)s.", email=email.strip())
 
 
 def overrides_of(quiz: Quiz) -> list[QuizOverride]:
@@ -48,7 +58,7 @@ def set_override(quiz: Quiz, user: User, extra_minutes: int, extra_attempts: int
     if not 0 <= extra_attempts <= MAX_EXTRA_ATTEMPTS:
         raise ExamError(_("Extra attempts must be between 0 and %(n)d.", n=MAX_EXTRA_ATTEMPTS))
     if not may_sit(quiz, user):
-        raise ExamError(_("%(who)s does not sit this exam (not enrolled in its course).", who=user.email))
+        raise ExamError(nobody_message(user.email))
     if extra_minutes == 0 and extra_attempts == 0:
         remove_override(quiz, user)
         return None
@@ -59,7 +69,12 @@ def set_override(quiz: Quiz, user: User, extra_minutes: int, extra_attempts: int
     row.extra_minutes, row.extra_attempts = extra_minutes, extra_attempts
     row.reason = (reason or "").strip() or None
     row.set_by_id, row.updated_at = by.id, utcnow()
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:              # the same person's terms saved by another request at the same moment
+        db.session.rollback()
+        raise ExamError(_("These terms were saved by someone else at the same moment: look at the list and try "
+                          "again.")) from None
     _retime_open_attempt(quiz, user, extra_minutes)
     return row
 
@@ -76,11 +91,13 @@ def remove_override(quiz: Quiz, user: User) -> bool:
 
 
 def _retime_open_attempt(quiz: Quiz, user: User, extra_minutes: int) -> None:
-    """An attempt the person has open now ends at its start plus the time limit and the new extra minutes (never
-    before now, and never after the exam closes). One already past its deadline is left to be submitted."""
+    """An attempt the person has open now ends at its start plus the time limit and the new extra minutes, never
+    after the exam closes. Time taken away never ends it abruptly: at least five minutes are left, or what the
+    attempt had if that was less. One already past its deadline is left to be submitted."""
     att = db.session.scalar(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
                                                   Attempt.state == "open"))
     if att is None or att.deadline is None or not quiz.time_limit_minutes or is_overdue(att):
         return
-    att.deadline = max(deadline_from(quiz.time_limit_minutes, quiz.close_at, att.started_at, extra_minutes), utcnow())
+    wanted = deadline_from(quiz.time_limit_minutes, quiz.close_at, att.started_at, extra_minutes)
+    att.deadline = max(wanted, min(att.deadline, utcnow() + GRACE))
     db.session.flush()

@@ -8,12 +8,13 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.assessment.exams import PREPARED, final_grade
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog.models import Enrolment
+from lms.core.spreadsheet import cells
 from lms.db import utcnow
 from lms.extensions import db
 
@@ -28,9 +29,10 @@ class PersonResult:
 
 @dataclass
 class Results:
-    people: list[PersonResult]
+    people: list[PersonResult]          # those who sit the exam: enrolled in its course (everyone, for the diagnostic)
+    others: list[PersonResult]          # attempts by people not enrolled (staff trying the exam, people unenrolled)
     enrolled: int | None                # people enrolled in the quiz's course (None for the diagnostic)
-    in_progress: int                    # attempts open now
+    in_progress: int                    # attempts open now } of the people who sit the exam
     waiting: int                        # attempts submitted, an essay still to grade
     graded: int                         # attempts fully graded
     passed: int                         # people whose counting grade reaches the pass mark
@@ -41,7 +43,13 @@ class Results:
         return len(self.people)
 
 
+def _by_name(person: PersonResult):
+    return (person.user.name_latin or person.user.name_zh or person.user.email).lower(), person.user.email
+
+
 def quiz_results(quiz: Quiz) -> Results:
+    """Everyone who started the exam, with their attempts and counting grade. The summary counts only the people
+    who sit it; others (an instructor trying the exam, someone since unenrolled) are listed apart."""
     rows = db.session.execute(select(Attempt, User).join(User, User.id == Attempt.user_id)
                               .where(Attempt.quiz_id == quiz.id, Attempt.state != PREPARED)
                               .order_by(Attempt.number)).all()
@@ -51,18 +59,17 @@ def quiz_results(quiz: Quiz) -> Results:
     for person in people.values():
         person.grade = final_grade(person.attempts, quiz.grading_method)
         person.passed = person.grade is not None and person.grade >= quiz.pass_mark
-    grades = [p.grade for p in people.values() if p.grade is not None]
-    enrolled = None
+    enrolled, sitting = None, set(people)
     if quiz.course_id is not None:
-        enrolled = db.session.scalar(select(func.count()).select_from(Enrolment)
-                                     .where(Enrolment.course_id == quiz.course_id))
-    states = [att.state for att, _user in rows]
-    ordered = sorted(people.values(), key=lambda p: ((p.user.name_latin or p.user.name_zh or p.user.email).lower(),
-                                                     p.user.email))
-    return Results(people=ordered, enrolled=enrolled, in_progress=states.count("open"),
+        sitting = set(db.session.scalars(select(Enrolment.user_id).where(Enrolment.course_id == quiz.course_id)))
+        enrolled = len(sitting)
+    counted = sorted((p for uid, p in people.items() if uid in sitting), key=_by_name)
+    others = sorted((p for uid, p in people.items() if uid not in sitting), key=_by_name)
+    states = [att.state for p in counted for att in p.attempts]
+    grades = [p.grade for p in counted if p.grade is not None]
+    return Results(people=counted, others=others, enrolled=enrolled, in_progress=states.count("open"),
                    waiting=states.count("submitted"), graded=states.count("graded"),
-                   passed=sum(p.passed for p in people.values()),
-                   mean=round(sum(grades) / len(grades), 2) if grades else None)
+                   passed=sum(p.passed for p in counted), mean=round(sum(grades) / len(grades), 2) if grades else None)
 
 
 def minutes_left(att: Attempt, now: datetime | None = None) -> int | None:
@@ -78,25 +85,26 @@ def minutes_taken(att: Attempt) -> float | None:
     return round((att.submitted_at - att.started_at).total_seconds() / 60, 1)
 
 
-CSV_COLUMNS = ("name", "name_zh", "email", "attempt", "state", "started_utc", "submitted_utc", "minutes",
+CSV_COLUMNS = ("name", "name_zh", "email", "enrolled", "attempt", "state", "started_utc", "submitted_utc", "minutes",
                "score", "max_score", "percent", "grade_that_counts", "passed")
 
 
 def to_csv(quiz: Quiz, results: Results) -> str:
-    """One row per attempt; the person's counting grade and pass on each of their rows (machine-readable
-    column names and states, times in UTC)."""
+    """One row per attempt, the people who sit the exam first; the person's counting grade and pass on each of
+    their rows (machine-readable column names and states, times in UTC, text safe to open in a spreadsheet)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for person in results.people:
-        for att in person.attempts:
-            writer.writerow([
-                person.user.name_latin or "", person.user.name_zh or "", person.user.email, att.number, att.state,
+    for sits, group in (("yes", results.people), ("no", results.others)):
+        for person, att in ((p, a) for p in group for a in p.attempts):
+            writer.writerow(cells([
+                person.user.name_latin or "", person.user.name_zh or "", person.user.email,
+                sits, att.number, att.state,
                 att.started_at.strftime("%Y-%m-%d %H:%M:%S"),
                 att.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if att.submitted_at else "",
                 "" if minutes_taken(att) is None else f"{minutes_taken(att):g}",
                 "" if att.score is None or att.state != "graded" else f"{att.score:g}", f"{att.max_score:g}",
                 "" if att.percent is None or att.state != "graded" else f"{att.percent:g}",
                 "" if person.grade is None else f"{person.grade:g}",
-                "yes" if person.passed else "no"])
+                "yes" if person.passed else "no"]))
     return out.getvalue()

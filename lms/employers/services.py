@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
+from lms.core.spreadsheet import cell
 from lms.credentials import services as credentials
 from lms.credentials.models import Credential
 from lms.db import utcnow
@@ -87,7 +88,7 @@ def to_csv(results: list[dict]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(results)
+    writer.writerows({key: cell(value) for key, value in row.items()} for row in results)
     return buf.getvalue()
 
 

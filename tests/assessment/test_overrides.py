@@ -59,7 +59,7 @@ def test_extra_time_lengthens_the_clock_whichever_way_the_attempt_starts(app, cl
     other.post(f"/quizzes/{quiz.public_id}/start")
     assert abs(_length(_latest(users["other"])) - timedelta(minutes=30)) < timedelta(seconds=2)
     results = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
-    assert "own terms: +15 min" in results and "own terms: +10 min" in results
+    assert "extra time: 15 min" in results and "extra time: 10 min" in results
 
 
 def test_changing_the_extra_time_moves_the_clock_of_an_open_attempt(app, client, quiz, users):
@@ -100,8 +100,10 @@ def test_an_extra_attempt_lets_a_person_start_again_after_using_the_exams_own(ap
 
 def test_terms_are_refused_with_the_reason_and_nothing_is_stored(app, quiz, users):
     teacher = _teacher(app)
-    cases = [("nobody@example.com", 5, 0, "No account has the e-mail nobody@example.com."),
-             ("other@example.com", 5, 0, "other@example.com does not sit this exam (not enrolled in its course)."),
+    # the same answer for an address without an account and for someone not enrolled: the form tells nothing
+    # about who has an account
+    cases = [("nobody@example.com", 5, 0, "Nobody who sits this exam has the e-mail nobody@example.com."),
+             ("other@example.com", 5, 0, "Nobody who sits this exam has the e-mail other@example.com."),
              ("trainee@example.com", 601, 0, "Extra time must be between 0 and 600 minutes."),
              ("trainee@example.com", 0, 11, "Extra attempts must be between 0 and 10."),
              ("trainee@example.com", "", 0, "Give a number of minutes (0 for none).")]
@@ -125,3 +127,65 @@ def test_the_terms_page_is_for_the_exams_instructors_and_in_chinese(app, client,
     assert "额外时间与作答次数" in main and "Extra time" not in main
     quiz_page = teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
     assert f'href="/teach/quizzes/{quiz.public_id}/overrides"' in quiz_page
+
+
+def test_every_way_of_starting_applies_the_terms(app, quiz, users):
+    """The quick start (one statement), the ordinary start of an attempt drawn ahead, and the quiz page's drawing
+    ahead each apply the extra minutes and attempts."""
+    from lms.accounts.services import session_identity  # noqa: F401  (the identity the quick start reads)
+    from lms.assessment import overrides, starting
+    from lms.i18n import content_lang_for
+    trainee, teacher = users["trainee"], users["instructor"]
+    overrides.set_override(quiz, trainee, 15, 1, "plan", teacher)
+    db.session.commit()
+    # the ordinary start of a prepared attempt (what the quick start falls back to)
+    assert starting.prepare(trainee, quiz, "en") is not None
+    att = starting.start(trainee, quiz, "en")
+    assert abs(_length(att) - timedelta(minutes=35)) < timedelta(seconds=2)
+    from lms.assessment import exams
+    exams.submit(att)
+    att2 = starting.start(trainee, quiz, "en")      # drawn now
+    assert abs(_length(att2) - timedelta(minutes=35)) < timedelta(seconds=2)
+    exams.submit(att2)
+    db.session.commit()
+    # two attempts used of 2 + 1: the page still draws the third, and the quick start takes it
+    assert starting.prepare(trainee, quiz, "en") is not None
+    db.session.commit()
+    identity = (trainee.public_id, trainee.session_version)
+    with app.test_request_context("/"):
+        started = starting.start_prepared_quick(quiz.public_id, identity, content_lang_for)
+    assert started is not None
+    third = db.session.scalar(select(Attempt).where(Attempt.public_id == started))
+    assert third.number == 3 and abs(_length(third) - timedelta(minutes=35)) < timedelta(seconds=2)
+    exams.submit(third)
+    db.session.commit()
+    # all three used: nothing is drawn, and once the extra attempt is taken back the quick start refuses too
+    assert starting.prepare(trainee, quiz, "en") is None
+    overrides.set_override(quiz, trainee, 15, 2, "plan", teacher)
+    db.session.commit()
+    assert starting.prepare(trainee, quiz, "en") is not None
+    overrides.set_override(quiz, trainee, 15, 1, "plan", teacher)
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert starting.start_prepared_quick(quiz.public_id, identity, content_lang_for) is None
+
+
+def test_extra_time_stops_at_the_exams_closing_and_taking_it_back_leaves_a_few_minutes(app, client, quiz, users):
+    from lms.assessment import overrides
+    from lms.db import utcnow
+    quiz.close_at = utcnow() + timedelta(minutes=25)
+    db.session.commit()
+    overrides.set_override(quiz, users["trainee"], 15, 0, None, users["instructor"])
+    db.session.commit()
+    login(client, "trainee@example.com")
+    client.post(f"/quizzes/{quiz.public_id}/start")
+    att = _latest(users["trainee"])
+    assert abs(att.deadline - quiz.close_at) < timedelta(seconds=1)          # 20 + 15 minutes, cut at 25
+    quiz.close_at = None
+    att.started_at = utcnow() - timedelta(minutes=18)                          # 18 of 35 minutes used
+    att.deadline = att.started_at + timedelta(minutes=35)
+    db.session.commit()
+    overrides.remove_override(quiz, users["trainee"])                           # its own 20 would end in 2
+    db.session.commit()
+    left = _latest(users["trainee"]).deadline - utcnow()
+    assert timedelta(minutes=4, seconds=55) < left <= timedelta(minutes=5)

@@ -103,3 +103,24 @@ def test_the_results_are_for_the_exams_instructors_only_and_in_chinese(app, clie
     assert "Results" not in html.split("<main", 1)[1] and "in progress" not in html
     quiz_page = teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
     assert f'href="/teach/quizzes/{quiz.public_id}/results"' in quiz_page
+
+
+def test_an_instructor_trying_the_exam_is_listed_apart_and_not_counted(app, client, quiz, users):
+    teacher, _other, _first = _exam_with_attempts(app, client, quiz, users)
+    teacher.post(f"/quizzes/{quiz.public_id}/start")
+    html = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
+    main, apart = html.split("Others who started this exam", 1)
+    assert "teacher@example.com" not in main and "teacher@example.com" in apart
+    assert "1 / 2" in main and "2 attempts in progress" not in main
+    rows = list(csv.DictReader(io.StringIO(teacher.get(f"/teach/quizzes/{quiz.public_id}/results.csv")
+                                           .get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["email"], r["enrolled"]) for r in rows][-1] == ("teacher@example.com", "no")
+
+
+def test_a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text(app, client, quiz, users):
+    users["trainee"].name_latin = '=HYPERLINK("http://evil.example","click")'
+    db.session.commit()
+    teacher, _other, _first = _exam_with_attempts(app, client, quiz, users)
+    text = teacher.get(f"/teach/quizzes/{quiz.public_id}/results.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0]["name"] == '\'=HYPERLINK("http://evil.example","click")'
