@@ -213,3 +213,9 @@ def test_workers_starting_at_once_on_a_new_instance_folder_share_one_secret_key(
     assert len(keys) == 1 and len(keys.pop()) == 64
     assert sorted(f.name for f in folder.iterdir()) == ["secret_key"]      # no draft left behind
     assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text_and_numbers_are_left_alone():
+    from lms.core.spreadsheet import cells
+    assert cells(["=1+1", "+86 10 1234", "-x", "@SUM(A1)", "\tx", "\rx", "Zhang Wei", "张伟", -20.5, 0, None, ""]) == [
+        "'=1+1", "'+86 10 1234", "'-x", "'@SUM(A1)", "'\tx", "'\rx", "Zhang Wei", "张伟", -20.5, 0, None, ""]
