@@ -27,8 +27,10 @@ def _latest(user):
 
 
 def _row_text(html: str) -> list[str]:
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("</tr>")[:-1]]
+    """The rows of the first table (each person's attempts are a group of rows of their own)."""
+    table = html.split("</thead>", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tbody>") == table.count('scope="rowgroup"')
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("</tr>")[:-1]]
 
 
 def _exam_with_attempts(app, client, quiz, users):

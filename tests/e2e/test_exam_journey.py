@@ -152,3 +152,14 @@ def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay
     page.goto(base_url + "/profile/competencies")
     check_a11y(page, "profile")
     expect(page.locator("svg")).to_be_visible()
+
+    # the instructor's results: the sitter's graded attempt and the grade that counts
+    teacher.goto(base_url + f"/courses/{F1}")
+    teacher.get_by_role("link", name="Timed practice exam").click()
+    teacher.get_by_role("link", name="Results").click()
+    expect(teacher.get_by_role("heading", name="Results: Timed practice exam")).to_be_visible()
+    sitter = teacher.get_by_role("rowheader", name=re.compile("sitter@example.com"))
+    expect(sitter).to_be_visible()
+    expect(teacher.locator("table.results")).to_contain_text("graded")
+    check_a11y(teacher, "exam results")
+    teacher.screenshot(path="e2e-screenshots/journey3-results.png", full_page=True)
