@@ -109,6 +109,7 @@ def _init_login(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
+    from lms.assessment import exam_reports  # noqa: F401  (the instructors' exam screens, on the same blueprint)
     from lms.assessment.exam_views import bp as exams_bp
     from lms.assessment.hooks import register as register_exam_hooks
     from lms.assessment.views import bp as questions_bp

@@ -65,6 +65,11 @@ class User(UserMixin, db.Model):
     def display_name(self) -> str:
         return self.name_zh or self.name_latin or self.email
 
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Where the person goes in a list of people: by Latin name, else Chinese name, else e-mail."""
+        return (self.name_latin or self.name_zh or self.email).lower(), self.email
+
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"

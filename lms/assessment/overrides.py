@@ -33,7 +33,7 @@ def nobody_message(email: str) -> str:
 def overrides_of(quiz: Quiz) -> list[QuizOverride]:
     rows = db.session.scalars(select(QuizOverride).where(QuizOverride.quiz_id == quiz.id)
                               .options(joinedload(QuizOverride.user))).all()
-    return sorted(rows, key=lambda o: ((o.user.name_latin or o.user.name_zh or o.user.email).lower(), o.user.email))
+    return sorted(rows, key=lambda o: o.user.sort_key)
 
 
 def override_for(quiz: Quiz, user: User) -> QuizOverride | None:

@@ -44,7 +44,7 @@ class Results:
 
 
 def _by_name(person: PersonResult):
-    return (person.user.name_latin or person.user.name_zh or person.user.email).lower(), person.user.email
+    return person.user.sort_key
 
 
 def quiz_results(quiz: Quiz) -> Results:

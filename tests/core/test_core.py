@@ -219,3 +219,19 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text_and_numbers_
     from lms.core.spreadsheet import cells
     assert cells(["=1+1", "+86 10 1234", "-x", "@SUM(A1)", "\tx", "\rx", "Zhang Wei", "张伟", -20.5, 0, None, ""]) == [
         "'=1+1", "'+86 10 1234", "'-x", "'@SUM(A1)", "'\tx", "'\rx", "Zhang Wei", "张伟", -20.5, 0, None, ""]
+
+
+def test_the_secret_key_is_made_without_hard_links_where_the_file_system_has_none(tmp_path, monkeypatch):
+    import stat
+
+    from lms import config
+    monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
+
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+    monkeypatch.setattr(config.os, "link", no_links)
+    folder = tmp_path / "instance"
+    key = config._secret_key(folder)
+    assert len(key) == 64 and config._secret_key(folder) == key                 # made once, then read
+    assert sorted(f.name for f in folder.iterdir()) == ["secret_key"]
+    assert stat.S_IMODE((folder / "secret_key").stat().st_mode) == 0o600
