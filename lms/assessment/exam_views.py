@@ -145,7 +145,23 @@ def attempt(public_id: str):
     states = {"answered": _(", answered"), "unanswered": _(", not yet answered"), "flagged": _(", flagged for review")}
     return render_template("assessment/attempt.html", att=head, quiz=head, items=items,
                            fields=Markup("\n").join(_question_fields(items)), states=states,
-                           nav=_question_nav(items, states))
+                           nav=_question_nav(items, states), left=exams.seconds_left(head.deadline))
+
+
+@bp.get("/attempts/<public_id>/clock")
+@login_required
+def clock(public_id: str):
+    """The attempt's state and seconds left by the server's clock. The open page asks now and then, and when it is
+    shown again after the computer slept, so that its countdown follows extra time given meanwhile and never
+    trusts the computer's own clock."""
+    row = exams.attempt_clock(public_id)
+    if row is None or row.user_id != current_user.id or row.state == exams.PREPARED:
+        abort(404)
+    running = row.state == "open" and row.deadline is not None
+    reply = jsonify(open=row.state == "open", left=exams.seconds_left(row.deadline) if running else None,
+                    deadline=f"{row.deadline.isoformat()}Z" if running else None)
+    reply.headers["Cache-Control"] = "no-store"
+    return reply
 
 
 def _question_nav(items: list, states: dict[str, str]) -> Markup:

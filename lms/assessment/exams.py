@@ -7,6 +7,7 @@ after it, and an attempt found past its deadline is submitted with what was save
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -72,6 +73,21 @@ def open_attempt(user, quiz: Quiz) -> Attempt | None:
 
 def is_overdue(att: Attempt) -> bool:
     return att.state == "open" and att.deadline is not None and utcnow() >= att.deadline
+
+
+def seconds_left(deadline: datetime | None, now: datetime | None = None) -> int | None:
+    """Whole seconds before a deadline by the server's clock (0 once it has passed); None without one. The page's
+    countdown counts from this rather than from the deadline, so that a computer whose clock is wrong still
+    shows the right time left."""
+    if deadline is None:
+        return None
+    return max(0, int((deadline - (now or utcnow())).total_seconds()))
+
+
+def attempt_clock(public_id: str):
+    """The attempt's owner, state and deadline as a plain row (None when there is no such attempt)."""
+    return db.session.execute(select(Attempt.user_id, Attempt.state, Attempt.deadline)
+                              .where(Attempt.public_id == public_id)).first()
 
 
 def _item_rows(att: Attempt):
@@ -385,13 +401,19 @@ def close_overdue() -> int:
 
 
 def final_grade(attempts: list[Attempt], method: str) -> float | None:
-    graded = [a for a in attempts if a.state == "graded" and a.percent is not None]
+    """The grade that counts under the quiz's rule, reckoned as Moodle does. 'first' and 'last' are the first and
+    the last submitted attempt: while that one waits for an essay's grade there is no grade yet, rather than
+    another attempt's. 'highest' and 'average' take the graded attempts. The order is the attempts' numbers,
+    whatever order they came in."""
+    finished = sorted((a for a in attempts if a.state in FINISHED), key=lambda a: a.number)
+    if method in ("first", "last"):
+        if not finished:
+            return None
+        counted = finished[0] if method == "first" else finished[-1]
+        return counted.percent if counted.state == "graded" else None
+    graded = [a for a in finished if a.state == "graded" and a.percent is not None]
     if not graded:
         return None
-    if method == "first":
-        return graded[0].percent
-    if method == "last":
-        return graded[-1].percent
     if method == "average":
         return round(sum(a.percent for a in graded) / len(graded), 2)
     return max(a.percent for a in graded)

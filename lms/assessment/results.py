@@ -11,11 +11,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.assessment.exams import PREPARED, final_grade
+from lms.assessment.exams import PREPARED, final_grade, seconds_left
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog.models import Enrolment
 from lms.core.spreadsheet import cells
-from lms.db import utcnow
 from lms.extensions import db
 
 
@@ -74,9 +73,8 @@ def quiz_results(quiz: Quiz) -> Results:
 
 def minutes_left(att: Attempt, now: datetime | None = None) -> int | None:
     """Whole minutes before an open attempt's deadline (0 when it has passed), None without a time limit."""
-    if att.state != "open" or att.deadline is None:
-        return None
-    return max(0, int(((att.deadline - (now or utcnow())).total_seconds()) // 60))
+    left = seconds_left(att.deadline, now) if att.state == "open" else None
+    return None if left is None else left // 60
 
 
 def minutes_taken(att: Attempt) -> float | None:

@@ -84,6 +84,7 @@ MATRIX = {
                      {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
     "exams.flag": ("POST", "/attempts/{attempt}/flag", {"__json__": {"position": 1, "flagged": True}},
                    {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
+    "exams.clock": ("GET", "/attempts/{attempt}/clock", None, {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
     "exams.submit": ("POST", "/attempts/{attempt}/submit", {},
                      {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": REDIR}),
     # review of an open attempt sends the owner (and the course's staff) back to the attempt

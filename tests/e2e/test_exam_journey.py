@@ -1,7 +1,15 @@
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.assessment import overrides
+from lms.assessment.models import Attempt, Quiz
+from lms.db import utcnow
+from lms.extensions import db
 
 pytestmark = pytest.mark.e2e
 F1 = "f1-system-policy-ethics"
@@ -25,9 +33,20 @@ def register(page, base_url, email):
     page.get_by_role("button", name="Create account").click()
 
 
-def test_the_countdown_warns_five_minutes_and_one_minute_before_the_end(browser, base_url, check_a11y):
+def _move_deadline(app, email, seconds):
+    """The server's deadline of the person's open attempt, moved to `seconds` from now (as if time had passed)."""
+    with app.app_context():
+        att = db.session.scalar(select(Attempt).join(User, User.id == Attempt.user_id)
+                                .where(User.email == email, Attempt.state == "open"))
+        att.deadline = utcnow() + timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_the_countdown_follows_the_servers_clock_warns_before_the_end_and_learns_of_extra_time(
+        browser, base_url, live_server, check_a11y):
     page = browser.new_context(bypass_csp=True).new_page()
-    page.clock.install()                           # the page's clock, moved on below; the server keeps its own
+    # this computer's clock is three hours fast: the countdown must not believe it
+    page.clock.install(time=datetime.now(timezone.utc) + timedelta(hours=3))
     register(page, base_url, "clock@example.com")
     page.goto(base_url + f"/courses/{F1}")
     page.get_by_role("button", name="Enrol").click()
@@ -38,15 +57,32 @@ def test_the_countdown_warns_five_minutes_and_one_minute_before_the_end(browser,
     expect(countdown).to_have_text(re.compile(r"^(9|10):\d\d$"))
     expect(alert).to_have_text("")
     expect(alert).to_have_attribute("role", "alert")          # read out when it changes
-    page.clock.fast_forward("05:05")
+    shown_again = "document.dispatchEvent(new Event('visibilitychange'))"      # as after the laptop slept
+
+    _move_deadline(live_server, "clock@example.com", 290)
+    page.evaluate(shown_again)
     expect(countdown).to_have_text(re.compile(r"^4:\d\d$"))
     expect(alert).to_have_text("Less than five minutes left.")
     expect(countdown).to_have_class(re.compile(r"\btime-low\b"))
     check_a11y(page, "attempt, five minutes left")
-    page.clock.fast_forward("04:00")
+    _move_deadline(live_server, "clock@example.com", 50)
+    page.evaluate(shown_again)
     expect(alert).to_have_text("Less than one minute left.")
     page.reload()                                  # said once: not again on a page loaded anew
+    expect(countdown).to_have_text(re.compile(r"^0:[0-5]\d$"))
     expect(countdown).to_have_class(re.compile(r"\btime-low\b"))
+    expect(alert).to_have_text("")
+
+    # the instructor gives 15 minutes of extra time: the open page learns it without a reload
+    with live_server.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == "e2e-timed"))
+        trainee = db.session.scalar(select(User).where(User.email == "clock@example.com"))
+        teacher = db.session.scalar(select(User).where(User.email == "teacher@example.com"))
+        overrides.set_override(quiz, trainee, 15, 0, "accessibility plan", teacher)
+        db.session.commit()
+    page.evaluate(shown_again)
+    expect(countdown).to_have_text(re.compile(r"^2[45]:\d\d$"))
+    expect(countdown).not_to_have_class(re.compile(r"\btime-low\b"))
     expect(alert).to_have_text("")
 
 

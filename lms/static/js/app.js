@@ -119,26 +119,57 @@
   });
   var cd = document.getElementById("countdown");
   if (cd) {
-    var deadline = Date.parse(cd.getAttribute("data-deadline"));
+    // The server owns the clock: the page counts down the seconds it was given, not to the deadline by this
+    // computer's clock (which may be wrong), and asks again now and then, and when it is shown after a sleep,
+    // so that extra time given meanwhile shows.
+    var end = Date.now() + Number(cd.getAttribute("data-left")) * 1000;
+    var deadline = cd.getAttribute("data-deadline"), clockUrl = cd.getAttribute("data-clock-url");
     // said once each, five minutes and one minute before the end; not again when the page is loaded anew
-    var alertBox = document.getElementById("time-alert"), key = "lms-time-warned:" + cd.getAttribute("data-deadline");
+    var alertBox = document.getElementById("time-alert");
     var warned = 0, said = 0;
-    try { said = Number(window.sessionStorage.getItem(key)) || 0; } catch (e) { said = 0; }
+    var recall = function () {
+      try { said = Number(window.sessionStorage.getItem("lms-time-warned:" + deadline)) || 0; } catch (e) { said = 0; }
+    };
+    recall();
     var warn = function (level, text) {
       if (warned >= level) { return; }
       warned = level; cd.classList.add("time-low");
       if (said >= level) { return; }
       said = level; alertBox.textContent = text;
-      try { window.sessionStorage.setItem(key, String(level)); } catch (e) { /* private mode: said again next load */ }
+      try { window.sessionStorage.setItem("lms-time-warned:" + deadline, String(level)); } catch (e) { /* private mode: said again next load */ }
     };
+    var asking = false, timer = null;
     var tick = function () {
-      var left = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+      clearTimeout(timer);
+      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       cd.textContent = m + ":" + (s < 10 ? "0" : "") + s;
       if (left <= 60) { warn(2, cd.getAttribute("data-one")); } else if (left <= 300) { warn(1, cd.getAttribute("data-five")); }
-      if (left <= 0) { window.location.reload(); return; }
-      setTimeout(tick, 1000);
+      if (left <= 0) { sync(true); return; }
+      timer = setTimeout(tick, 1000);
+    };
+    var sync = function (atZero) {
+      if (asking) { return; }
+      asking = true;
+      fetch(clockUrl, { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (c) {
+          asking = false;
+          if (!c.open || c.left <= 0) { window.location.reload(); return; }
+          end = Date.now() + c.left * 1000;
+          if (c.deadline !== deadline) {          // the deadline moved (extra time): warnings start afresh
+            deadline = c.deadline; warned = 0; recall();
+            if (c.left > 300) { cd.classList.remove("time-low"); alertBox.textContent = ""; }
+          }
+          tick();
+        })
+        .catch(function () { asking = false; if (atZero || end <= Date.now()) { window.location.reload(); } });
     };
     tick();
+    // every minute or so, spread so that a cohort that started together does not ask at the same moment
+    var poll = function () { sync(false); setTimeout(poll, 50000 + Math.random() * 20000); };
+    setTimeout(poll, 20000 + Math.random() * 40000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { sync(false); } });
+    window.addEventListener("online", function () { sync(false); });
   }
 })();
