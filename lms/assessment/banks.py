@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -154,7 +155,7 @@ def import_questions(bank: QuestionBank, questions: list[dict], *, user=None, so
     return report
 
 
-def _insert_new(bank: QuestionBank, fresh: list[tuple[dict, dict, QuestionCategory]], user, source: str) -> None:
+def _insert_new(bank: QuestionBank, fresh: list[tuple[dict, dict, QuestionCategory]], user, source: str) -> list[int]:
     from lms.db import new_public_id, utcnow
     now = utcnow()
     rows = [{"public_id": new_public_id(), "bank_id": bank.id, "category_id": cat.id, "idnumber": q.get("idnumber"),
@@ -171,6 +172,36 @@ def _insert_new(bank: QuestionBank, fresh: list[tuple[dict, dict, QuestionCatego
     db.session.execute(insert(QuestionVersion), versions)
     if tags:
         db.session.execute(insert(QuestionTag), tags)
+    return list(ids)
+
+
+def add_question(bank: QuestionBank, question: dict, competency: Competency | None, *, user) -> Question:
+    """One question written in the browser (a parsed GIFT question), added to a bank as version 1. It goes to the
+    category its text names with ``$CATEGORY:``; otherwise, with a competency chosen, to the bank's category
+    aligned to that competency (made as top/<framework>/<domain>/<code> if the
+    bank has none); otherwise to the bank's top category. Raises ContentInvalid when the bank already has a
+    question with the same [id:] (that one is edited instead)."""
+    idnumber = question.get("idnumber")
+    if idnumber and db.session.scalar(select(Question.id).where(Question.bank_id == bank.id,
+                                                                 Question.idnumber == idnumber)):
+        raise ContentInvalid([ContentError(f"{bank.slug}", question.get("line"),
+                                           _("this bank already has a question with [id:%(id)s]; edit that one, or "
+                                             "give this one another id", id=idnumber))])
+    fw = current_framework()
+    codes = {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == fw.id))} if fw else {}
+    if question.get("category"):
+        cat = _category(bank, question.get("context", "$course$"), list(question["category"]), codes)
+    elif competency is not None:
+        cat = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,
+                                                               QuestionCategory.competency_id == competency.id)
+                                .order_by(QuestionCategory.path).limit(1))
+        if cat is None:
+            cat = _category(bank, "$course$", ["top", competency.framework.code, competency.domain.code,
+                                               competency.code], codes)
+    else:
+        cat = _category(bank, "$course$", ["top"], codes)
+    (new_id,) = _insert_new(bank, [(question, _spec(question), cat)], user, "browser")
+    return db.session.get(Question, new_id)
 
 
 def add_version(question: Question, spec: dict, category: QuestionCategory, language: str, *, user=None,

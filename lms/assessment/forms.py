@@ -21,6 +21,15 @@ class EditQuestionForm(FlaskForm):
     submit = SubmitField(_l("Save as a new version"))
 
 
+class NewQuestionForm(FlaskForm):
+    """A question written in the browser; the bank and competency choices are set by the view."""
+    bank = SelectField(_l("Bank"))
+    competency = SelectField(_l("Competency it evidences"))
+    source = TextAreaField(_l("Question (GIFT)"), validators=[DataRequired(), Length(max=100_000)])
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Add to the bank"))
+
+
 class FilterForm(FlaskForm):
     class Meta:
         csrf = False

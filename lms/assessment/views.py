@@ -5,13 +5,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.assessment import banks, qtypes
-from lms.assessment.forms import EditQuestionForm, ImportForm
+from lms.assessment import banks, qtypes, starters
+from lms.assessment.forms import EditQuestionForm, ImportForm, NewQuestionForm
 from lms.assessment.gift import parse_gift
 from lms.assessment.rendering import question_source, render_text
 from lms.content import ContentInvalid
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
+from lms.i18n import current_lang, localized
 from lms.security import role_required
 
 bp = Blueprint("questions", __name__, url_prefix="/teach/questions")
@@ -75,6 +76,58 @@ def regrade(public_id: str, number: int):
     return redirect(url_for("questions.show", public_id=public_id))
 
 
+def _one_question(source: str) -> tuple[dict | None, list[str]]:
+    """The one question a GIFT text written in the browser holds, or the errors, each with its line."""
+    result = parse_gift(source.replace("\r\n", "\n"))
+    errors = [_line_error(e.line, e.reason) for e in result.errors]
+    if not errors and len(result.questions) != 1:
+        errors.append(_("The text must hold exactly one question."))
+    return (None if errors else result.questions[0]), errors
+
+
+def _line_error(line: int | None, reason: str) -> str:
+    return f"{_('line')} {line}: {reason}" if line else reason
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("instructor")
+def new():
+    """Write a new question in GIFT, starting from an example of the chosen kind, with a preview."""
+    form = NewQuestionForm()
+    all_banks = banks.all_banks()
+    competencies = current_competencies()
+    form.bank.choices = [(b.slug, f"{b.slug} · {b.title}" if b.title != b.slug else b.slug) for b in all_banks]
+    form.competency.choices = [("", _("None, or as the text's $CATEGORY line says"))] + [
+        (c.code, f"{c.code} {localized(c, 'name').text}") for c in competencies]
+    kind = request.args.get("type", "single")
+    if kind not in starters.KINDS:
+        kind = "single"
+    if request.method == "GET":
+        form.source.data = starters.starter(kind)
+        same_language = next((b.slug for b in all_banks if b.language == current_lang()), "")    # the example's
+        form.bank.data = request.args.get("bank") or same_language
+        form.competency.data = request.args.get("competency", "")
+    preview, errors = None, []
+    if all_banks and form.validate_on_submit():
+        question, errors = _one_question(form.source.data)
+        if question is not None and form.preview.data:
+            preview = {k: v for k, v in question.items() if k not in banks.SPEC_SKIP}
+        elif question is not None:
+            bank = next(b for b in all_banks if b.slug == form.bank.data)
+            competency = next((c for c in competencies if c.code == form.competency.data), None)
+            try:
+                created = banks.add_question(bank, question, competency, user=current_user)
+            except ContentInvalid as exc:
+                errors = [_line_error(e.line, e.reason) for e in exc.errors]
+            else:
+                db.session.commit()
+                flash(_("Question added to %(bank)s.", bank=bank.slug), "success")
+                return redirect(url_for("questions.show", public_id=created.public_id))
+    return render_template("assessment/edit.html", q=None, form=form, preview=preview, errors=errors,
+                           render=render_text, qtypes=qtypes.REGISTRY, kinds=starters.KINDS, kind=kind,
+                           has_banks=bool(all_banks))
+
+
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])
 @role_required("instructor")
 def edit(public_id: str):
@@ -84,12 +137,9 @@ def edit(public_id: str):
         form.source.data = question_source(q.current.spec)
     preview, errors = None, []
     if form.validate_on_submit():
-        result = parse_gift(form.source.data.replace("\r\n", "\n"))
-        errors = [f"{_('line')} {e.line}: {e.reason}" for e in result.errors]
-        if not errors and len(result.questions) != 1:
-            errors.append(_("The text must hold exactly one question."))
-        if not errors:
-            spec = {k: v for k, v in result.questions[0].items() if k not in banks.SPEC_SKIP}
+        question, errors = _one_question(form.source.data)
+        if question is not None:
+            spec = {k: v for k, v in question.items() if k not in banks.SPEC_SKIP}
             if spec.get("idnumber") != q.idnumber:
                 errors.append(_("The [id:...] of a question cannot change; it was %(id)s.", id=q.idnumber or "—"))
             elif form.preview.data:

@@ -84,3 +84,61 @@ def test_import_in_the_browser_lists_errors_then_imports_the_fixed_file(client, 
     assert export.mimetype == "text/plain" and "[id:T-001]" in export.get_data(as_text=True)
     assert {q["idnumber"] for q in banks.parse_questions(export.get_data(as_text=True), "gift", "x")} == \
         {"T-001", "T-002", "T-003"}
+
+
+def test_a_new_question_written_in_the_browser_from_an_example_goes_to_the_chosen_competency(client, users, loaded):
+    bank = _bank()
+    login(client, "teacher@example.com")
+    page = client.get("/teach/questions/new?type=numerical&bank=sample-en").get_data(as_text=True)
+    assert "Bayh-Dole" in page and "{#" in page                       # the numerical example, ready to edit
+    assert '<option selected value="sample-en">' in page
+    for kind in ("single", "multiple", "truefalse", "shortanswer", "match", "essay", "description"):
+        assert f"type={kind}" in page
+    source = "// [id:T-NEW] [tag:level-F]\n::Valuation::Which method values a patent by its expected licence income? " \
+             "{=Income approach #Right. ~Cost approach #No: that is what it cost to make.}\n"
+    form = {"bank": "sample-en", "competency": "D4.2", "source": source}
+    preview = client.post("/teach/questions/new", data={**form, "preview": "1"}).get_data(as_text=True)
+    assert "expected licence income" in preview and "Income approach" in preview
+    assert db.session.scalar(select(func.count()).select_from(Question).where(Question.idnumber == "T-NEW")) == 0
+    resp = client.post("/teach/questions/new", data={**form, "submit": "1"})
+    assert resp.status_code == 302
+    created = db.session.scalar(select(Question).where(Question.idnumber == "T-NEW"))
+    assert resp.headers["Location"].endswith(f"/teach/questions/{created.public_id}")
+    assert created.bank_id == bank.id and created.current_version == 1 and created.current.source == "browser"
+    assert created.current.competency.code == "D4.2" and created.current.level == "F"
+    assert created.category.path == "top/TTM-CF/D4/D4.2"           # top/<framework>/<domain>/<competency>
+    # a second question for the same competency goes to the same category
+    again = client.post("/teach/questions/new", data={**form, "source": source.replace("T-NEW", "T-NEW2"), "submit": "1"})
+    assert again.status_code == 302
+    assert db.session.scalar(select(Question).where(Question.idnumber == "T-NEW2")).category_id == created.category_id
+
+
+def test_a_new_question_is_refused_with_its_line_when_broken_or_when_its_id_is_taken(client, users, loaded):
+    _bank()
+    login(client, "teacher@example.com")
+    before = db.session.scalar(select(func.count()).select_from(Question))
+    broken = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
+                                                       "source": "// a comment\n::X:: broken {=a"})
+    assert "line 2" in broken.get_data(as_text=True)
+    taken = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
+                                                      "source": "// [id:T-001]\n::X::Another? {=a ~b}"})
+    assert "already has a question with [id:T-001]" in taken.get_data(as_text=True)
+    two = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
+                                                    "source": "::X::One? {=a ~b}\n\n::Y::Two? {=a ~b}"})
+    assert "exactly one question" in two.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Question)) == before
+
+
+def test_every_example_parses_to_its_kind_in_both_languages(app):
+    from lms.assessment.gift import parse_gift
+    from lms.assessment.starters import KINDS, starter
+    for lang in ("en", "zh_Hans"):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            from flask_babel import refresh
+            refresh()
+            for kind, (_label, qtype) in KINDS.items():
+                result = parse_gift(starter(kind))
+                assert not result.errors and len(result.questions) == 1, (lang, kind, result.errors)
+                assert result.questions[0]["qtype"] == qtype, (lang, kind)
+                assert result.questions[0].get("single", True) is (kind != "multiple"), (lang, kind)
+                assert ("拜杜法案" in starter("numerical")) is (lang == "zh_Hans")      # the reader's language

@@ -169,6 +169,7 @@ MATRIX = {
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
+    "questions.new": ("GET", "/teach/questions/new", None, TEACH),
     "questions.regrade": ("POST", "/teach/questions/{question}/regrade/1", {}, TEACH_POST),
     "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
     "questions.export": ("GET", "/teach/questions/export?bank=access-en", None, TEACH),
