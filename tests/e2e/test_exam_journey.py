@@ -98,6 +98,13 @@ def test_timed_exam_survives_closing_the_page_and_an_instructor_grades_the_essay
     page.get_by_role("button", name="Start the exam").click()
     expect(page.locator("#countdown")).to_have_text(re.compile(r"^(9|10):\d\d$"))
     check_a11y(page, "attempt")
+    # a keyboard user skips the navigation panel: the next Tab lands in the questions
+    skip = page.get_by_role("link", name="Skip to the questions")
+    skip.focus()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('#attempt-form fieldset.question') !== null")
     questions = page.locator("fieldset.question")
     questions.nth(0).locator("input[type=radio]").nth(1).check()
     expect(questions.nth(0).locator(".saved-at")).to_have_text("Saved")
