@@ -354,8 +354,8 @@ def review(public_id: str):
     if att is None or att.state == exams.PREPARED:
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
-    staff = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
-    if att.user_id != current_user.id and not staff:
+    may_grade = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
+    if att.user_id != current_user.id and not may_grade:
         abort(404)
     if att.state == "open":
         return redirect(url_for("exams.attempt", public_id=public_id))
@@ -364,12 +364,16 @@ def review(public_id: str):
     if att.quiz.kind == "diagnostic" and att.state == "graded":
         from lms.assessment.diagnostic import result
         diagnosis = result(att)
-    show_feedback = staff or exams.can_review(att, "feedback")
+    show_feedback = staff or may_grade or exams.can_review(att, "feedback")
     # the rubric levels chosen by the grader are feedback: shown only when the quiz lets feedback be seen
-    from lms.assessment.rubrics import current_scores
+    from lms.assessment.rubrics import chosen_levels, current_scores, rubrics_for_items
+    scores = current_scores(att.items) if show_feedback else {}
+    rubrics = rubrics_for_items(att.items) if may_grade else {}
     return render_template("assessment/review.html", att=att, quiz=att.quiz, course=course, render=render_text,
-                           show_feedback=show_feedback, show_answers=staff or exams.can_review(att, "answers"),
-                           diagnosis=diagnosis, rubric_scores=current_scores(att.items) if show_feedback else {})
+                           show_feedback=show_feedback, diagnosis=diagnosis, rubric_scores=scores,
+                           show_answers=staff or may_grade or exams.can_review(att, "answers"),
+                           may_grade=may_grade, rubrics=rubrics, sent=chosen_levels(scores, rubrics),
+                           form=ActionForm() if may_grade else None)
 
 
 @bp.get("/diagnostic")
@@ -410,6 +414,7 @@ def grade(public_id: str, position: int):
         abort(404 if item is None else 400)
     from lms.assessment import rubrics
     rubric = rubrics.rubrics_for_items([item]).get(item.id)
+    from_review = request.form.get("back") == "review"      # a mark changed on the review, not in the queue
     try:
         if rubric is not None:      # the fraction comes from the levels chosen, one per criterion
             rubrics.grade_with_rubric(item, rubric, rubrics.choices_from_form(rubric, request.form),
@@ -420,16 +425,22 @@ def grade(public_id: str, position: int):
     except rubrics.RubricIncomplete as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _grading_page({item.id: request.form})
+        return _back_to(att, position) if from_review else _grading_page({item.id: request.form})
     except ValueError:
+        db.session.rollback()
         flash(_("The grade must be between 0 and the question's mark."), "error")
-        return redirect(url_for("exams.grading_queue"))
+        return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue"))
     from lms.accounts.models import User
     if course is not None:
         catalog.update_completion(db.session.get(User, att.user_id), course)
     db.session.commit()
     flash(_("Grade saved."), "success")
-    return redirect(url_for("exams.grading_queue"))
+    return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue"))
+
+
+def _back_to(att, position: int):
+    """Back to the question on the attempt's review, where its mark was changed."""
+    return redirect(url_for("exams.review", public_id=att.public_id, _anchor=f"q{position}"))
 
 
 @bp.get("/profile/competencies")

@@ -361,11 +361,12 @@ def submit(att: Attempt) -> Attempt:
     return att
 
 
-def _evidence(att: Attempt, item: AttemptItem) -> None:
+def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> None:
     v = item.version
     if v.competency_id and v.level and item.fraction is not None:
         evidence.record(att.user_id, v.competency_id, v.level, item.fraction,
-                        "diagnostic" if att.quiz.kind == "diagnostic" else "quiz", f"{att.public_id}#{item.position}")
+                        source or ("diagnostic" if att.quiz.kind == "diagnostic" else "quiz"),
+                        f"{att.public_id}#{item.position}")
 
 
 def _total(att: Attempt) -> None:
@@ -377,16 +378,21 @@ def _total(att: Attempt) -> None:
 
 
 def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) -> None:
+    """A person's grade for one answer: an essay waiting in the queue, or a mark changed on the attempt's review
+    (any answer, as Moodle's "override mark"). The attempt's total follows; a changed mark appends evidence, and
+    the latest row for an answer is the one the profile counts."""
     if not 0 <= fraction <= 1:
         raise ExamError(_("The grade must be between 0 and the question's mark."))
-    first = item.fraction is None
+    before = item.fraction
     item.fraction = fraction
-    item.comment = comment or None
+    item.comment = (comment or "").strip() or None
     item.grader_id = grader.id
     item.graded_at = utcnow()
     item.needs_grading = False
-    if first:
+    if before is None:
         _evidence(item.attempt, item)
+    elif before != fraction:
+        _evidence(item.attempt, item, "regrade")
     _total(item.attempt)
     db.session.flush()
 

@@ -405,3 +405,23 @@ def current_scores(items: list[AttemptItem]) -> dict[int, list[EssayRubricScore]
         if r.round == latest[r.item_id]:
             out.setdefault(r.item_id, []).append(r)
     return out
+
+
+def chosen_levels(scores: dict[int, list[EssayRubricScore]], rubrics: dict[int, EssayRubric]) -> dict[int, dict]:
+    """The latest levels chosen for each answer as the grading form sends them ({"level-<criterion id>": index}),
+    so that a grade being changed starts from the one given. A level since edited out of the rubric is left
+    unchosen."""
+    out: dict[int, dict] = {}
+    for item_id, rows in scores.items():
+        rubric = rubrics.get(item_id)
+        if rubric is None:
+            continue
+        levels = {cr.id: cr.levels for cr in rubric.criteria}
+        sent = {}
+        for row in rows:
+            index = next((i for i, lv in enumerate(levels.get(row.criterion_id, []))
+                          if lv["points"] == row.points and dict(lv["descriptor"]) == row.descriptor), None)
+            if index is not None:
+                sent[f"level-{row.criterion_id}"] = str(index)
+        out[item_id] = sent
+    return out

@@ -54,7 +54,7 @@ def rate(evidence: list[Evidence]) -> str | None:
 def profile(user_id: int, framework: Framework) -> dict[str, CompetencyRating]:
     """Ratings per competency code of ``framework`` (evidence recorded against any version counts by code)."""
     rows = db.session.execute(select(Evidence, Competency.code).join(Competency)
-                              .where(Evidence.user_id == user_id).order_by(Evidence.created_at)).all()
+                              .where(Evidence.user_id == user_id).order_by(Evidence.created_at, Evidence.id)).all()
     # a regrade appends a new row for the same item: the latest row for a reference counts
     latest: dict[str, tuple[Evidence, str]] = {}
     for ev, code in rows:

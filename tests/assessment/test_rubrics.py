@@ -220,6 +220,15 @@ def test_grading_with_the_rubric_computes_the_fraction_and_the_evidence(app, ess
                                 .order_by(EssayRubricScore.round)).all()
     assert [tuple(r) for r in rounds] == [(1, 2), (2, 2)]
     assert db.session.get(type(with_rubric), with_rubric.id).fraction == 1.0
+    # the changed grade is appended to the evidence; the attempt's review lets the grade be changed again,
+    # starting from the levels chosen last
+    assert [(e.fraction, e.source) for e in db.session.scalars(select(Evidence).where(
+        Evidence.reference == f"{att.public_id}#{with_rubric.position}").order_by(Evidence.id))] == [
+        (pytest.approx(0.6), "quiz"), (1.0, "regrade")]
+    review = teacher.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
+    assert f'name="level-{issues.id}" value="2" required checked' in review
+    assert f'name="level-{actions.id}" value="1" required checked' in review
+    assert f'name="level-{issues.id}" value="1" required checked' not in review
 
 
 def test_a_missing_criterion_is_refused_and_nothing_is_stored(app, essay_quiz):
