@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.assessment.aiken import parse_aiken
@@ -23,6 +24,7 @@ FORMATS = ("gift", "aiken", "xml")
 LEVEL_TAG = re.compile(r"^level-([FPE])$")
 DIFFICULTY_TAG = re.compile(r"^difficulty-([1-5])$")
 SPEC_SKIP = ("line", "category", "context")
+STATUSES = ("ready", "draft")
 
 
 @dataclass
@@ -175,18 +177,20 @@ def _insert_new(bank: QuestionBank, fresh: list[tuple[dict, dict, QuestionCatego
     return list(ids)
 
 
-def add_question(bank: QuestionBank, question: dict, competency: Competency | None, *, user) -> Question:
+def add_question(bank: QuestionBank, question: dict, competency: Competency | None, *, user,
+                 status: str = "ready") -> Question:
     """One question written in the browser (a parsed GIFT question), added to a bank as version 1. It goes to the
     category its text names with ``$CATEGORY:``; otherwise, with a competency chosen, to the bank's category
     aligned to that competency (made as top/<framework>/<domain>/<code> if the
     bank has none); otherwise to the bank's top category. Raises ContentInvalid when the bank already has a
     question with the same [id:] (that one is edited instead)."""
     idnumber = question.get("idnumber")
+    taken = ContentInvalid([ContentError(bank.slug, question.get("line"),
+                                         _("this bank already has a question with [id:%(id)s]; edit that one, or "
+                                           "give this one another id", id=idnumber))])
     if idnumber and db.session.scalar(select(Question.id).where(Question.bank_id == bank.id,
                                                                  Question.idnumber == idnumber)):
-        raise ContentInvalid([ContentError(f"{bank.slug}", question.get("line"),
-                                           _("this bank already has a question with [id:%(id)s]; edit that one, or "
-                                             "give this one another id", id=idnumber))])
+        raise taken
     fw = current_framework()
     codes = {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == fw.id))} if fw else {}
     if question.get("category"):
@@ -200,8 +204,15 @@ def add_question(bank: QuestionBank, question: dict, competency: Competency | No
                                                competency.code], codes)
     else:
         cat = _category(bank, "$course$", ["top"], codes)
-    (new_id,) = _insert_new(bank, [(question, _spec(question), cat)], user, "browser")
-    return db.session.get(Question, new_id)
+    try:
+        with db.session.begin_nested():          # the same id added by another request a moment ago
+            (new_id,) = _insert_new(bank, [(question, _spec(question), cat)], user, "browser")
+    except IntegrityError:
+        raise taken from None
+    created = db.session.get(Question, new_id)
+    created.status = status if status in STATUSES else "ready"
+    db.session.flush()
+    return created
 
 
 def add_version(question: Question, spec: dict, category: QuestionCategory, language: str, *, user=None,
@@ -284,7 +295,7 @@ def apply_bank_file(slug: str, lang: str, questions: list[dict], source_hash: st
 # --- browsing ---
 
 def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, tag=None, language=None, text=None,
-                     page=1, per_page=30):
+                     status=None, page=1, per_page=30):
     query = (select(Question).join(QuestionVersion, (QuestionVersion.question_id == Question.id)
                                    & (QuestionVersion.version == Question.current_version))
              .options(selectinload(Question.versions), selectinload(Question.bank), selectinload(Question.tags),
@@ -303,11 +314,27 @@ def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, t
         query = query.where(QuestionVersion.language == language)
     if tag:
         query = query.where(Question.tags.any(QuestionTag.tag == tag))
+    if status in STATUSES:
+        query = query.where(Question.status == status)
     if text:
         like = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(QuestionVersion.name).like(like), func.lower(QuestionVersion.text).like(like),
                                 func.lower(Question.idnumber).like(like)))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def set_status(question: Question, status: str) -> bool:
+    """Mark a question ready or draft (Moodle's question status). A draft is never drawn at random into an
+    exam, and attempts drawn ahead of time that show it are drawn again. Returns whether anything changed."""
+    if status not in STATUSES:
+        raise ValueError(status)
+    if question.status == status:
+        return False
+    question.status = status
+    if status == "draft":
+        discard_prepared(question_ids=[question.id])
+    db.session.flush()
+    return True
 
 
 def question_by_public_id(public_id: str) -> Question | None:

@@ -90,7 +90,7 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
                     chosen.append((row.id, row.version_id, section.mark))
                     taken.add(row.id)
             continue
-        query = _current_versions().where(QuestionVersion.qtype != "description")
+        query = _current_versions().where(QuestionVersion.qtype != "description", Question.status == "ready")
         if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
             query = query.where(QuestionVersion.qtype != "essay")
         if section.competency:

@@ -25,6 +25,9 @@ class NewQuestionForm(FlaskForm):
     """A question written in the browser; the bank and competency choices are set by the view."""
     bank = SelectField(_l("Bank"))
     competency = SelectField(_l("Competency it evidences"))
+    status = SelectField(_l("Status"), default="ready",
+                         choices=[("ready", _l("Ready: may be drawn into exams")),
+                                  ("draft", _l("Draft: never drawn at random into an exam"))])
     source = TextAreaField(_l("Question (GIFT)"), validators=[DataRequired(), Length(max=100_000)])
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Add to the bank"))

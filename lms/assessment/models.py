@@ -49,6 +49,8 @@ class Question(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("question_categories.id", ondelete="RESTRICT"), index=True)
     idnumber: Mapped[str | None] = mapped_column(String(100))
     current_version: Mapped[int] = mapped_column(default=1)
+    # "ready", or "draft": a draft is never drawn at random into an exam (an exam that names it still shows it)
+    status: Mapped[str] = mapped_column(String(10), default="ready", server_default="ready")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -21,10 +21,12 @@ bp = Blueprint("questions", __name__, url_prefix="/teach/questions")
 @bp.get("")
 @role_required("instructor")
 def browse():
-    args = {k: request.args.get(k, "").strip() for k in ("bank", "competency", "level", "qtype", "tag", "language", "q")}
+    args = {k: request.args.get(k, "").strip()
+            for k in ("bank", "competency", "level", "qtype", "tag", "language", "status", "q")}
     bank_id = int(args["bank"]) if args["bank"].isdigit() else None
     page = banks.search_questions(bank_id=bank_id, competency=args["competency"], level=args["level"],
                                   qtype=args["qtype"], tag=args["tag"], language=args["language"], text=args["q"],
+                                  status=args["status"],
                                   page=request.args.get("page", 1, type=int))
     return render_template("assessment/browse.html", page=page, args=args, banks=banks.all_banks(),
                            counts=banks.bank_counts(), competencies=current_competencies(), qtypes=qtypes.REGISTRY)
@@ -54,6 +56,22 @@ def show(public_id: str):
     return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
                            render=render_text, qtypes=qtypes.REGISTRY, usage=usage, regradable=regradable,
                            form=ActionForm(), rubric=rubric_for_question(q) if version.qtype == "essay" else None)
+
+
+@bp.post("/<public_id>/status")
+@role_required("instructor")
+def set_status(public_id: str):
+    """Ready or draft: a draft is never drawn at random into an exam (Moodle's question status)."""
+    q = _question_or_404(public_id)
+    from lms.accounts.forms import ActionForm
+    status = request.form.get("status", "")
+    if not ActionForm().validate_on_submit() or status not in banks.STATUSES:
+        abort(400)
+    if banks.set_status(q, status):
+        db.session.commit()
+        flash(_("Marked as draft: random sections no longer draw it.") if status == "draft"
+              else _("Marked as ready: random sections may draw it."), "success")
+    return redirect(url_for("questions.show", public_id=public_id))
 
 
 @bp.post("/<public_id>/regrade/<int:number>")
@@ -116,7 +134,7 @@ def new():
             bank = next(b for b in all_banks if b.slug == form.bank.data)
             competency = next((c for c in competencies if c.code == form.competency.data), None)
             try:
-                created = banks.add_question(bank, question, competency, user=current_user)
+                created = banks.add_question(bank, question, competency, user=current_user, status=form.status.data)
             except ContentInvalid as exc:
                 errors = [_line_error(e.line, e.reason) for e in exc.errors]
             else:

@@ -96,7 +96,7 @@ def test_a_new_question_written_in_the_browser_from_an_example_goes_to_the_chose
         assert f"type={kind}" in page
     source = "// [id:T-NEW] [tag:level-F]\n::Valuation::Which method values a patent by its expected licence income? " \
              "{=Income approach #Right. ~Cost approach #No: that is what it cost to make.}\n"
-    form = {"bank": "sample-en", "competency": "D4.2", "source": source}
+    form = {"bank": "sample-en", "competency": "D4.2", "source": source, "status": "ready"}
     preview = client.post("/teach/questions/new", data={**form, "preview": "1"}).get_data(as_text=True)
     assert "expected licence income" in preview and "Income approach" in preview
     assert db.session.scalar(select(func.count()).select_from(Question).where(Question.idnumber == "T-NEW")) == 0
@@ -108,9 +108,12 @@ def test_a_new_question_written_in_the_browser_from_an_example_goes_to_the_chose
     assert created.current.competency.code == "D4.2" and created.current.level == "F"
     assert created.category.path == "top/TTM-CF/D4/D4.2"           # top/<framework>/<domain>/<competency>
     # a second question for the same competency goes to the same category
-    again = client.post("/teach/questions/new", data={**form, "source": source.replace("T-NEW", "T-NEW2"), "submit": "1"})
+    again = client.post("/teach/questions/new", data={**form, "source": source.replace("T-NEW", "T-NEW2"),
+                                                       "status": "draft", "submit": "1"})
     assert again.status_code == 302
-    assert db.session.scalar(select(Question).where(Question.idnumber == "T-NEW2")).category_id == created.category_id
+    second = db.session.scalar(select(Question).where(Question.idnumber == "T-NEW2"))
+    assert second.category_id == created.category_id
+    assert (created.status, second.status) == ("ready", "draft")       # a draft is not drawn until marked ready
 
 
 def test_a_new_question_is_refused_with_its_line_when_broken_or_when_its_id_is_taken(client, users, loaded):

@@ -171,6 +171,7 @@ MATRIX = {
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
     "questions.new": ("GET", "/teach/questions/new", None, TEACH),
     "questions.regrade": ("POST", "/teach/questions/{question}/regrade/1", {}, TEACH_POST),
+    "questions.set_status": ("POST", "/teach/questions/{question}/status", {"status": "ready"}, TEACH_POST),
     "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
     "questions.export": ("GET", "/teach/questions/export?bank=access-en", None, TEACH),
     "questions.rubrics": ("GET", "/teach/questions/rubrics", None, TEACH),
