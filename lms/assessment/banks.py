@@ -181,8 +181,8 @@ def add_question(bank: QuestionBank, question: dict, competency: Competency | No
                  status: str = "ready") -> Question:
     """One question written in the browser (a parsed GIFT question), added to a bank as version 1. It goes to the
     category its text names with ``$CATEGORY:``; otherwise, with a competency chosen, to the bank's category
-    aligned to that competency (made as top/<framework>/<domain>/<code> if the
-    bank has none); otherwise to the bank's top category. Raises ContentInvalid when the bank already has a
+    aligned to that competency (made as TTM/<domain>/<code> if the bank has none); otherwise to the bank's top
+    category. Raises ContentInvalid when the bank already has a
     question with the same [id:] (that one is edited instead)."""
     idnumber = question.get("idnumber")
     taken = ContentInvalid([ContentError(bank.slug, question.get("line"),
@@ -199,11 +199,10 @@ def add_question(bank: QuestionBank, question: dict, competency: Competency | No
         cat = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,
                                                                QuestionCategory.competency_id == competency.id)
                                 .order_by(QuestionCategory.path).limit(1))
-        if cat is None:
-            cat = _category(bank, "$course$", ["top", competency.framework.code, competency.domain.code,
-                                               competency.code], codes)
+        if cat is None:           # named as the shipped banks and Moodle files aligned to the framework name them
+            cat = _category(bank, "$course$", ["TTM", competency.domain.code, competency.code], codes)
     else:
-        cat = _category(bank, "$course$", ["top"], codes)
+        cat = _category(bank, "$course$", [], codes)
     try:
         with db.session.begin_nested():          # the same id added by another request a moment ago
             (new_id,) = _insert_new(bank, [(question, _spec(question), cat)], user, "browser")
