@@ -33,6 +33,14 @@ class NewQuestionForm(FlaskForm):
     submit = SubmitField(_l("Add to the bank"))
 
 
+class CategoryForm(FlaskForm):
+    """Rename one category of a bank (the competency choices are set by the view)."""
+    category = IntegerField(validators=[InputRequired()])
+    path = StringField(_l("New path"), validators=[DataRequired(), Length(max=500)])
+    competency = SelectField(_l("Align to competency"))
+    submit = SubmitField(_l("Rename"))
+
+
 class FilterForm(FlaskForm):
     class Meta:
         csrf = False

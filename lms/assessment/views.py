@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.assessment import banks, qtypes, starters
-from lms.assessment.forms import EditQuestionForm, ImportForm, NewQuestionForm
+from lms.assessment.errors import ExamError
+from lms.assessment.forms import CategoryForm, EditQuestionForm, ImportForm, NewQuestionForm
 from lms.assessment.gift import parse_gift
+from lms.assessment.models import QuestionCategory
 from lms.assessment.rendering import question_source, render_text
 from lms.content import ContentInvalid
 from lms.extensions import db
@@ -173,6 +175,41 @@ def edit(public_id: str):
                 return redirect(url_for("questions.show", public_id=public_id))
     return render_template("assessment/edit.html", q=q, form=form, preview=preview, errors=errors, render=render_text,
                            qtypes=qtypes.REGISTRY)
+
+
+@bp.route("/banks/<slug>/categories", methods=["GET", "POST"])
+@role_required("instructor")
+def categories(slug: str):
+    """A bank's categories, the competency each is aligned to, and renaming them to align a bank from Moodle."""
+    from lms.assessment import categories as tree
+    bank = next((b for b in banks.all_banks() if b.slug == slug), None)
+    if bank is None:
+        abort(404)
+    competencies = current_competencies()
+    form = CategoryForm()
+    form.competency.choices = [("", _("None: as the path says"))] + [
+        (c.code, f"{c.code} {localized(c, 'name').text}") for c in competencies]
+    errors = {}
+    if form.validate_on_submit():
+        category = db.session.get(QuestionCategory, form.category.data)
+        if category is None or category.bank_id != bank.id:
+            abort(404)
+        competency = next((c for c in competencies if c.code == form.competency.data), None)
+        try:
+            renamed = tree.rename(category, form.path.data, competency, current_user)
+        except ExamError as exc:
+            db.session.rollback()
+            errors[category.id] = str(exc)
+        else:
+            db.session.commit()
+            flash(_("Renamed to %(path)s.", path=renamed.path) + " " + (
+                _("Aligned to %(code)s.", code=renamed.competency.code) if renamed.competency
+                else _("Not aligned to a competency.")), "success")
+            return redirect(url_for("questions.categories", slug=slug))
+    elif request.method == "POST":
+        errors[form.category.data or 0] = "; ".join(e for f in form for e in f.errors)
+    return render_template("assessment/categories.html", bank=bank, rows=tree.bank_categories(bank), form=form,
+                           errors=errors)
 
 
 @bp.route("/import", methods=["GET", "POST"])

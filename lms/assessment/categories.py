@@ -1,0 +1,131 @@
+"""A bank's category tree in the browser: each category with its questions and the competency its path aligns it
+to, and renaming, which is how a bank imported from Moodle is aligned to the framework without importing it again
+('Licensing basics' → 'TTM/D3/D3.2'). The last segment of a path that is a competency code of the current framework
+aligns the category, as on import.
+
+Renaming moves the category's sub-categories with it and merges into a category that already has the new path.
+Questions whose competency changes get a new version (versions are never edited: attempts keep the version, and
+the competency, they showed), exactly as importing the renamed file would give them. A category that an exam's
+section draws from by path is not renamed: the exam would silently draw nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lms.assessment.banks import add_version, category_path, family
+from lms.assessment.errors import ExamError
+from lms.assessment.gift import split_category
+from lms.assessment.models import Question, QuestionBank, QuestionCategory, Quiz, QuizSection
+from lms.extensions import db
+from lms.frameworks.loader import current_framework
+from lms.frameworks.models import Competency
+
+
+@dataclass
+class CategoryRow:
+    category: QuestionCategory
+    questions: int
+    exams: list[Quiz]            # exams with a section that draws from this category (or one below it)
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root + "/")
+
+
+def _codes() -> dict[str, Competency]:
+    fw = current_framework()
+    if fw is None:
+        return {}
+    return {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == fw.id))}
+
+
+def _sections(bank: QuestionBank) -> list[tuple[QuizSection, Quiz]]:
+    return [(s, q) for s, q in db.session.execute(
+        select(QuizSection, Quiz).join(Quiz, Quiz.id == QuizSection.quiz_id)
+        .where(QuizSection.bank == family(bank.slug), QuizSection.category.is_not(None)).order_by(Quiz.title_en))]
+
+
+def bank_categories(bank: QuestionBank) -> list[CategoryRow]:
+    """The bank's categories in path order, with how many questions each holds and the exams drawing from it."""
+    counts = {cid: n for cid, n in db.session.execute(
+        select(Question.category_id, func.count()).where(Question.bank_id == bank.id).group_by(Question.category_id))}
+    cats = db.session.scalars(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id)
+                              .options(selectinload(QuestionCategory.competency))
+                              .order_by(QuestionCategory.context, QuestionCategory.path)).all()
+    sections = _sections(bank)
+    return [CategoryRow(c, counts.get(c.id, 0),
+                        list({q.id: q for s, q in sections if _within(s.category, c.path) or _within(c.path, s.category)}
+                             .values()))
+            for c in cats]
+
+
+def rename(category: QuestionCategory, new_path: str, competency: Competency | None, user) -> QuestionCategory:
+    """Rename a category (and the categories below it); a competency chosen is added as the last segment when the
+    path does not name it already. Returns the category the questions are now in."""
+    context, segments = split_category(new_path.strip())
+    if competency is not None and competency.code not in segments:
+        segments.append(competency.code)
+    if not segments:
+        raise ExamError(_("Give the category a path, for example TTM/D3/D3.2."))
+    if context != category.context:
+        raise ExamError(_("A category keeps its context (%(c)s); give the path without a context.", c=category.context))
+    old, new = category.path, category_path(segments)
+    if not old:
+        raise ExamError(_("The top category cannot be renamed; rename the categories in it."))
+    if len(new) > 500 or any(len(s) > 255 for s in segments):
+        raise ExamError(_("That path is too long."))
+    if new == old:
+        return category
+    bank = category.bank
+    drawing = sorted({q.title_en or q.title_zh or q.key for s, q in _sections(bank)
+                      if _within(s.category, old) or _within(old, s.category)})
+    if drawing:
+        raise ExamError(_("Exams draw from this category by its path: %(exams)s. Change their sections first, then "
+                          "rename it.", exams="; ".join(drawing)))
+    codes = _codes()
+    moving = db.session.scalars(select(QuestionCategory).where(
+        QuestionCategory.bank_id == bank.id, QuestionCategory.context == category.context,
+        (QuestionCategory.path == old) | QuestionCategory.path.startswith(old + "/", autoescape=True))).all()
+    existing = {c.path: c for c in db.session.scalars(select(QuestionCategory).where(
+        QuestionCategory.bank_id == bank.id, QuestionCategory.context == category.context))}
+    moving_paths = {c.path for c in moving}
+    clash = next((new + c.path[len(old):] for c in moving if new + c.path[len(old):] in moving_paths - {c.path}), None)
+    if clash is not None:
+        raise ExamError(_("The category %(p)s is already inside this one; rename that one first.", p=clash))
+    result, touched = category, set()
+    for cat in sorted(moving, key=lambda c: len(c.path)):
+        target_path = new + cat.path[len(old):]
+        target = existing.get(target_path)
+        if target is not None and target not in moving:       # merge into the category that has the path already
+            db.session.execute(Question.__table__.update().where(Question.category_id == cat.id)
+                               .values(category_id=target.id))
+            db.session.delete(cat)
+            cat = target
+        else:
+            cat.path = target_path
+            cat.segments = split_category(target_path)[1]
+        competency_now = next((codes[s] for s in reversed(cat.segments) if s in codes), None)
+        cat.competency_id = competency_now.id if competency_now else None
+        touched.add(cat)
+        if cat.path == new:
+            result = cat
+    db.session.flush()
+    _follow_alignment(bank, {c.id for c in touched}, user)
+    return result
+
+
+def _follow_alignment(bank: QuestionBank, category_ids: set[int], user) -> None:
+    """A new version for each question whose category now aligns it to another competency than its current
+    version does (the content unchanged)."""
+    db.session.expire_all()
+    questions = db.session.scalars(select(Question).where(Question.bank_id == bank.id,
+                                                          Question.category_id.in_(category_ids))
+                                   .options(selectinload(Question.versions), selectinload(Question.tags),
+                                            selectinload(Question.category))).all()
+    for q in questions:
+        if q.current.competency_id != q.category.competency_id:
+            add_version(q, q.current.spec, q.category, bank.language, user=user, source="browser", flush=False)
+    db.session.flush()
