@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -91,3 +92,8 @@ def tr_dict(pair: dict | None) -> Markup | str:
         code = "zh-Hans" if loc.lang == "zh" else "en"
         return Markup('<span lang="{}">{}</span>').format(code, loc.text)
     return loc.text or ""
+
+
+def at_line(line: int | None, reason: str) -> str:
+    """An error in a text the person wrote or sent, with its line when known, in the reader's language."""
+    return _("line %(n)d: %(reason)s", n=line, reason=reason) if line else reason

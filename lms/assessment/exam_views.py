@@ -11,6 +11,7 @@ from flask import (
     flash,
     get_template_attribute,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -31,7 +32,7 @@ from lms.catalog.models import Course
 from lms.extensions import db
 from lms.frameworks import evidence
 from lms.frameworks.services import framework_tree
-from lms.i18n import content_lang_for, current_lang
+from lms.i18n import at_line, content_lang_for, current_lang
 from lms.security import role_required
 
 bp = Blueprint("exams", __name__)
@@ -143,9 +144,11 @@ def attempt(public_id: str):
     if head.state != "open":
         return redirect(url_for("exams.review", public_id=public_id))
     states = {"answered": _(", answered"), "unanswered": _(", not yet answered"), "flagged": _(", flagged for review")}
-    return render_template("assessment/attempt.html", att=head, quiz=head, items=items,
-                           fields=Markup("\n").join(_question_fields(items)), states=states,
-                           nav=_question_nav(items, states), left=exams.seconds_left(head.deadline))
+    page = make_response(render_template("assessment/attempt.html", att=head, quiz=head, items=items,
+                                         fields=Markup("\n").join(_question_fields(items)), states=states,
+                                         nav=_question_nav(items, states), left=exams.seconds_left(head.deadline)))
+    page.headers["Cache-Control"] = "no-store"      # never shown again from a cache with an old clock and answers
+    return page
 
 
 @bp.get("/attempts/<public_id>/clock")
@@ -354,11 +357,12 @@ def review(public_id: str):
     if att is None or att.state == exams.PREPARED:
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
-    may_grade = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
-    if att.user_id != current_user.id and not may_grade:
+    staff = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
+    if att.user_id != current_user.id and not staff:
         abort(404)
     if att.state == "open":
         return redirect(url_for("exams.attempt", public_id=public_id))
+    may_grade = staff and att.user_id != current_user.id       # nobody grades their own attempt
     staff = att.user_id != current_user.id
     diagnosis = None
     if att.quiz.kind == "diagnostic" and att.state == "graded":
@@ -395,7 +399,7 @@ def _grading_page(values: dict | None = None):
     """The queue; ``values`` keeps what a grader sent for one answer when it was refused (item id → form)."""
     from lms.assessment.rubrics import rubrics_for_items
     course_ids = None if current_user.has_role("admin") else [c.id for c in catalog.instructor_courses(current_user)]
-    items = exams.grading_queue(course_ids)
+    items = exams.grading_queue(course_ids, current_user.id)
     return render_template("assessment/grading.html", items=items, render=render_text, form=ActionForm(),
                            rubrics=rubrics_for_items(items), values=values or {})
 
@@ -408,6 +412,8 @@ def grade(public_id: str, position: int):
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
     if not (catalog.can_edit(current_user, course) if course else current_user.has_role("admin")):
+        abort(403)
+    if att.user_id == current_user.id:          # an instructor who sat the exam does not grade it
         abort(403)
     item = next((i for i in att.items if i.position == position), None)
     if item is None or not ActionForm().validate_on_submit():
@@ -492,7 +498,7 @@ def _quiz_editor(course, quiz):
             saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz)
         except ContentInvalid as exc:
             db.session.rollback()
-            errors = [f"{_('line')} {e.line}: {e.reason}" if e.line else e.reason for e in exc.errors]
+            errors = [at_line(e.line, e.reason) for e in exc.errors]
         else:
             db.session.commit()
             flash(_("Exam saved."), "success")

@@ -6,6 +6,7 @@ after it, and an attempt found past its deadline is submitted with what was save
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,7 +82,8 @@ def seconds_left(deadline: datetime | None, now: datetime | None = None) -> int 
     shows the right time left."""
     if deadline is None:
         return None
-    return max(0, int((deadline - (now or utcnow())).total_seconds()))
+    # rounded up: the page reloads at 0, and must not before the server counts the attempt as overdue
+    return max(0, math.ceil((deadline - (now or utcnow())).total_seconds()))
 
 
 def attempt_clock(public_id: str):
@@ -384,6 +386,8 @@ def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) 
     if not 0 <= fraction <= 1:
         raise ExamError(_("The grade must be between 0 and the question's mark."))
     before = item.fraction
+    if before is not None and math.isclose(before, fraction, abs_tol=1e-5):
+        fraction = before           # the same mark, as the form showed it rounded: only the comment changed
     item.fraction = fraction
     item.comment = (comment or "").strip() or None
     item.grader_id = grader.id
@@ -437,13 +441,16 @@ def can_review(att: Attempt, what: str) -> bool:
     return False
 
 
-def grading_queue(course_ids: list[int] | None):
+def grading_queue(course_ids: list[int] | None, grader_id: int | None = None):
+    """Answers waiting for a person, in these courses (all when None), leaving out the grader's own attempts."""
     query = (select(AttemptItem).join(Attempt).join(Quiz)
              .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None))
              .options(selectinload(AttemptItem.version), selectinload(AttemptItem.attempt).selectinload(Attempt.quiz))
              .order_by(Attempt.submitted_at))
     if course_ids is not None:
         query = query.where(Quiz.course_id.in_(course_ids))
+    if grader_id is not None:
+        query = query.where(Attempt.user_id != grader_id)
     return list(db.session.scalars(query))
 
 
@@ -463,9 +470,10 @@ def attempts_using(version_id: int) -> int:
         AttemptItem.version_id == version_id, Attempt.state.in_(FINISHED))) or 0
 
 
-def regrade(question: Question, old_version: QuestionVersion) -> int:
+def regrade(question: Question, old_version: QuestionVersion) -> tuple[int, int]:
     """Regrade the finished attempts that showed ``old_version`` with the question's current key.
-    The attempts keep showing the old version; the grade, the totals and the evidence follow the new key."""
+    The attempts keep showing the old version; the grade, the totals and the evidence follow the new key.
+    A mark a person gave (or changed) stays, as in Moodle. Returns (answers regraded, marks kept)."""
     new = question.current
     if new.id == old_version.id or not compatible(old_version.spec, new.spec):
         raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
@@ -473,10 +481,15 @@ def regrade(question: Question, old_version: QuestionVersion) -> int:
     items = db.session.scalars(select(AttemptItem).join(Attempt).where(
         AttemptItem.version_id == old_version.id, Attempt.state.in_(FINISHED))
         .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()
+    regraded = kept = 0
     for item in items:
+        if item.grader_id is not None:
+            kept += 1
+            continue
         fraction = qtype.grade(new.spec, item.response)
         if fraction is None:
             continue
+        regraded += 1
         item.fraction = float(fraction)
         item.graded_version_id = new.id
         att = item.attempt
@@ -485,4 +498,4 @@ def regrade(question: Question, old_version: QuestionVersion) -> int:
                             f"{att.public_id}#{item.position}")
         _total(att)
     db.session.flush()
-    return len(items)
+    return regraded, kept

@@ -22,13 +22,14 @@ KINDS: dict[str, tuple[object, str]] = {
 def starter(kind: str) -> str:
     """The example for a kind of question (single choice when the kind is unknown)."""
     if kind == "multiple":
-        return _("""// [id:] gives the question an id of your choice; [tag:level-F] marks the level it evidences
+        return _("""// [id:] gives the question an id of your choice; [tag:level-F] marks the level it evidences.
+// Weights: the right answers add up to 100%; a wrong choice takes marks away.
 // [id:NEW-MR-1] [tag:level-F]
 ::Forms of IP::Which of these are forms of intellectual property? Choose all that apply. {
 ~%50%A patent # Right: a patent is a registered IP right.
 ~%50%A trade secret # Right: a trade secret is protected as long as it is kept secret.
 ~%-100%A research grant # No: a grant funds research; it is not a right over its results.
-####Weights: the right answers add up to 100%; a wrong choice takes marks away.
+####Patents and trade secrets are intellectual property; a grant only pays for the research.
 }""")
     if kind == "truefalse":
         return _("""// The first feedback is shown for a wrong answer, the second for a right one.
@@ -39,7 +40,7 @@ def starter(kind: str) -> str:
     if kind == "shortanswer":
         return _("""// Several accepted answers; * stands for any characters; case does not matter.
 // [id:NEW-SA-1] [tag:level-F]
-::TRL::Which three-letter scale, first used by NASA, rates how mature a technology is? {
+::TRL::What is the scale, first used by NASA, that rates how mature a technology is called? (Its abbreviation is accepted.) {
 =TRL
 =technology readiness level*
 }""")

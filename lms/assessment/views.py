@@ -8,13 +8,12 @@ from flask_login import current_user
 from lms.assessment import banks, qtypes, starters
 from lms.assessment.errors import ExamError
 from lms.assessment.forms import CategoryForm, EditQuestionForm, ImportForm, NewQuestionForm
-from lms.assessment.gift import parse_gift
 from lms.assessment.models import QuestionCategory
 from lms.assessment.rendering import question_source, render_text
 from lms.content import ContentInvalid
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
-from lms.i18n import current_lang, localized
+from lms.i18n import at_line, current_lang, localized
 from lms.security import role_required
 
 bp = Blueprint("questions", __name__, url_prefix="/teach/questions")
@@ -86,27 +85,27 @@ def regrade(public_id: str, number: int):
     if old is None or not ActionForm().validate_on_submit():
         abort(404 if old is None else 400)
     try:
-        n = exams.regrade(q, old)
+        n, kept = exams.regrade(q, old)
     except exams.ExamError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()
         flash(_("%(n)d answers given to version %(old)d were regraded with the key of version %(new)d.",
                 n=n, old=old.version, new=q.current_version), "success")
+        if kept:
+            flash(_("%(n)d marks that an instructor gave by hand were kept.", n=kept), "info")
     return redirect(url_for("questions.show", public_id=public_id))
 
 
 def _one_question(source: str) -> tuple[dict | None, list[str]]:
     """The one question a GIFT text written in the browser holds, or the errors, each with its line."""
-    result = parse_gift(source.replace("\r\n", "\n"))
-    errors = [_line_error(e.line, e.reason) for e in result.errors]
-    if not errors and len(result.questions) != 1:
-        errors.append(_("The text must hold exactly one question."))
-    return (None if errors else result.questions[0]), errors
-
-
-def _line_error(line: int | None, reason: str) -> str:
-    return f"{_('line')} {line}: {reason}" if line else reason
+    try:        # the checks of an import too: the GIFT, the [id:] used once, the level tags
+        questions = banks.parse_questions(source.replace("\r\n", "\n"), "gift", "")
+    except ContentInvalid as exc:
+        return None, [at_line(e.line, e.reason) for e in exc.errors]
+    if len(questions) != 1:
+        return None, [_("The text must hold exactly one question.")]
+    return questions[0], []
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -138,7 +137,7 @@ def new():
             try:
                 created = banks.add_question(bank, question, competency, user=current_user, status=form.status.data)
             except ContentInvalid as exc:
-                errors = [_line_error(e.line, e.reason) for e in exc.errors]
+                errors = [at_line(e.line, e.reason) for e in exc.errors]
             else:
                 db.session.commit()
                 flash(_("Question added to %(bank)s.", bank=bank.slug), "success")
@@ -293,7 +292,7 @@ def _rubric_editor(rubric):
                 save_rubric_text(slug, form.source.data.replace("\r\n", "\n"), rubric)
             except ContentInvalid as exc:
                 db.session.rollback()
-                errors = [f"{_('line')} {e.line}: {e.reason}" if e.line else e.reason for e in exc.errors]
+                errors = [at_line(e.line, e.reason) for e in exc.errors]
             else:
                 db.session.commit()
                 flash(_("Rubric saved."), "success")

@@ -79,7 +79,8 @@ def evaluate(user, programme: Programme) -> list[Requirement]:
         attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)))
         grade = final_grade(attempts, quiz.grading_method)
         met = grade is not None and grade >= item["min"]
-        detail = _("grade %(g)s%%", g=f"{grade:g}") if grade is not None else _("not yet taken")
+        detail = (_("grade %(g)s%%", g=f"{grade:g}") if grade is not None
+                  else _("waiting for grading") if any(a.state == "submitted" for a in attempts) else _("not yet taken"))
         out.append(Requirement("exam", _("Exam %(t)s: at least %(m)d%%", t=quiz.title_en or quiz.title_zh, m=item["min"]),
                                met, min(1.0, (grade or 0) / item["min"]) if item["min"] else 1.0, detail,
                                url_for("exams.quiz", public_id=quiz.public_id)))

@@ -12,6 +12,7 @@ from lms.catalog import services as catalog
 from lms.catalog.markdown import render_markdown
 from lms.content import ContentInvalid
 from lms.extensions import db
+from lms.i18n import at_line
 from lms.projects import services as svc
 from lms.projects import uploads, worksheets
 from lms.projects.forms import (
@@ -442,7 +443,7 @@ def _brief_editor(course, b: Brief | None):
             saved = save_brief_text(course, key, form.source.data.replace("\r\n", "\n"), b)
         except ContentInvalid as exc:
             db.session.rollback()
-            errors = [f"{_('line')} {e.line}: {e.reason}" if e.line else e.reason for e in exc.errors]
+            errors = [at_line(e.line, e.reason) for e in exc.errors]
         else:
             db.session.commit()
             flash(_("Brief saved."), "success")

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.assessment.models import Attempt
+from lms.assessment.models import Attempt, Question
 from lms.extensions import db
 from lms.frameworks.models import Evidence
 from tests.assessment.test_exams import _answer_all_right, _start
@@ -74,3 +74,56 @@ def test_a_mark_out_of_range_or_from_someone_else_changes_nothing(app, client, q
     item = next(i for i in db.session.get(Attempt, att.id).items if i.position == pos)
     assert item.fraction == 0 and item.comment is None
     assert db.session.scalar(select(Evidence.id).order_by(Evidence.id.desc()).limit(1)) == before
+
+
+def test_a_key_correction_keeps_the_marks_a_person_gave(app, client, quiz, users):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    for pos, response in _answer_all_right(att).items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    client.post(f"/attempts/{att.public_id}/submit")
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    auto = [i for i in att.items if i.version.spec["qtype"] != "essay"]
+    lowered, untouched = auto[0], auto[1]
+    teacher.post(f"/teach/grading/{att.public_id}/{lowered.position}",
+                 data={"points": "0", "comment": "Copied from a neighbour's paper.", "back": "review"})
+    # the key of both questions is "corrected" (a new version): the regrade recomputes the machine's marks only
+    from lms.assessment import banks
+    for item in (lowered, untouched):
+        q = db.session.get(Question, item.question_id)
+        banks.add_version(q, q.current.spec, q.category, q.bank.language)
+        db.session.commit()
+        resp = teacher.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True)
+        kept = "1 marks that an instructor gave by hand were kept." in resp.get_data(as_text=True)
+        assert kept is (item is lowered)
+    db.session.expire_all()
+    items = {i.position: i for i in db.session.get(Attempt, att.id).items}
+    assert items[lowered.position].fraction == 0 and items[lowered.position].comment.startswith("Copied")
+    assert items[untouched.position].fraction == 1 and items[untouched.position].graded_version_id is not None
+
+
+def test_nobody_grades_their_own_attempt_nor_another_courses(app, client, quiz, users):
+    from lms.catalog import services as catalog
+    from lms.catalog.models import Course
+    from tests.conftest import make_user
+    course = db.session.get(Course, quiz.course_id)
+    catalog.enrol(users["instructor"], course)
+    db.session.commit()
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    own = _start(teacher, quiz)                                    # the instructor sits the exam to try it
+    teacher.post(f"/attempts/{own.public_id}/answer", json={"position": 1, "response": 0})
+    teacher.post(f"/attempts/{own.public_id}/submit")
+    review = teacher.get(f"/attempts/{own.public_id}/review").get_data(as_text=True)
+    assert "Change the mark or comment" not in review and "Grade this answer" not in review
+    assert teacher.post(f"/teach/grading/{own.public_id}/1", data={"points": "1"}).status_code == 403
+    assert own.public_id not in teacher.get("/teach/grading").get_data(as_text=True)
+    # an instructor of another course neither sees nor changes this course's answers
+    make_user(("instructor",), "elsewhere@example.com")
+    elsewhere = app.test_client()
+    login(elsewhere, "elsewhere@example.com")
+    assert elsewhere.get(f"/attempts/{own.public_id}/review").status_code == 404
+    assert elsewhere.post(f"/teach/grading/{own.public_id}/1", data={"points": "1"}).status_code == 403
+    db.session.expire_all()
+    assert {i.grader_id for i in db.session.get(Attempt, own.id).items} == {None}

@@ -126,6 +126,9 @@ def test_a_new_question_is_refused_with_its_line_when_broken_or_when_its_id_is_t
     taken = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
                                                       "source": "// [id:T-001]\n::X::Another? {=a ~b}"})
     assert "already has a question with [id:T-001]" in taken.get_data(as_text=True)
+    level = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
+                                                      "source": "// [id:T-LQ] [tag:level-Q]\n::X::Q? {=a ~b}"})
+    assert "line 2: tag &#39;level-Q&#39;: the level must be one of level-F, level-P, level-E" in level.get_data(as_text=True)
     two = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
                                                     "source": "::X::One? {=a ~b}\n\n::Y::Two? {=a ~b}"})
     assert "exactly one question" in two.get_data(as_text=True)

@@ -172,7 +172,7 @@ MATRIX = {
     "questions.new": ("GET", "/teach/questions/new", None, TEACH),
     "questions.regrade": ("POST", "/teach/questions/{question}/regrade/1", {}, TEACH_POST),
     "questions.set_status": ("POST", "/teach/questions/{question}/status", {"status": "ready"}, TEACH_POST),
-    "questions.categories": ("GET", "/teach/questions/banks/f1-system-policy-ethics-en/categories", None, TEACH),
+    "questions.categories": ("GET", "/teach/questions/banks/access-en/categories", None, TEACH),
     "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
     "questions.export": ("GET", "/teach/questions/export?bank=access-en", None, TEACH),
     "questions.rubrics": ("GET", "/teach/questions/rubrics", None, TEACH),

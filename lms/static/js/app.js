@@ -122,7 +122,9 @@
     // The server owns the clock: the page counts down the seconds it was given, not to the deadline by this
     // computer's clock (which may be wrong), and asks again now and then, and when it is shown after a sleep,
     // so that extra time given meanwhile shows.
-    var end = Date.now() + Number(cd.getAttribute("data-left")) * 1000;
+    // elapsed time is read from performance.now(), which a change of the computer's clock does not move
+    var now = function () { return window.performance.now(); };
+    var end = now() + Number(cd.getAttribute("data-left")) * 1000;
     var deadline = cd.getAttribute("data-deadline"), clockUrl = cd.getAttribute("data-clock-url");
     // said once each, five minutes and one minute before the end; not again when the page is loaded anew
     var alertBox = document.getElementById("time-alert");
@@ -141,7 +143,7 @@
     var asking = false, timer = null;
     var tick = function () {
       clearTimeout(timer);
-      var left = Math.max(0, Math.floor((end - Date.now()) / 1000));
+      var left = Math.max(0, Math.ceil((end - now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
       cd.textContent = m + ":" + (s < 10 ? "0" : "") + s;
       if (left <= 60) { warn(2, cd.getAttribute("data-one")); } else if (left <= 300) { warn(1, cd.getAttribute("data-five")); }
@@ -151,19 +153,22 @@
     var sync = function (atZero) {
       if (asking) { return; }
       asking = true;
-      fetch(clockUrl, { credentials: "same-origin", cache: "no-store" })
+      // a request that hangs is given up after ten seconds, so that the next check (at zero too) is made
+      var abort = window.AbortController ? new window.AbortController() : null;
+      var giveUp = abort ? setTimeout(function () { abort.abort(); }, 10000) : null;
+      fetch(clockUrl, { credentials: "same-origin", cache: "no-store", signal: abort ? abort.signal : undefined })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (c) {
-          asking = false;
+          clearTimeout(giveUp); asking = false;
           if (!c.open || c.left <= 0) { window.location.reload(); return; }
-          end = Date.now() + c.left * 1000;
+          end = now() + c.left * 1000;
           if (c.deadline !== deadline) {          // the deadline moved (extra time): warnings start afresh
             deadline = c.deadline; warned = 0; recall();
             if (c.left > 300) { cd.classList.remove("time-low"); alertBox.textContent = ""; }
           }
           tick();
         })
-        .catch(function () { asking = false; if (atZero || end <= Date.now()) { window.location.reload(); } });
+        .catch(function () { clearTimeout(giveUp); asking = false; if (atZero || end <= now()) { window.location.reload(); } });
     };
     tick();
     // every minute or so, spread so that a cohort that started together does not ask at the same moment
@@ -171,5 +176,7 @@
     setTimeout(poll, 20000 + Math.random() * 40000);
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { sync(false); } });
     window.addEventListener("online", function () { sync(false); });
+    // a page brought back by the Back button counts on from where it was left: ask at once
+    window.addEventListener("pageshow", function (ev) { if (ev.persisted) { sync(false); } });
   }
 })();
