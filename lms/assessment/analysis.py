@@ -30,6 +30,7 @@ class ItemStats:
     facility: float | None            # percent
     discrimination: float | None      # correlation × 100
     options: list[tuple[str, float]] = field(default_factory=list)   # (option text, share %)
+    public_id: str | None = None      # the question's, for a link to it in the bank
 
     @property
     def flagged(self) -> bool:
@@ -96,7 +97,7 @@ def analyse(attempts: list[Attempt]) -> TestStats:
         options = _option_shares(latest.spec, [it.response for _a, it in rows])
         stats.append(ItemStats(qid, latest.question.idnumber, latest.name, latest.qtype, len(rows),
                                round(100 * sum(fractions) / len(fractions), 2) if fractions else None,
-                               round(100 * r, 2) if r is not None else None, options))
+                               round(100 * r, 2) if r is not None else None, options, latest.question.public_id))
     alpha, reason = None, None
     common = set(question_ids) if scored and all(set(items) == set(question_ids) for _a, items in scored) else None
     if len(scored) < 2:

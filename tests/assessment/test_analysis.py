@@ -21,7 +21,7 @@ MATRIX = [[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0], [1, 1, 1]]
 
 def _attempts(matrix, flip_q=None):
     versions = [NS(spec={"qtype": "truefalse"}, name=f"Q{i + 1}", qtype="truefalse",
-                   question=NS(idnumber=f"Q{i + 1}")) for i in range(3)]
+                   question=NS(idnumber=f"Q{i + 1}", public_id=f"pub-q{i + 1}")) for i in range(3)]
     out = []
     for n, row in enumerate(matrix):
         items = [NS(question_id=i + 1, mark=1, fraction=float(v), response=bool(v), version=versions[i])

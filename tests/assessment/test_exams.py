@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.assessment import exams, starting
-from lms.assessment.models import Attempt, AttemptItem, Quiz
+from lms.assessment.models import Attempt, AttemptItem, Question, Quiz
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, Enrolment
 from lms.db import utcnow
@@ -211,6 +211,8 @@ def test_item_analysis_page_and_csv(app, client, quiz, users):
     teacher.post(f"/teach/grading/{att.public_id}/{essay.position}", data={"points": "2"})
     page = teacher.get(f"/teach/quizzes/{quiz.public_id}/analysis").get_data(as_text=True)
     assert "fewer than two attempts" in page and "<svg" in page and "X-6" in page
+    x6 = db.session.scalar(select(Question).where(Question.idnumber == "X-6"))
+    assert f'<a href="/teach/questions/{x6.public_id}">Essay</a>' in page        # to review it in the bank
     csv_text = teacher.get(f"/teach/quizzes/{quiz.public_id}/analysis.csv").get_data(as_text=True)
     assert "idnumber,question,type" in csv_text and "X-6,Essay,essay,1,100.0" in csv_text
 
