@@ -117,17 +117,9 @@ def _responses_from_form(att) -> dict[int, object]:
         return {}
     out = {}
     for position, spec in exams.item_specs(att):
-        key = f"q{position}"
-        if spec["qtype"] == "multichoice" and not spec.get("single", True):
-            if key in request.form or f"{key}-present" in request.form:
-                out[position] = request.form.getlist(key)
-        elif spec["qtype"] == "match":
-            values = {str(i): request.form.get(f"{key}-{i}", "") for i, p in enumerate(
-                [p for p in spec["pairs"] if p["text"]])}
-            if any(f"{key}-{i}" in request.form for i in range(len(values))):
-                out[position] = {k: v for k, v in values.items() if v}
-        elif key in request.form:
-            out[position] = request.form.get(key)
+        sent, value = exams.response_in_form(spec, f"q{position}", request.form)
+        if sent:
+            out[position] = value
     return out
 
 
@@ -193,7 +185,7 @@ def _question_fields(items: list) -> list[Markup]:
     that version, so its HTML is rendered once per process and the position put in; a multiple-choice
     question's options are kept apart and put in each attempt's shuffled order. This keeps the first page of
     an exam cheap when a whole cohort starts at once."""
-    labels = _attempt_labels()
+    labels = attempt_labels()
     unanswered = current_app.extensions.setdefault("lms.unanswered_fields", {})     # per app, as versioncache
     field = get_template_attribute("assessment/_attempt_question.html", "question_field")
     lang = current_lang()
@@ -223,7 +215,7 @@ def _question_fields(items: list) -> list[Markup]:
     return out
 
 
-def _attempt_labels() -> dict[str, str]:
+def attempt_labels() -> dict[str, str]:
     """The attempt page's repeated words, translated once per page rather than once per question."""
     return {"question": _("Question %(n)d"), "marks": _("marks: %(m)s"), "true": _("True"), "false": _("False"),
             "answer": _("Your answer"), "match": _("Match for item %(n)d"), "choose": _("Choose…"),

@@ -304,6 +304,26 @@ def save_answer(public_id: str, user, position: int, response) -> None:
     raise ExamError(_("This attempt has been submitted; answers can no longer change."))
 
 
+def response_in_form(spec: dict, key: str, form) -> tuple[bool, object]:
+    """(whether the form sent an answer to the question named ``key``, the answer as the page's script would
+    send it). A multiple-response question or a matching one left empty is sent too (its marker field)."""
+    if spec["qtype"] == "multichoice" and not spec.get("single", True):
+        return (key in form or f"{key}-present" in form), form.getlist(key)
+    if spec["qtype"] == "match":
+        count = sum(1 for p in spec["pairs"] if p["text"])
+        values = {str(i): form.get(f"{key}-{i}", "") for i in range(count)}
+        return any(f"{key}-{i}" in form for i in range(count)), {k: v for k, v in values.items() if v}
+    return key in form, form.get(key)
+
+
+def try_answer(spec: dict, response) -> tuple[object, float | None]:
+    """An instructor trying a question: (the answer as it would be stored, the fraction of the marks it would
+    get; None for a question graded by a person or with no grade)."""
+    cleaned = clean_response(spec, response)
+    fraction = qtypes.get(spec["qtype"]).grade(spec, cleaned)
+    return cleaned, None if fraction is None else float(fraction)
+
+
 def clean_response(spec: dict, response):
     """Keep only what the question type can use (never trust the browser's shape)."""
     qtype = spec["qtype"]

@@ -40,9 +40,10 @@ def _question_or_404(public_id: str):
     return q
 
 
-@bp.get("/<public_id>")
+@bp.route("/<public_id>", methods=["GET", "POST"])
 @role_required("instructor")
 def show(public_id: str):
+    """A question with its key, feedback and history; a POST tries an answer on it (Moodle's preview)."""
     q = _question_or_404(public_id)
     number = request.args.get("v", q.current_version, type=int)
     version = next((v for v in q.versions if v.version == number), None)
@@ -54,9 +55,30 @@ def show(public_id: str):
     regradable = {v.id for v in q.versions if v.version != q.current_version and usage[v.id]
                   and compatible(v.spec, q.current.spec)}
     from lms.assessment.rubrics import rubric_for_question
+    form = ActionForm()
+    tried = _try_it(q, version, form)
     return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
                            render=render_text, qtypes=qtypes.REGISTRY, usage=usage, regradable=regradable,
-                           form=ActionForm(), rubric=rubric_for_question(q) if version.qtype == "essay" else None)
+                           form=form, rubric=rubric_for_question(q) if version.qtype == "essay" else None,
+                           tried=tried)
+
+
+def _try_it(q, version, form) -> dict:
+    """The question as trainees see it, with the answer just tried and the share of the marks it gets."""
+    from lms.assessment import versioncache
+    from lms.assessment.exam_views import attempt_labels
+    from lms.assessment.exams import PageItem, response_in_form, try_answer
+    spec = version.spec
+    response, fraction, sent = None, None, False
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        sent, value = response_in_form(spec, "q1", request.form)
+        response, fraction = try_answer(spec, value if sent else None)
+    order = sorted({p["answer"] for p in spec["pairs"]}) if spec["qtype"] == "match" else None
+    html = versioncache.versions([(version.id, q.id)])[version.id].html
+    item = PageItem(1, version.id, 0, order, response, None, spec, html)
+    return {"item": item, "labels": attempt_labels(), "sent": request.method == "POST", "fraction": fraction}
 
 
 @bp.post("/<public_id>/status")

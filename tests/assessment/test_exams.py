@@ -365,7 +365,7 @@ def test_an_autosave_after_the_deadline_submits_the_attempt_instead(client, quiz
 def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_own_option_order(app, client, quiz):
     from flask import get_template_attribute
 
-    from lms.assessment.exam_views import _attempt_labels, _question_fields
+    from lms.assessment.exam_views import _question_fields, attempt_labels
     quiz.sections[0].draw = 5                    # every question tagged m1, the multiple-choice one among them
     quiz.shuffle_answers = True
     db.session.commit()
@@ -375,7 +375,7 @@ def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_
         with app.test_request_context("/"):
             items = exams.page_items(att)
             assert any(i.spec["qtype"] == "multichoice" for i in items)
-            labels = _attempt_labels()
+            labels = attempt_labels()
             field = get_template_attribute("assessment/_attempt_question.html", "question_field")
             expected = [str(field(i, labels, i.position, labels["question"] % {"n": i.position})) for i in items]
             assert [str(h) for h in _question_fields(items)] == expected

@@ -1,4 +1,5 @@
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -148,3 +149,26 @@ def test_every_example_parses_to_its_kind_in_both_languages(app):
                 assert result.questions[0]["qtype"] == qtype, (lang, kind)
                 assert result.questions[0].get("single", True) is (kind != "multiple"), (lang, kind)
                 assert ("拜杜法案" in starter("numerical")) is (lang == "zh_Hans")      # the reader's language
+
+
+def test_an_instructor_tries_answers_on_a_question_and_nothing_is_stored(client, users, loaded):
+    from lms.assessment.models import AttemptItem
+    _bank()
+    login(client, "teacher@example.com")
+    choice = db.session.scalar(select(Question).where(Question.idnumber == "T-001"))   # right answer: option 0
+    numerical = db.session.scalar(select(Question).where(Question.idnumber == "T-002"))  # 50 ± 0
+    page = client.get(f"/teach/questions/{choice.public_id}").get_data(as_text=True)
+    assert "Try it" in page and 'name="q1" value="0"' in page and "This answer gets" not in page
+    right = client.post(f"/teach/questions/{choice.public_id}", data={"q1": "0"}).get_data(as_text=True)
+    assert "This answer gets 100% of the marks." in right
+    assert re.search(r'name="q1" value="0"\s+checked', right)                # the answer tried stays chosen
+    wrong = client.post(f"/teach/questions/{choice.public_id}", data={"q1": "1"}).get_data(as_text=True)
+    assert "This answer gets 0% of the marks." in wrong
+    assert "This answer gets 100% of the marks." in client.post(
+        f"/teach/questions/{numerical.public_id}", data={"q1": " 50 "}).get_data(as_text=True)
+    assert "This answer gets 0% of the marks." in client.post(
+        f"/teach/questions/{numerical.public_id}", data={"q1": "50.5"}).get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AttemptItem)) == 0
+    trainee = client.application.test_client()
+    login(trainee, "trainee@example.com")
+    assert trainee.post(f"/teach/questions/{choice.public_id}", data={"q1": "0"}).status_code == 403
