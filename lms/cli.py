@@ -36,7 +36,7 @@ def exams_cmd():
 def exams_close_overdue():
     """Submit every open attempt past its deadline with the answers saved (run it every minute from cron)."""
     from lms.assessment.exams import close_overdue
-    n = close_overdue()
+    n = len(close_overdue())
     db.session.commit()
     click.echo(f"{n} overdue attempt(s) submitted")
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.forms import ActionForm
+from lms.accounts.models import User
 from lms.accounts.services import user_by_email, user_by_public_id
 from lms.assessment import exams, starting
 from lms.assessment import overrides as terms
@@ -48,7 +50,7 @@ def results(public_id: str):
     quiz, course = _editable_quiz(public_id)
     return render_template("assessment/results.html", quiz=quiz, course=course, results=quiz_results(quiz),
                            minutes_left=minutes_left, minutes_taken=minutes_taken,
-                           terms={o.user_id: o for o in terms.overrides_of(quiz)})
+                           terms={o.user_id: o for o in terms.overrides_of(quiz)}, form=ActionForm())
 
 
 @bp.route("/teach/quizzes/<public_id>/overrides", methods=["GET", "POST"])
@@ -110,6 +112,23 @@ def prepare(public_id: str):
     flash(_("Attempts drawn ahead: %(n)d. Not drawn: %(m)d (an attempt already open or drawn, or no attempt left).",
             n=done, m=skipped), "success")
     return redirect(url_for("exams.quiz", public_id=public_id))
+
+
+@bp.post("/teach/quizzes/<public_id>/close-overdue")
+@role_required("instructor")
+def close_overdue(public_id: str):
+    """Submit now, with their saved answers, the attempts whose time is up (otherwise when next opened)."""
+    quiz, course = _editable_quiz(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    closed = exams.close_overdue(quiz.id)
+    if course is not None:              # a graded attempt may complete its course
+        for user_id in {a.user_id for a in closed}:
+            catalog.update_completion(db.session.get(User, user_id), course)
+    db.session.commit()
+    flash(ngettext("%(num)d attempt whose time was up was submitted.",
+                   "%(num)d attempts whose time was up were submitted.", len(closed)), "success")
+    return redirect(url_for("exams.results", public_id=public_id))
 
 
 @bp.get("/teach/quizzes/<public_id>/analysis.csv")

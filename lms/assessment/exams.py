@@ -421,13 +421,16 @@ def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) 
     db.session.flush()
 
 
-def close_overdue() -> int:
-    """Submit every open attempt past its deadline (run by `lms exams close-overdue` and on access)."""
-    rows = db.session.scalars(select(Attempt).where(Attempt.state == "open", Attempt.deadline.is_not(None),
-                                                    Attempt.deadline <= utcnow())).all()
+def close_overdue(quiz_id: int | None = None) -> list[Attempt]:
+    """Submit every open attempt past its deadline, of one quiz or of all (run by `lms exams close-overdue`, from
+    an exam's results page, and on access). Returns the attempts submitted."""
+    query = select(Attempt).where(Attempt.state == "open", Attempt.deadline.is_not(None), Attempt.deadline <= utcnow())
+    if quiz_id is not None:
+        query = query.where(Attempt.quiz_id == quiz_id)
+    rows = db.session.scalars(query).all()
     for att in rows:
         submit(att)
-    return len(rows)
+    return rows
 
 
 def final_grade(attempts: list[Attempt], method: str) -> float | None:

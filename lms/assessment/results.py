@@ -36,6 +36,7 @@ class Results:
     graded: int                         # attempts fully graded
     passed: int                         # people whose counting grade reaches the pass mark
     mean: float | None                  # mean of the counting grades
+    overdue: int = 0                    # open attempts whose time is up (anyone's), not yet submitted
 
     @property
     def started(self) -> int:
@@ -68,13 +69,15 @@ def quiz_results(quiz: Quiz) -> Results:
     grades = [p.grade for p in counted if p.grade is not None]
     return Results(people=counted, others=others, enrolled=enrolled, in_progress=states.count("open"),
                    waiting=states.count("submitted"), graded=states.count("graded"),
-                   passed=sum(p.passed for p in counted), mean=round(sum(grades) / len(grades), 2) if grades else None)
+                   passed=sum(p.passed for p in counted), mean=round(sum(grades) / len(grades), 2) if grades else None,
+                   overdue=sum(1 for att, _user in rows if minutes_left(att) == 0))
 
 
 def minutes_left(att: Attempt, now: datetime | None = None) -> int | None:
-    """Whole minutes before an open attempt's deadline (0 when it has passed), None without a time limit."""
+    """Minutes before an open attempt's deadline, rounded up (0 only when it has passed), None without a time
+    limit."""
     left = seconds_left(att.deadline, now) if att.state == "open" else None
-    return None if left is None else left // 60
+    return None if left is None else -(-left // 60)
 
 
 def minutes_taken(att: Attempt) -> float | None:

@@ -126,3 +126,29 @@ def test_a_name_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text(app
     text = teacher.get(f"/teach/quizzes/{quiz.public_id}/results.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0]["name"] == '\'=HYPERLINK("http://evil.example","click")'
+
+
+def test_attempts_whose_time_is_up_are_submitted_from_the_results(app, client, quiz, users):
+    from datetime import timedelta
+
+    from lms.db import utcnow
+    login(client, "trainee@example.com")
+    assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 302
+    att = _latest(users["trainee"])
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    att.deadline = utcnow() + timedelta(seconds=30)             # less than a minute left: not yet "time is up"
+    db.session.commit()
+    html = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
+    assert "1 min left" in html and "Submit it now" not in html
+    att.deadline = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    html = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
+    assert "1 attempt's time is up" in html and "Submit it now" in html
+    resp = teacher.post(f"/teach/quizzes/{quiz.public_id}/close-overdue", follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "1 attempt whose time was up was submitted." in page and "Submit it now" not in page
+    assert _latest(users["trainee"]).state in ("submitted", "graded")
+    trainee = app.test_client()
+    login(trainee, "other@example.com")
+    assert trainee.post(f"/teach/quizzes/{quiz.public_id}/close-overdue").status_code == 403
