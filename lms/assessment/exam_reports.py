@@ -3,7 +3,7 @@ attempts, and drawing a cohort's attempts ahead. The routes are on the exams blu
 taking an exam, grading essays and the profile stay in ``exam_views``."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -111,6 +111,24 @@ def prepare(public_id: str):
     db.session.commit()
     flash(_("Attempts drawn ahead: %(n)d. Not drawn: %(m)d (an attempt already open or drawn, or no attempt left).",
             n=done, m=skipped), "success")
+    return redirect(url_for("exams.quiz", public_id=public_id))
+
+
+@bp.post("/teach/quizzes/<public_id>/password")
+@role_required("instructor")
+def set_password(public_id: str):
+    """The password an exam held in a room starts with (empty: none). Kept out of the course files."""
+    quiz, _course = _editable_quiz(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        quiz.password = starting.clean_password(request.form.get("password"))
+    except exams.ExamError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("exams.quiz", public_id=public_id))
+    db.session.commit()
+    flash(_("Trainees now need the password to start this exam.") if quiz.password
+          else _("This exam no longer needs a password."), "success")
     return redirect(url_for("exams.quiz", public_id=public_id))
 
 

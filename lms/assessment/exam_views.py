@@ -74,7 +74,8 @@ def quiz(public_id: str):
 def start(public_id: str):
     """Start (or resume) an attempt. When a cohort starts at once, each start is one query and one update on
     the attempt the quiz page prepared; anything else goes the ordinary way, with Flask-Login and the reasons."""
-    started = starting.start_prepared_quick(public_id, session_identity(), content_lang_for)
+    started = starting.start_prepared_quick(public_id, session_identity(), content_lang_for,
+                                            request.form.get("password"))
     if started is not None:
         return redirect(url_for("exams.attempt", public_id=started))
     return _start(public_id)
@@ -86,7 +87,7 @@ def _start(public_id: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        att = starting.start(current_user, quiz, current_lang())
+        att = starting.start(current_user, quiz, current_lang(), password=request.form.get("password"))
     except exams.ExamError as exc:
         db.session.commit()
         flash(str(exc), "error")

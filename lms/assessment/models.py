@@ -128,6 +128,8 @@ class Quiz(db.Model):
     shuffle_answers: Mapped[bool] = mapped_column(default=True)
     review_feedback: Mapped[str] = mapped_column(String(20), default="after_submit")
     review_answers: Mapped[str] = mapped_column(String(20), default="after_submit")
+    # set in the browser for a sitting, never in the course files: the invigilator gives it in the room
+    password: Mapped[str | None] = mapped_column(String(100))
     source_hash: Mapped[str | None] = mapped_column(String(64))
 
     sections: Mapped[list[QuizSection]] = relationship(

@@ -6,6 +6,7 @@ Taking, saving, submitting and grading an attempt are in ``exams``.
 """
 from __future__ import annotations
 
+import hmac
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -192,8 +193,24 @@ def _activate(attempt_id: int, quiz: Quiz, extra_minutes: int = 0) -> Attempt | 
     return db.session.get(Attempt, attempt_id, populate_existing=True)
 
 
-def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
-    """Start an attempt, or return the one already open (one open attempt at a time).
+def clean_password(text: str | None) -> str | None:
+    """An exam's password as set by its instructors: trimmed, None when empty; at most 100 characters."""
+    text = (text or "").strip()
+    if len(text) > 100:
+        raise ExamError(_("The password can be at most 100 characters long."))
+    return text or None
+
+
+def password_ok(expected: str | None, given: str | None) -> bool:
+    """Whether the password given opens an exam that has ``expected`` (any, when it has none); constant time."""
+    if not expected:
+        return True
+    return hmac.compare_digest((given or "").strip().encode(), expected.strip().encode())
+
+
+def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | None = None) -> Attempt:
+    """Start an attempt, or return the one already open (one open attempt at a time). An exam with a password
+    (held in a room) starts only with it; an attempt already open is resumed without it.
 
     A prepared attempt in the same language is started by setting its clock. Otherwise the questions are drawn
     now, at the cost of a few queries whatever the exam's size: the person's attempts, the bank, the drawn
@@ -204,6 +221,8 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt:
         if existing is not None:
             return existing
     _check_window(quiz)
+    if not password_ok(quiz.password, password):
+        raise ExamError(_("That is not the exam's password. The invigilator gives it in the exam room."))
     extra_minutes, extra_attempts = extras(quiz.id, user.id)
     _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED), extra_attempts)   # none is open now
     prepared = next((a for a in mine if a.state == PREPARED), None)
@@ -241,7 +260,7 @@ def _prepared_for_start():
     enrolled = exists().where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == User.id)
     published = exists().where(Course.id == Quiz.course_id, Course.status == "published")
     return (select(Attempt.id, Attempt.public_id, Attempt.language, User.locale, Quiz.open_at, Quiz.close_at,
-                   Quiz.time_limit_minutes, Quiz.attempts_allowed, used.label("used"),
+                   Quiz.time_limit_minutes, Quiz.attempts_allowed, Quiz.password, used.label("used"),
                    QuizOverride.extra_minutes, QuizOverride.extra_attempts)
             .join(Quiz, Quiz.id == Attempt.quiz_id).join(User, User.id == Attempt.user_id)
             .outerjoin(QuizOverride, and_(QuizOverride.quiz_id == Quiz.id, QuizOverride.user_id == User.id))
@@ -258,7 +277,7 @@ _SET_CLOCK = (update(Attempt).where(Attempt.id == bindparam("attempt_id"), Attem
 
 
 def start_prepared_quick(quiz_public_id: str, identity: tuple[str, int] | None,
-                         content_lang: Callable[[str | None], str]) -> str | None:
+                         content_lang: Callable[[str | None], str], password: str | None = None) -> str | None:
     """Start the signed-in person's prepared attempt of a quiz in two statements; its public id, or None when
     anything is not as expected (no session, nothing prepared, the wrong language, the exam not open, no
     attempt left, an attempt already open, no enrolment), and the caller then takes the ordinary path, which
@@ -269,7 +288,7 @@ def start_prepared_quick(quiz_public_id: str, identity: tuple[str, int] | None,
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         row = conn.execute(_PREPARED_FOR_START, {"quiz_public_id": quiz_public_id, "user_public_id": identity[0],
                                                  "session_version": identity[1]}).first()
-        if row is None or row.language != content_lang(row.locale):
+        if row is None or row.language != content_lang(row.locale) or not password_ok(row.password, password):
             return None
         now = utcnow()
         if (row.open_at and now < row.open_at) or (row.close_at and now >= row.close_at):

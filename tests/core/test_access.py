@@ -103,6 +103,7 @@ MATRIX = {
     "exams.results_csv": ("GET", "/teach/quizzes/{quiz}/results.csv", None, TEACH),
     "exams.analysis_csv": ("GET", "/teach/quizzes/{quiz}/analysis.csv", None, TEACH),
     "exams.prepare": ("POST", "/teach/quizzes/{quiz}/prepare", {}, TEACH_POST),
+    "exams.set_password": ("POST", "/teach/quizzes/{quiz}/password", {"password": ""}, TEACH_POST),
     "exams.close_overdue": ("POST", "/teach/quizzes/{quiz}/close-overdue", {}, TEACH_POST),
     "exams.diagnostic": ("GET", "/diagnostic", None, SIGNED_IN_POST),
     "exams.new_quiz": ("GET", f"/teach/courses/{F1}/exams/new", None, TEACH),
