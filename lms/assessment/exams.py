@@ -464,6 +464,23 @@ def can_review(att: Attempt, what: str) -> bool:
     return False
 
 
+def open_attempts_of(user) -> list[Attempt]:
+    """The person's attempts in progress (any exam), with their quizzes, the latest first: for the dashboard."""
+    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "open")
+                                   .options(joinedload(Attempt.quiz)).order_by(Attempt.started_at.desc())))
+
+
+def grading_queue_size(course_ids: list[int] | None, grader_id: int | None = None) -> int:
+    """How many answers wait for a person in these courses (all when None), the grader's own left out."""
+    query = (select(func.count()).select_from(AttemptItem).join(Attempt).join(Quiz)
+             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None)))
+    if course_ids is not None:
+        query = query.where(Quiz.course_id.in_(course_ids))
+    if grader_id is not None:
+        query = query.where(Attempt.user_id != grader_id)
+    return db.session.scalar(query) or 0
+
+
 def grading_queue(course_ids: list[int] | None, grader_id: int | None = None):
     """Answers waiting for a person, in these courses (all when None), leaving out the grader's own attempts."""
     query = (select(AttemptItem).join(Attempt).join(Quiz)

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import AuditEvent, User
 from lms.accounts.services import count_by_role
+from lms.assessment import exams
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
@@ -25,9 +26,12 @@ def home():
         ctx["progress"] = catalog.progress_for(user, enrolments)
     if user.has_role("trainee"):
         ctx["my_projects"] = projects.trainee_projects(user)
+    ctx["open_attempts"] = exams.open_attempts_of(user)       # an exam left open: the way back to it
     if user.has_role("instructor") or user.has_role("admin"):
         ctx["project_queue"] = len(projects.grading_queue(user))
         courses = catalog.instructor_courses(user)
+        ctx["essay_queue"] = exams.grading_queue_size(None if user.has_role("admin") else [c.id for c in courses],
+                                                      user.id)
         ctx["teaching"] = courses
         ctx["teaching_counts"] = catalog.enrolment_counts([c.id for c in courses])
     if user.has_role("employer") and user.organisation is not None:
@@ -39,4 +43,4 @@ def home():
         ctx["course_status"] = dict(db.session.execute(select(Course.status, func.count()).group_by(Course.status)).all())
         ctx["framework"] = current_framework()
         ctx["audit"] = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(10)))
-    return render_template("dashboard/home.html", **ctx)
+    return render_template("dashboard/home.html", seconds_left=exams.seconds_left, **ctx)

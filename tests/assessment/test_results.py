@@ -152,3 +152,18 @@ def test_attempts_whose_time_is_up_are_submitted_from_the_results(app, client, q
     trainee = app.test_client()
     login(trainee, "other@example.com")
     assert trainee.post(f"/teach/quizzes/{quiz.public_id}/close-overdue").status_code == 403
+
+
+def test_the_dashboard_leads_back_to_an_exam_left_open_and_to_the_answers_to_grade(app, client, quiz, users):
+    login(client, "trainee@example.com")
+    assert "Exams in progress" not in client.get("/dashboard").get_data(as_text=True)
+    assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 302
+    att = _latest(users["trainee"])
+    board = client.get("/dashboard").get_data(as_text=True)
+    assert f'href="/attempts/{att.public_id}"' in board and "Continue: Module 1 quiz" in board
+    assert re.search(r"(19|20) minutes left", board)
+    client.post(f"/attempts/{att.public_id}/submit")            # the essay now waits for the teacher
+    assert "Exams in progress" not in client.get("/dashboard").get_data(as_text=True)
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    assert "Exam answers to grade (1)" in teacher.get("/dashboard").get_data(as_text=True)
