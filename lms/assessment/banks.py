@@ -207,6 +207,8 @@ def add_question(bank: QuestionBank, question: dict, competency: Competency | No
         with db.session.begin_nested():          # the same id added by another request a moment ago
             (new_id,) = _insert_new(bank, [(question, _spec(question), cat)], user, "browser")
     except IntegrityError:
+        if not idnumber:
+            raise
         raise taken from None
     created = db.session.get(Question, new_id)
     created.status = status if status in STATUSES else "ready"

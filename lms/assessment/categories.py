@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.assessment.banks import add_version, category_path, family
 from lms.assessment.errors import ExamError
-from lms.assessment.gift import split_category
+from lms.assessment.gift import names_context, split_category
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, Quiz, QuizSection
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
@@ -31,8 +31,15 @@ class CategoryRow:
     exams: list[Quiz]            # exams with a section that draws from this category (or one below it)
 
 
+def _segments(path: str) -> list[str]:
+    """A stored path's segments: '/' separates them, '//' is a slash inside one ('Unit 1//2/Sub')."""
+    return split_category(path)[1] if path else []
+
+
 def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + "/")
+    """Whether the category at ``path`` is the one at ``root`` or below it (by segments: 'A//B' is not in 'A')."""
+    top = _segments(root)
+    return bool(top) and _segments(path)[:len(top)] == top
 
 
 def _codes() -> dict[str, Competency]:
@@ -65,52 +72,61 @@ def bank_categories(bank: QuestionBank) -> list[CategoryRow]:
 def rename(category: QuestionCategory, new_path: str, competency: Competency | None, user) -> QuestionCategory:
     """Rename a category (and the categories below it); a competency chosen is added as the last segment when the
     path does not name it already. Returns the category the questions are now in."""
-    context, segments = split_category(new_path.strip())
+    typed = new_path.strip()
+    context, segments = split_category(typed)
+    if not names_context(typed):              # no context typed: the category keeps its own
+        context = category.context
     if competency is not None and competency.code not in segments:
         segments.append(competency.code)
     if not segments:
         raise ExamError(_("Give the category a path, for example TTM/D3/D3.2."))
     if context != category.context:
         raise ExamError(_("A category keeps its context (%(c)s); give the path without a context.", c=category.context))
-    old, new = category.path, category_path(segments)
+    old, new = _segments(category.path), segments
     if not old:
         raise ExamError(_("The top category cannot be renamed; rename the categories in it."))
-    if len(new) > 500 or any(len(s) > 255 for s in segments):
-        raise ExamError(_("That path is too long."))
     if new == old:
         return category
     bank = category.bank
+    in_context = db.session.scalars(select(QuestionCategory).where(
+        QuestionCategory.bank_id == bank.id, QuestionCategory.context == category.context)).all()
+    moving = [c for c in in_context if _segments(c.path)[:len(old)] == old]
+    targets = {c.id: new + _segments(c.path)[len(old):] for c in moving}
+    if any(len(category_path(t)) > 500 or any(len(x) > 255 for x in t) for t in targets.values()):
+        raise ExamError(_("That path is too long."))
+    existing = {tuple(_segments(c.path)): c for c in in_context}
+    moving_ids = {c.id for c in moving}
+    clash = next((t for cid, t in targets.items() if (hit := existing.get(tuple(t))) is not None
+                  and hit.id in moving_ids and hit.id != cid), None)
+    if clash is not None:
+        raise ExamError(_("The category %(p)s is already inside this one; rename that one first.",
+                          p=category_path(clash)))
+    # exams that draw from the category (or above or below it), or from a category it would merge into
+    merging = [existing[tuple(t)].path for t in targets.values()
+               if tuple(t) in existing and existing[tuple(t)].id not in moving_ids]
     drawing = sorted({q.title_en or q.title_zh or q.key for s, q in _sections(bank)
-                      if _within(s.category, old) or _within(old, s.category)})
+                      if _within(s.category, category.path) or _within(category.path, s.category)
+                      or any(_within(m, s.category) for m in merging)})
     if drawing:
         raise ExamError(_("Exams draw from this category by its path: %(exams)s. Change their sections first, then "
                           "rename it.", exams="; ".join(drawing)))
     codes = _codes()
-    moving = db.session.scalars(select(QuestionCategory).where(
-        QuestionCategory.bank_id == bank.id, QuestionCategory.context == category.context,
-        (QuestionCategory.path == old) | QuestionCategory.path.startswith(old + "/", autoescape=True))).all()
-    existing = {c.path: c for c in db.session.scalars(select(QuestionCategory).where(
-        QuestionCategory.bank_id == bank.id, QuestionCategory.context == category.context))}
-    moving_paths = {c.path for c in moving}
-    clash = next((new + c.path[len(old):] for c in moving if new + c.path[len(old):] in moving_paths - {c.path}), None)
-    if clash is not None:
-        raise ExamError(_("The category %(p)s is already inside this one; rename that one first.", p=clash))
     result, touched = category, set()
-    for cat in sorted(moving, key=lambda c: len(c.path)):
-        target_path = new + cat.path[len(old):]
-        target = existing.get(target_path)
-        if target is not None and target not in moving:       # merge into the category that has the path already
+    for cat in sorted(moving, key=lambda c: len(_segments(c.path))):
+        target_segments = targets[cat.id]
+        target = existing.get(tuple(target_segments))
+        if target is not None and target.id not in moving_ids:    # merge into the category that has the path
             db.session.execute(Question.__table__.update().where(Question.category_id == cat.id)
                                .values(category_id=target.id))
             db.session.delete(cat)
             cat = target
         else:
-            cat.path = target_path
-            cat.segments = split_category(target_path)[1]
+            cat.path = category_path(target_segments)
+            cat.segments = list(target_segments)
         competency_now = next((codes[s] for s in reversed(cat.segments) if s in codes), None)
         cat.competency_id = competency_now.id if competency_now else None
         touched.add(cat)
-        if cat.path == new:
+        if cat.segments == new:
             result = cat
     db.session.flush()
     _follow_alignment(bank, {c.id for c in touched}, user)

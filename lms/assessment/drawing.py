@@ -102,7 +102,9 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
             query = query.where(Question.tags.any(QuestionTag.tag == section.tag))
         if section.category:
             query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
-                (QuestionCategory.path == section.category) | QuestionCategory.path.like(f"{section.category}/%"))
+                (QuestionCategory.path == section.category)     # or below it ('A//B' is a name with a slash)
+                | (QuestionCategory.path.startswith(f"{section.category}/", autoescape=True)
+                   & ~QuestionCategory.path.startswith(f"{section.category}//", autoescape=True)))
         found = db.session.execute(query, banks).all()
         if not found and not _bank_exists(section.bank, lang):
             raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))

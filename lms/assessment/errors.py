@@ -3,3 +3,7 @@
 
 class ExamError(ValueError):
     pass
+
+
+class WrongPassword(ExamError):
+    """The exam needs the invigilator's password and another was given."""

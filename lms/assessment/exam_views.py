@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     get_template_attribute,
     jsonify,
     make_response,
@@ -25,11 +26,12 @@ from sqlalchemy import select
 from lms.accounts.forms import ActionForm
 from lms.accounts.services import session_identity
 from lms.assessment import exams, starting
+from lms.assessment.errors import WrongPassword
 from lms.assessment.models import Attempt
-from lms.assessment.rendering import render_text
+from lms.assessment.rendering import attempt_labels, render_text
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.frameworks import evidence
 from lms.frameworks.services import framework_tree
 from lms.i18n import at_line, content_lang_for, current_lang
@@ -70,7 +72,16 @@ def quiz(public_id: str):
     return page
 
 
+def _guesser() -> str:
+    identity = session_identity()
+    return f"exam-password:{identity[0] if identity else request.remote_addr}"
+
+
 @bp.post("/quizzes/<public_id>/start")
+# an exam's password cannot be guessed from home: ten wrong ones in ten minutes, then a pause (starts that send
+# no password, a whole cohort's, are not counted)
+@limiter.limit("10 per 10 minutes", key_func=_guesser, exempt_when=lambda: "password" not in request.form,
+               deduct_when=lambda response: g.get("wrong_exam_password", False))
 def start(public_id: str):
     """Start (or resume) an attempt. When a cohort starts at once, each start is one query and one update on
     the attempt the quiz page prepared; anything else goes the ordinary way, with Flask-Login and the reasons."""
@@ -88,6 +99,10 @@ def _start(public_id: str):
         abort(400)
     try:
         att = starting.start(current_user, quiz, current_lang(), password=request.form.get("password"))
+    except WrongPassword as exc:
+        g.wrong_exam_password = True
+        flash(str(exc), "error")
+        return redirect(url_for("exams.quiz", public_id=public_id))
     except exams.ExamError as exc:
         db.session.commit()
         flash(str(exc), "error")
@@ -214,13 +229,6 @@ def _question_fields(items: list) -> list[Markup]:
             html = parts[0]
         out.append(Markup(html.replace(_POS, str(item.position)).replace(_LEGEND, str(escape(legend)))))
     return out
-
-
-def attempt_labels() -> dict[str, str]:
-    """The attempt page's repeated words, translated once per page rather than once per question."""
-    return {"question": _("Question %(n)d"), "marks": _("marks: %(m)s"), "true": _("True"), "false": _("False"),
-            "answer": _("Your answer"), "match": _("Match for item %(n)d"), "choose": _("Choose…"),
-            "saved": _("Saved"), "flag": _("Flag for review")}
 
 
 @bp.post("/attempts/<public_id>/save")

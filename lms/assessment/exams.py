@@ -316,12 +316,20 @@ def response_in_form(spec: dict, key: str, form) -> tuple[bool, object]:
     return key in form, form.get(key)
 
 
-def try_answer(spec: dict, response) -> tuple[object, float | None]:
-    """An instructor trying a question: (the answer as it would be stored, the fraction of the marks it would
-    get; None for a question graded by a person or with no grade)."""
-    cleaned = clean_response(spec, response)
-    fraction = qtypes.get(spec["qtype"]).grade(spec, cleaned)
-    return cleaned, None if fraction is None else float(fraction)
+def try_answer(question_id: int, version, form) -> tuple[PageItem, float | None]:
+    """An instructor trying a version of a question with the answer a form sent as question 1 (no form: the
+    question unanswered): the question as a page shows it, with that answer, and the share of the marks the
+    answer gets (None when unanswered, or for a question graded by a person). Nothing is stored."""
+    spec = version.spec
+    response, fraction = None, None
+    if form is not None:
+        sent, value = response_in_form(spec, "q1", form)
+        response = clean_response(spec, value if sent else None)
+        graded = qtypes.get(spec["qtype"]).grade(spec, response)
+        fraction = None if graded is None else float(graded)
+    order = sorted({p["answer"] for p in spec["pairs"]}) if spec["qtype"] == "match" else None
+    html = versioncache.versions([(version.id, question_id)])[version.id].html
+    return PageItem(1, version.id, 0, order, response, None, spec, html), fraction
 
 
 def clean_response(spec: dict, response):
@@ -410,8 +418,9 @@ def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) 
         fraction = before           # the same mark, as the form showed it rounded: only the comment changed
     item.fraction = fraction
     item.comment = (comment or "").strip() or None
-    item.grader_id = grader.id
-    item.graded_at = utcnow()
+    if before != fraction:          # a mark given by a person (a key correction keeps it); a comment alone is not
+        item.grader_id = grader.id
+        item.graded_at = utcnow()
     item.needs_grading = False
     if before is None:
         _evidence(item.attempt, item)

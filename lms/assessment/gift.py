@@ -144,6 +144,11 @@ def _metadata(comments: list[str]) -> tuple[str | None, list[str]]:
     return idnumber or None, [t for t in dict.fromkeys(tags) if t]
 
 
+def names_context(path: str) -> bool:
+    """Whether a category path starts with a Moodle context ('$course$/top/...')."""
+    return bool(_CONTEXT_RE.match(path))
+
+
 def split_category(path: str) -> tuple[str, list[str]]:
     """'$course$/top/Unit 1//2/Sub' → ('$course$', ['Unit 1/2', 'Sub']) ('top' is implied)."""
     context = "$course$"

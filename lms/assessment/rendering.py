@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import nh3
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from lms.catalog.markdown import render_markdown
@@ -24,3 +25,11 @@ def question_source(spec: dict) -> str:
     text = export_gift([{**spec, "category": [], "context": "$course$"}])
     return "\n".join(line for line in text.splitlines()
                      if not line.startswith(("$CATEGORY:", "// category:", "// question:"))).strip() + "\n"
+
+
+def attempt_labels() -> dict[str, str]:
+    """The repeated words of a question's form (the attempt page, an instructor's try-out), translated once per
+    page rather than once per question."""
+    return {"question": _("Question %(n)d"), "marks": _("marks: %(m)s"), "true": _("True"), "false": _("False"),
+            "answer": _("Your answer"), "match": _("Match for item %(n)d"), "choose": _("Choose…"),
+            "saved": _("Saved"), "flag": _("Flag for review")}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User, UserRole
 from lms.assessment.drawing import draw
-from lms.assessment.errors import ExamError
+from lms.assessment.errors import ExamError, WrongPassword
 from lms.assessment.exams import FINISHED, PREPARED, open_attempt
 from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizOverride
 from lms.catalog.models import Course, Enrolment
@@ -222,7 +222,7 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
             return existing
     _check_window(quiz)
     if not password_ok(quiz.password, password):
-        raise ExamError(_("That is not the exam's password. The invigilator gives it in the exam room."))
+        raise WrongPassword(_("That is not the exam's password. The invigilator gives it in the exam room."))
     extra_minutes, extra_attempts = extras(quiz.id, user.id)
     _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED), extra_attempts)   # none is open now
     prepared = next((a for a in mine if a.state == PREPARED), None)

@@ -65,20 +65,15 @@ def show(public_id: str):
 
 def _try_it(q, version, form) -> dict:
     """The question as trainees see it, with the answer just tried and the share of the marks it gets."""
-    from lms.assessment import versioncache
-    from lms.assessment.exam_views import attempt_labels
-    from lms.assessment.exams import PageItem, response_in_form, try_answer
-    spec = version.spec
-    response, fraction, sent = None, None, False
+    from lms.assessment.exams import try_answer
+    from lms.assessment.rendering import attempt_labels
+    form_data = None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        sent, value = response_in_form(spec, "q1", request.form)
-        response, fraction = try_answer(spec, value if sent else None)
-    order = sorted({p["answer"] for p in spec["pairs"]}) if spec["qtype"] == "match" else None
-    html = versioncache.versions([(version.id, q.id)])[version.id].html
-    item = PageItem(1, version.id, 0, order, response, None, spec, html)
-    return {"item": item, "labels": attempt_labels(), "sent": request.method == "POST", "fraction": fraction}
+        form_data = request.form
+    item, fraction = try_answer(q.id, version, form_data)
+    return {"item": item, "labels": attempt_labels(), "sent": form_data is not None, "fraction": fraction}
 
 
 @bp.post("/<public_id>/status")

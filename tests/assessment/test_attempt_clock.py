@@ -24,7 +24,9 @@ def _countdown(html: str) -> dict[str, str]:
 def test_the_page_counts_down_the_servers_seconds_and_the_clock_says_the_same(client, quiz):
     login(client, "trainee@example.com")
     att = _start(client, quiz)
-    countdown = _countdown(client.get(f"/attempts/{att.public_id}").get_data(as_text=True))
+    page = client.get(f"/attempts/{att.public_id}")
+    assert page.headers["Cache-Control"] == "no-store"        # never shown again from a cache, old clock and all
+    countdown = _countdown(page.get_data(as_text=True))
     assert 20 * 60 - 5 <= int(countdown["data-left"]) <= 20 * 60            # the quiz's 20 minutes
     resp = client.get(countdown["data-clock-url"])
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
@@ -58,3 +60,11 @@ def test_the_clock_says_when_time_is_up_or_the_attempt_is_over_and_is_only_the_o
     assert overdue["open"] is True and overdue["left"] == 0     # the page then reloads, and the attempt closes
     assert client.get(f"/attempts/{att.public_id}").status_code == 302
     assert client.get(f"/attempts/{att.public_id}/clock").json == {"open": False, "left": None, "deadline": None}
+
+
+def test_seconds_left_round_up_so_the_page_never_reloads_before_the_server_says_time_is_up():
+    from lms.assessment.exams import seconds_left
+    now = utcnow()
+    assert seconds_left(now + timedelta(milliseconds=300), now) == 1
+    assert seconds_left(now, now) == 0 and seconds_left(now - timedelta(seconds=5), now) == 0
+    assert seconds_left(None, now) is None

@@ -182,3 +182,20 @@ def test_the_navigation_and_the_flag_box_are_in_chinese_for_a_chinese_reader(cli
     assert "已作答" in key and "尚未作答" in key and "已标记" in key and "Flagged" not in key
     assert '<h2 id="qnav-title">题目</h2>' in nav
     assert html.count("> 标记待复查<span") == graded and "Flag for review" not in html
+
+
+def test_an_answered_matching_question_shows_its_choices_when_the_page_is_opened_again(client, quiz):
+    quiz.sections[1].idnumbers = ["X-4", "X-6"]          # the matching question in every attempt
+    db.session.commit()
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    match = next(i for i in att.items if i.version.spec["qtype"] == "match")
+    resp = client.post(f"/attempts/{att.public_id}/answer",
+                       json={"position": match.position, "response": {"0": "use", "1": "ownership"}})
+    assert resp.status_code == 200
+    page = client.get(f"/attempts/{att.public_id}")
+    assert page.status_code == 200
+    field = _fieldset(page.get_data(as_text=True), match.position)
+    assert re.search(r'<option value="use"\s+selected>use</option>', field)
+    assert re.search(r'<option value="ownership"\s+selected>ownership</option>', field)
+    assert not re.search(r'<option value="shares"\s+selected>', field)

@@ -96,3 +96,38 @@ def test_a_rename_is_refused_with_a_reason_and_changes_nothing(app, client, user
     trainee = app.test_client()
     login(trainee, "trainee@example.com")
     assert trainee.get(url).status_code == 403
+
+
+def test_a_slash_inside_a_name_a_context_and_a_merge_an_exam_draws_from(client, users, loaded, quiz):
+    bank = banks.get_or_create_bank("slashes-en", "en")
+    source = ("$CATEGORY: $course$/top/A\n\n::A1::A? {=a ~b}\n\n$CATEGORY: $course$/top/A//B\n\n::AB::AB? {=a ~b}\n\n"
+              "$CATEGORY: $course$/top/A/C\n\n::AC::AC? {=a ~b}\n\n$CATEGORY: $module$/top/M\n\n::M1::M? {=a ~b}\n\n"
+              "$CATEGORY: $course$/top/Pool\n\n::P1::P? {=a ~b}\n")
+    banks.import_questions(bank, banks.parse_questions(source, "gift", "s.gift"))
+    db.session.commit()
+    login(client, "teacher@example.com")
+    url = f"/teach/questions/banks/{bank.slug}/categories"
+    # 'A//B' is a category named "A/B", a sibling of 'A', not inside it: renaming A leaves it alone
+    client.post(url, data={"category": _category(bank, "A").id, "path": "X", "competency": ""})
+    qs = _questions(bank)
+    assert (qs["A1"].category.path, qs["AC"].category.path, qs["AB"].category.path) == ("X", "X/C", "A//B")
+    assert qs["AB"].category.segments == ["A/B"]
+    # a category in another context is renamed in its own context when none is typed
+    module = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,
+                                                              QuestionCategory.context == "$module$"))
+    resp = client.post(url, data={"category": module.id, "path": "TTM/D1/D1.1", "competency": ""})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    module = db.session.get(QuestionCategory, module.id)
+    assert (module.context, module.path, module.competency.code) == ("$module$", "TTM/D1/D1.1", "D1.1")
+    # merging into a category an exam draws from would silently add to that exam's pool: refused
+    quiz.sections.append(QuizSection(position=5, bank="slashes", category="Pool", draw=1))
+    db.session.commit()
+    refused = client.post(url, data={"category": _category(bank, "X").id, "path": "Pool", "competency": ""})
+    assert "Exams draw from this category by its path: Module 1 quiz" in refused.get_data(as_text=True)
+    assert _questions(bank)["A1"].category.path == "X"
+    # a path that would grow too long below the renamed category is refused, nothing changed
+    long = client.post(url, data={"category": _category(bank, "X").id, "path": "L" * 250 + "/" + "M" * 249,
+                                  "competency": ""})
+    assert "That path is too long." in long.get_data(as_text=True)
+    assert _questions(bank)["AC"].category.path == "X/C"

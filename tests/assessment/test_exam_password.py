@@ -34,7 +34,7 @@ def test_an_exam_with_a_password_starts_only_with_it_by_either_way_of_starting(a
         refused = client.post(f"/quizzes/{quiz.public_id}/start", data=data, follow_redirects=True)
         assert "That is not the exam&#39;s password." in refused.get_data(as_text=True)
         assert _open(users["trainee"]) is None
-    assert client.post(f"/quizzes/{quiz.public_id}/start", data={"password": "ROOM-42"}).status_code == 302
+    assert client.post(f"/quizzes/{quiz.public_id}/start", data={"password": " ROOM-42\t"}).status_code == 302
     att = _open(users["trainee"])                        # the quick start: the attempt drawn ahead, now open
     assert att is not None and att.number == 1
     # an attempt already open goes on without the password
@@ -68,3 +68,22 @@ def test_the_password_is_the_instructors_to_set_and_to_remove(app, client, quiz,
     assert 'id="exam-password"' not in client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
     assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 302
     assert _open(users["trainee"]) is not None
+
+
+def test_guessing_the_password_from_home_is_stopped_after_ten_tries(app, client, quiz, users):
+    from lms.extensions import limiter
+    limiter.reset()
+    _teacher(app).post(f"/teach/quizzes/{quiz.public_id}/password", data={"password": "ROOM-42"})
+    login(client, "trainee@example.com")
+    for i in range(10):
+        assert client.post(f"/quizzes/{quiz.public_id}/start", data={"password": f"guess-{i}"}).status_code == 302
+    assert client.post(f"/quizzes/{quiz.public_id}/start", data={"password": "ROOM-42"}).status_code == 429
+    assert _open(users["trainee"]) is None
+    # another trainee in the same room is not held up by it
+    catalog.enrol(users["other"], db.session.scalar(select(Course).where(Course.slug == F1)))
+    db.session.commit()
+    other = app.test_client()
+    login(other, "other@example.com")
+    assert other.post(f"/quizzes/{quiz.public_id}/start", data={"password": "ROOM-42"}).status_code == 302
+    assert _open(users["other"]) is not None
+    limiter.reset()

@@ -365,7 +365,8 @@ def test_an_autosave_after_the_deadline_submits_the_attempt_instead(client, quiz
 def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_own_option_order(app, client, quiz):
     from flask import get_template_attribute
 
-    from lms.assessment.exam_views import _question_fields, attempt_labels
+    from lms.assessment.exam_views import _question_fields
+    from lms.assessment.rendering import attempt_labels
     quiz.sections[0].draw = 5                    # every question tagged m1, the multiple-choice one among them
     quiz.shuffle_answers = True
     db.session.commit()

@@ -2,7 +2,7 @@
 "Make comment or override mark"): the attempt's total, the trainee's review and the competency evidence follow."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.assessment.models import Attempt, Question
@@ -127,3 +127,21 @@ def test_nobody_grades_their_own_attempt_nor_another_courses(app, client, quiz, 
     assert elsewhere.post(f"/teach/grading/{own.public_id}/1", data={"points": "1"}).status_code == 403
     db.session.expire_all()
     assert {i.grader_id for i in db.session.get(Attempt, own.id).items} == {None}
+
+
+def test_a_mark_shown_rounded_and_sent_back_with_a_new_comment_stays_as_it_was(app, client, quiz, users):
+    teacher, att, _pos = _finished_with_one_wrong(app, client, quiz)
+    essay = next(i for i in att.items if i.version.spec["qtype"] == "essay")        # out of 2 marks
+    teacher.post(f"/teach/grading/{att.public_id}/{essay.position}", data={"points": str(2 / 3)})
+    db.session.expire_all()
+    exact = next(i for i in db.session.get(Attempt, att.id).items if i.position == essay.position).fraction
+    review = teacher.get(f"/attempts/{att.public_id}/review").get_data(as_text=True)
+    shown = re.search(rf'id="points-{essay.id}"[^>]*value="([^"]+)"', review).group(1)
+    assert shown == "0.666667"
+    evidence_before = db.session.scalar(select(func.count()).select_from(Evidence))
+    teacher.post(f"/teach/grading/{att.public_id}/{essay.position}",
+                 data={"points": shown, "comment": "Clearer now.", "back": "review"})
+    db.session.expire_all()
+    item = next(i for i in db.session.get(Attempt, att.id).items if i.position == essay.position)
+    assert item.fraction == exact and item.comment == "Clearer now."
+    assert db.session.scalar(select(func.count()).select_from(Evidence)) == evidence_before

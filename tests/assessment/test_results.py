@@ -145,10 +145,25 @@ def test_attempts_whose_time_is_up_are_submitted_from_the_results(app, client, q
     db.session.commit()
     html = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
     assert "1 attempt's time is up" in html and "Submit it now" in html
+    # an overdue attempt of another exam is not this page's to submit
+    from lms.assessment.models import Quiz, QuizSection
+    second = Quiz(course_id=quiz.course_id, key="second", module_key=quiz.module_key, title_en="Second quiz",
+                  title_zh="第二测验", time_limit_minutes=5, attempts_allowed=1, pass_mark=50)
+    second.sections = [QuizSection(position=0, bank="exam", idnumbers=["X-1"])]
+    db.session.add(second)
+    db.session.commit()
+    other = app.test_client()
+    login(other, "teacher@example.com")
+    other.post(f"/quizzes/{second.public_id}/start")
+    elsewhere = db.session.scalar(select(Attempt).where(Attempt.quiz_id == second.id))
+    elsewhere.deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
     resp = teacher.post(f"/teach/quizzes/{quiz.public_id}/close-overdue", follow_redirects=True)
     page = resp.get_data(as_text=True)
     assert "1 attempt whose time was up was submitted." in page and "Submit it now" not in page
     assert _latest(users["trainee"]).state in ("submitted", "graded")
+    db.session.expire_all()
+    assert db.session.get(Attempt, elsewhere.id).state == "open"
     trainee = app.test_client()
     login(trainee, "other@example.com")
     assert trainee.post(f"/teach/quizzes/{quiz.public_id}/close-overdue").status_code == 403

@@ -172,3 +172,18 @@ def test_an_instructor_tries_answers_on_a_question_and_nothing_is_stored(client,
     trainee = client.application.test_client()
     login(trainee, "trainee@example.com")
     assert trainee.post(f"/teach/questions/{choice.public_id}", data={"q1": "0"}).status_code == 403
+
+
+def test_trying_a_matching_question_keeps_the_choices_and_grades_each_pair(client, users, loaded):
+    bank = _bank()
+    banks.import_questions(bank, banks.parse_questions(
+        "// [id:T-MT]\n::Agreements::Match. {=Licence -> use =Assignment -> ownership = -> shares}\n", "gift", "m.gift"))
+    db.session.commit()
+    login(client, "teacher@example.com")
+    q = db.session.scalar(select(Question).where(Question.idnumber == "T-MT"))
+    half = client.post(f"/teach/questions/{q.public_id}", data={"q1-0": "use", "q1-1": "shares"})
+    assert half.status_code == 200
+    html = half.get_data(as_text=True)
+    assert "This answer gets 50% of the marks." in html
+    assert re.search(r'<option value="use"\s+selected>use</option>', html)
+    assert re.search(r'<option value="shares"\s+selected>shares</option>', html)
