@@ -9,7 +9,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.accounts.forms import ActionForm
-from lms.accounts.models import User
 from lms.accounts.services import user_by_email, user_by_public_id
 from lms.assessment import exams, starting
 from lms.assessment import overrides as terms
@@ -136,13 +135,10 @@ def set_password(public_id: str):
 @role_required("instructor")
 def close_overdue(public_id: str):
     """Submit now, with their saved answers, the attempts whose time is up (otherwise when next opened)."""
-    quiz, course = _editable_quiz(public_id)
+    quiz, _course = _editable_quiz(public_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    closed = exams.close_overdue(quiz.id)
-    if course is not None:              # a graded attempt may complete its course
-        for user_id in {a.user_id for a in closed}:
-            catalog.update_completion(db.session.get(User, user_id), course)
+    closed = exams.close_overdue(quiz.id)          # each submission updates its course's completion
     db.session.commit()
     flash(ngettext("%(num)d attempt whose time was up was submitted.",
                    "%(num)d attempts whose time was up were submitted.", len(closed)), "success")

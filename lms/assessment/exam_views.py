@@ -112,11 +112,6 @@ def _start(public_id: str):
     return redirect(target)
 
 
-def _update_completion(att) -> None:
-    if att.quiz.course_id is not None:
-        catalog.update_completion(current_user, db.session.get(Course, att.quiz.course_id))
-
-
 def _mine_or_404(att):
     """An attempt (or an attempt's row) the signed-in person may take: theirs and started; 404 otherwise."""
     if att is None or att.user_id != current_user.id or att.state == exams.PREPARED:
@@ -345,8 +340,7 @@ def submit(public_id: str):
             exams.save(att, _responses_from_form(att))
         except exams.ExamError:
             pass
-        exams.submit(att)
-        _update_completion(att)
+        exams.submit(att)            # which also updates the course's completion
         db.session.commit()
     return redirect(url_for("exams.review", public_id=public_id))
 

@@ -26,6 +26,8 @@ from lms.assessment.models import (
     QuestionVersion,
     Quiz,
 )
+from lms.catalog import services as catalog
+from lms.catalog.models import Course
 from lms.db import update_rows, utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
@@ -388,7 +390,15 @@ def submit(att: Attempt) -> Attempt:
     att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
     att.state = "submitted" if pending else "graded"
     db.session.flush()
+    _complete_course(att)
     return att
+
+
+def _complete_course(att: Attempt) -> None:
+    """A submitted attempt may pass a required exam and so complete its course, however it was submitted: by
+    the trainee, by its deadline on access or on an answer, or from the results page."""
+    if att.quiz.course_id is not None:
+        catalog.update_completion(db.session.get(User, att.user_id), db.session.get(Course, att.quiz.course_id))
 
 
 def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> None:

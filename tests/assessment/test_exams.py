@@ -415,3 +415,22 @@ def test_the_ordinary_autosave_path_stores_or_gives_the_reason(app, client, quiz
         with pytest.raises(exams.ExamError, match="Unknown question 99"):
             exams.save_answer(att.public_id, trainee, 99, "x")
     assert _saved(att, essay) == "ordinary"
+
+
+def test_an_attempt_submitted_by_its_deadline_completes_the_course_as_a_submission_would(client, quiz, users):
+    quiz.sections[1].idnumbers = ["X-5"]          # no essay: graded at once
+    db.session.commit()
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    login(client, "trainee@example.com")
+    for lesson in course.lessons:
+        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+    att = _start(client, quiz)
+    for pos, response in _answer_all_right(att).items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    att.deadline = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert client.get(f"/attempts/{att.public_id}").status_code == 302      # time is up: submitted on access
+    db.session.expire_all()
+    assert db.session.get(Attempt, att.id).state == "graded"
+    e = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id))
+    assert e.completed_at is not None
