@@ -2,9 +2,11 @@
 importing it again; questions whose competency changes get a new version; attempts keep the one they showed."""
 import re
 
+import pytest
 from sqlalchemy import select
 
-from lms.assessment import banks
+from lms.assessment import banks, categories
+from lms.assessment.errors import ExamError
 from lms.assessment.models import Question, QuestionCategory, QuizSection
 from lms.extensions import db
 from tests.conftest import login
@@ -131,3 +133,29 @@ def test_a_slash_inside_a_name_a_context_and_a_merge_an_exam_draws_from(client, 
                                   "competency": ""})
     assert "That path is too long." in long.get_data(as_text=True)
     assert _questions(bank)["AC"].category.path == "X/C"
+
+
+def test_the_top_category_an_ancestor_drawn_by_an_exam_and_a_clash_inside_are_refused(client, users, loaded, quiz):
+    bank = banks.get_or_create_bank("edges-en", "en")
+    source = ("::T1::Top? {=a ~b}\n\n$CATEGORY: $course$/top/Unit\n\n::U1::U? {=a ~b}\n\n"
+              "$CATEGORY: $course$/top/Unit/Part\n\n::P1::P? {=a ~b}\n\n"
+              "$CATEGORY: $course$/top/Unit/Part/Part\n\n::PP::PP? {=a ~b}\n")
+    banks.import_questions(bank, banks.parse_questions(source, "gift", "e.gift"))
+    db.session.commit()
+    login(client, "teacher@example.com")
+    url = f"/teach/questions/banks/{bank.slug}/categories"
+    # the page offers no form for the top category; the service refuses it too
+    with pytest.raises(ExamError, match="top category cannot be renamed"):
+        categories.rename(_category(bank, ""), "Elsewhere", None, users["instructor"])
+    db.session.rollback()
+    # renaming Unit/Part to Unit/Part/Part would land on its own sub-category's path
+    clash = client.post(url, data={"category": _category(bank, "Unit/Part").id, "path": "Unit/Part/Part",
+                                   "competency": ""})
+    assert "is already inside this one" in clash.get_data(as_text=True)
+    # an exam drawing from 'Unit' draws from 'Unit/Part' too: renaming the part would change that exam's pool
+    quiz.sections.append(QuizSection(position=5, bank="edges", category="Unit", draw=1))
+    db.session.commit()
+    below = client.post(url, data={"category": _category(bank, "Unit/Part").id, "path": "Other", "competency": ""})
+    assert "Exams draw from this category by its path: Module 1 quiz" in below.get_data(as_text=True)
+    assert {q.category.path for q in _questions(bank).values()} == {"", "Unit", "Unit/Part", "Unit/Part/Part"}
+    assert {q.current_version for q in _questions(bank).values()} == {1}
