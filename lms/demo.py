@@ -78,7 +78,7 @@ def _best_response(spec: dict):
 def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -> list[str]:
     """A trainee who completed F1, passed its exams and so holds the Foundation certificate (or, with
     ``leave_last_lesson``, one lesson short of it)."""
-    from lms.assessment import exams, starting
+    from lms.assessment import exams, grading, starting
     from lms.assessment.hooks import course_quizzes
     from lms.credentials import keys
     from lms.credentials.models import Credential
@@ -97,7 +97,7 @@ def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -
         exams.submit(att)
         for item in att.items:
             if item.needs_grading and item.fraction is None:
-                exams.grade_item(item, 0.9, "A sound, well-argued answer.", grader)
+                grading.grade_item(item, 0.9, "A sound, well-argued answer.", grader)
     catalog.update_completion(holder, course)
     cred = db.session.scalar(select(Credential).where(Credential.holder_id == holder.id))
     return [f"holder completed {course.code} and holds: {cred.programme.key} ({cred.state})" if cred

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.accounts.services import session_identity
-from lms.assessment import exams, starting
+from lms.assessment import exams, grading, starting
 from lms.assessment.errors import WrongPassword
 from lms.assessment.models import Attempt
 from lms.assessment.rendering import attempt_labels, render_text
@@ -63,7 +63,7 @@ def quiz(public_id: str):
     if open_att is None and sits:     # an instructor looking at the page draws nothing (Start still works)
         starting.prepare(current_user, quiz, current_lang())   # drawn now, so that Start only sets the clock
     attempts = exams.user_attempts(current_user, quiz)
-    grade = exams.final_grade(attempts, quiz.grading_method)
+    grade = grading.final_grade(attempts, quiz.grading_method)
     extra_minutes, extra_attempts = starting.extras(quiz.id, current_user.id)     # the person's own terms, if any
     page = render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
                            grade=grade, form=ActionForm(), editor=editor, extra_minutes=extra_minutes,
@@ -357,7 +357,7 @@ def review(public_id: str):
         abort(404)
     if att.state == "open":
         return redirect(url_for("exams.attempt", public_id=public_id))
-    may_grade = staff and att.user_id != current_user.id       # nobody grades their own attempt
+    may_grade = grading.may_grade(current_user, att, course)     # nobody grades their own attempt
     staff = att.user_id != current_user.id
     diagnosis = None
     if att.quiz.kind == "diagnostic" and att.state == "graded":
@@ -394,7 +394,7 @@ def _grading_page(values: dict | None = None):
     """The queue; ``values`` keeps what a grader sent for one answer when it was refused (item id → form)."""
     from lms.assessment.rubrics import rubrics_for_items
     course_ids = None if current_user.has_role("admin") else [c.id for c in catalog.instructor_courses(current_user)]
-    items = exams.grading_queue(course_ids, current_user.id)
+    items = grading.grading_queue(course_ids, current_user.id)
     return render_template("assessment/grading.html", items=items, render=render_text, form=ActionForm(),
                            rubrics=rubrics_for_items(items), values=values or {})
 
@@ -406,9 +406,7 @@ def grade(public_id: str, position: int):
     if att is None or att.state not in exams.FINISHED:
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
-    if not (catalog.can_edit(current_user, course) if course else current_user.has_role("admin")):
-        abort(403)
-    if att.user_id == current_user.id:          # an instructor who sat the exam does not grade it
+    if not grading.may_grade(current_user, att, course):    # the exam's instructors, never on their own attempt
         abort(403)
     item = next((i for i in att.items if i.position == position), None)
     if item is None or not ActionForm().validate_on_submit():
@@ -422,7 +420,7 @@ def grade(public_id: str, position: int):
                                       request.form.get("comment"), current_user)
         else:
             points = float(request.form.get("points", ""))
-            exams.grade_item(item, points / item.mark if item.mark else 0, request.form.get("comment"), current_user)
+            grading.grade_item(item, points / item.mark if item.mark else 0, request.form.get("comment"), current_user)
     except rubrics.RubricIncomplete as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -431,9 +429,6 @@ def grade(public_id: str, position: int):
         db.session.rollback()
         flash(_("The grade must be between 0 and the question's mark."), "error")
         return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue"))
-    from lms.accounts.models import User
-    if course is not None:
-        catalog.update_completion(db.session.get(User, att.user_id), course)
     db.session.commit()
     flash(_("Grade saved."), "success")
     return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue"))

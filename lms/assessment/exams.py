@@ -1,5 +1,5 @@
-"""Taking exams: the attempt page, saving answers, submitting (idempotent), grading, regrading, deadlines.
-Drawing and starting attempts are in ``starting``.
+"""Taking exams: the attempt page, saving answers, submitting (idempotent), deadlines, the instructor's try-out.
+Drawing and starting attempts are in ``starting``; a person's grades, the grading queue and regrading in ``grading``.
 
 The server owns the clock: the deadline is stored when the attempt starts, answers are refused
 after it, and an attempt found past its deadline is submitted with what was saved.
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -22,8 +22,6 @@ from lms.assessment.errors import ExamError
 from lms.assessment.models import (
     Attempt,
     AttemptItem,
-    Question,
-    QuestionVersion,
     Quiz,
 )
 from lms.catalog import services as catalog
@@ -390,54 +388,15 @@ def submit(att: Attempt) -> Attempt:
     att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
     att.state = "submitted" if pending else "graded"
     db.session.flush()
-    _complete_course(att)
+    complete_course(att)
     return att
 
 
-def _complete_course(att: Attempt) -> None:
+def complete_course(att: Attempt) -> None:
     """A submitted attempt may pass a required exam and so complete its course, however it was submitted: by
     the trainee, by its deadline on access or on an answer, or from the results page."""
     if att.quiz.course_id is not None:
         catalog.update_completion(db.session.get(User, att.user_id), db.session.get(Course, att.quiz.course_id))
-
-
-def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> None:
-    v = item.version
-    if v.competency_id and v.level and item.fraction is not None:
-        evidence.record(att.user_id, v.competency_id, v.level, item.fraction,
-                        source or ("diagnostic" if att.quiz.kind == "diagnostic" else "quiz"),
-                        f"{att.public_id}#{item.position}")
-
-
-def _total(att: Attempt) -> None:
-    pending = any(i.needs_grading and i.fraction is None for i in att.items)
-    score = sum((i.fraction or 0) * i.mark for i in att.items)
-    att.score = round(score, 4)
-    att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
-    att.state = "submitted" if pending else "graded"
-
-
-def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) -> None:
-    """A person's grade for one answer: an essay waiting in the queue, or a mark changed on the attempt's review
-    (any answer, as Moodle's "override mark"). The attempt's total follows; a changed mark appends evidence, and
-    the latest row for an answer is the one the profile counts."""
-    if not 0 <= fraction <= 1:
-        raise ExamError(_("The grade must be between 0 and the question's mark."))
-    before = item.fraction
-    if before is not None and math.isclose(before, fraction, abs_tol=1e-5):
-        fraction = before           # the same mark, as the form showed it rounded: only the comment changed
-    item.fraction = fraction
-    item.comment = (comment or "").strip() or None
-    if before != fraction:          # a mark given by a person (a key correction keeps it); a comment alone is not
-        item.grader_id = grader.id
-        item.graded_at = utcnow()
-    item.needs_grading = False
-    if before is None:
-        _evidence(item.attempt, item)
-    elif before != fraction:
-        _evidence(item.attempt, item, "regrade")
-    _total(item.attempt)
-    db.session.flush()
 
 
 def close_overdue(quiz_id: int | None = None) -> list[Attempt]:
@@ -450,25 +409,6 @@ def close_overdue(quiz_id: int | None = None) -> list[Attempt]:
     for att in rows:
         submit(att)
     return rows
-
-
-def final_grade(attempts: list[Attempt], method: str) -> float | None:
-    """The grade that counts under the quiz's rule, reckoned as Moodle does. 'first' and 'last' are the first and
-    the last submitted attempt: while that one waits for an essay's grade there is no grade yet, rather than
-    another attempt's. 'highest' and 'average' take the graded attempts. The order is the attempts' numbers,
-    whatever order they came in."""
-    finished = sorted((a for a in attempts if a.state in FINISHED), key=lambda a: a.number)
-    if method in ("first", "last"):
-        if not finished:
-            return None
-        counted = finished[0] if method == "first" else finished[-1]
-        return counted.percent if counted.state == "graded" else None
-    graded = [a for a in finished if a.state == "graded" and a.percent is not None]
-    if not graded:
-        return None
-    if method == "average":
-        return round(sum(a.percent for a in graded) / len(graded), 2)
-    return max(a.percent for a in graded)
 
 
 def can_review(att: Attempt, what: str) -> bool:
@@ -487,74 +427,3 @@ def open_attempts_of(user) -> list[Attempt]:
     """The person's attempts in progress (any exam), with their quizzes, the latest first: for the dashboard."""
     return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "open")
                                    .options(joinedload(Attempt.quiz)).order_by(Attempt.started_at.desc())))
-
-
-def grading_queue_size(course_ids: list[int] | None, grader_id: int | None = None) -> int:
-    """How many answers wait for a person in these courses (all when None), the grader's own left out."""
-    query = (select(func.count()).select_from(AttemptItem).join(Attempt).join(Quiz)
-             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None)))
-    if course_ids is not None:
-        query = query.where(Quiz.course_id.in_(course_ids))
-    if grader_id is not None:
-        query = query.where(Attempt.user_id != grader_id)
-    return db.session.scalar(query) or 0
-
-
-def grading_queue(course_ids: list[int] | None, grader_id: int | None = None):
-    """Answers waiting for a person, in these courses (all when None), leaving out the grader's own attempts."""
-    query = (select(AttemptItem).join(Attempt).join(Quiz)
-             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None))
-             .options(selectinload(AttemptItem.version), selectinload(AttemptItem.attempt).selectinload(Attempt.quiz))
-             .order_by(Attempt.submitted_at))
-    if course_ids is not None:
-        query = query.where(Quiz.course_id.in_(course_ids))
-    if grader_id is not None:
-        query = query.where(Attempt.user_id != grader_id)
-    return list(db.session.scalars(query))
-
-
-def compatible(old: dict, new: dict) -> bool:
-    """A new key can regrade old responses only if they still mean the same: same type and same options."""
-    if old["qtype"] != new["qtype"]:
-        return False
-    if old["qtype"] == "multichoice":
-        return len(old["answers"]) == len(new["answers"]) and old.get("single") == new.get("single")
-    if old["qtype"] == "match":
-        return [p["text"] for p in old["pairs"]] == [p["text"] for p in new["pairs"]]
-    return old["qtype"] in ("truefalse", "shortanswer", "numerical")
-
-
-def attempts_using(version_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(AttemptItem).join(Attempt).where(
-        AttemptItem.version_id == version_id, Attempt.state.in_(FINISHED))) or 0
-
-
-def regrade(question: Question, old_version: QuestionVersion) -> tuple[int, int]:
-    """Regrade the finished attempts that showed ``old_version`` with the question's current key.
-    The attempts keep showing the old version; the grade, the totals and the evidence follow the new key.
-    A mark a person gave (or changed) stays, as in Moodle. Returns (answers regraded, marks kept)."""
-    new = question.current
-    if new.id == old_version.id or not compatible(old_version.spec, new.spec):
-        raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
-    qtype = qtypes.get(new.spec["qtype"])
-    items = db.session.scalars(select(AttemptItem).join(Attempt).where(
-        AttemptItem.version_id == old_version.id, Attempt.state.in_(FINISHED))
-        .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()
-    regraded = kept = 0
-    for item in items:
-        if item.grader_id is not None:
-            kept += 1
-            continue
-        fraction = qtype.grade(new.spec, item.response)
-        if fraction is None:
-            continue
-        regraded += 1
-        item.fraction = float(fraction)
-        item.graded_version_id = new.id
-        att = item.attempt
-        if new.competency_id and new.level:
-            evidence.record(att.user_id, new.competency_id, new.level, item.fraction, "regrade",
-                            f"{att.public_id}#{item.position}")
-        _total(att)
-    db.session.flush()
-    return regraded, kept

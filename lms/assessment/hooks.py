@@ -5,7 +5,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.assessment.exams import final_grade
+from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog import services as catalog
 from lms.extensions import db

@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.assessment.exams import PREPARED, final_grade, seconds_left
+from lms.assessment.exams import PREPARED, seconds_left
+from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog.models import Enrolment
 from lms.core.spreadsheet import cells

@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
-from lms.assessment import exams
+from lms.assessment import grading
 from lms.assessment.banks import family
+from lms.assessment.errors import ExamError
 from lms.assessment.models import (
     AttemptItem,
     EssayRubric,
@@ -53,7 +54,7 @@ criteria:
 """
 
 
-class RubricIncomplete(exams.ExamError):
+class RubricIncomplete(ExamError):
     pass
 
 
@@ -379,7 +380,7 @@ def grade_with_rubric(item: AttemptItem, rubric: EssayRubric, choices: dict[int,
     maximum = rubric.max_points
     chosen = [(cr, cr.levels[choices[cr.id]]) for cr in rubric.criteria]
     total = sum(level["points"] for _cr, level in chosen)
-    exams.grade_item(item, total / maximum if maximum else 0.0, comment, grader)
+    grading.grade_item(item, total / maximum if maximum else 0.0, comment, grader)
     number = (db.session.scalar(select(func.max(EssayRubricScore.round)).where(EssayRubricScore.item_id == item.id))
               or 0) + 1
     now = utcnow()

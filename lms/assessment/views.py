@@ -50,7 +50,7 @@ def show(public_id: str):
     if version is None:
         abort(404)
     from lms.accounts.forms import ActionForm
-    from lms.assessment.exams import attempts_using, compatible
+    from lms.assessment.grading import attempts_using, compatible
     usage = {v.id: attempts_using(v.id) for v in q.versions}
     regradable = {v.id for v in q.versions if v.version != q.current_version and usage[v.id]
                   and compatible(v.spec, q.current.spec)}
@@ -96,14 +96,14 @@ def set_status(public_id: str):
 @role_required("instructor")
 def regrade(public_id: str, number: int):
     from lms.accounts.forms import ActionForm
-    from lms.assessment import exams
+    from lms.assessment import grading
     q = _question_or_404(public_id)
     old = next((v for v in q.versions if v.version == number), None)
     if old is None or not ActionForm().validate_on_submit():
         abort(404 if old is None else 400)
     try:
-        n, kept = exams.regrade(q, old)
-    except exams.ExamError as exc:
+        n, kept = grading.regrade(q, old)
+    except grading.ExamError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()

@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms.assessment.exams import final_grade
+from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog.models import Course, Enrolment
 from lms.credentials.models import Credential, ExperienceClaim, Programme

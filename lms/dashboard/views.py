@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import AuditEvent, User
 from lms.accounts.services import count_by_role
-from lms.assessment import exams
+from lms.assessment import exams, grading
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
@@ -30,7 +30,7 @@ def home():
     if user.has_role("instructor") or user.has_role("admin"):
         ctx["project_queue"] = len(projects.grading_queue(user))
         courses = catalog.instructor_courses(user)
-        ctx["essay_queue"] = exams.grading_queue_size(None if user.has_role("admin") else [c.id for c in courses],
+        ctx["essay_queue"] = grading.grading_queue_size(None if user.has_role("admin") else [c.id for c in courses],
                                                       user.id)
         ctx["teaching"] = courses
         ctx["teaching_counts"] = catalog.enrolment_counts([c.id for c in courses])

@@ -254,6 +254,32 @@ def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, u
     assert [(e.source, e.fraction) for e in rows] == [("quiz", 0.0), ("regrade", 1.0)]
 
 
+def test_a_corrected_key_that_passes_a_required_exam_completes_the_course(app, client, quiz, users):
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
+    quiz.sections = quiz.sections[:1]
+    db.session.commit()
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    login(client, "trainee@example.com")
+    for lesson in course.lessons:
+        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+    att = _start(client, quiz)
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": "1"})   # 'Licence'
+    client.post(f"/attempts/{att.public_id}/submit")
+    enrolment = select(Enrolment).where(Enrolment.user_id == users["trainee"].id)
+    assert db.session.scalar(enrolment).completed_at is None          # 0%: the required exam is failed
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
+    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
+    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    teacher.post(f"/teach/questions/{q.public_id}/regrade/1")
+    db.session.expire_all()
+    assert db.session.get(Attempt, att.id).percent == 100
+    assert db.session.scalar(enrolment).completed_at is not None      # the corrected key passes it
+    home = client.get(f"/courses/{F1}").get_data(as_text=True)
+    assert "Completed on" in home
+
+
 def test_instructor_creates_and_edits_an_exam_in_the_browser(client, quiz, users):
     login(client, "teacher@example.com")
     page = client.get(f"/teach/courses/{F1}").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """The grade that counts under each of the exam's rules (Moodle's "grading method")."""
 import pytest
 
-from lms.assessment.exams import final_grade
+from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt
 
 

@@ -136,6 +136,26 @@ def test_a_new_question_is_refused_with_its_line_when_broken_or_when_its_id_is_t
     assert db.session.scalar(select(func.count()).select_from(Question)) == before
 
 
+
+def test_the_same_id_added_by_another_request_between_the_check_and_the_insert_is_refused_not_a_500(
+        client, users, loaded, monkeypatch):
+    bank = _bank()
+    login(client, "teacher@example.com")
+    real = banks.current_framework
+    source = "// [id:T-RACE]\n::Race::Which approach values a patent by the income it will earn? {=Income ~Cost}\n"
+    other = banks.parse_questions(source, "gift", "")[0]
+
+    def the_other_request_wins():       # runs after the id was found free and before the insert
+        banks._insert_new(bank, [(other, banks._spec(other), banks._category(bank, "$course$", [], {}))],
+                          users["admin"], "browser")
+        return real()
+
+    monkeypatch.setattr(banks, "current_framework", the_other_request_wins)
+    resp = client.post("/teach/questions/new", data={"bank": "sample-en", "competency": "", "submit": "1",
+                                                     "source": source, "status": "ready"})
+    assert resp.status_code == 200
+    assert "already has a question with [id:T-RACE]" in resp.get_data(as_text=True)
+
 def test_every_example_parses_to_its_kind_in_both_languages(app):
     from lms.assessment.gift import parse_gift
     from lms.assessment.starters import KINDS, starter

@@ -1,0 +1,163 @@
+"""Grading by people and by a corrected key: the grading queue, a person's mark for one answer (an essay, or a
+mark changed on a review), regrading the attempts of a question's old version, and the grade that counts.
+
+Whatever changes an attempt's total also updates the course's completion (and so the certificates' eligibility),
+as a submission does. A mark a person gave has ``grader_id`` set; a key correction keeps it, as Moodle does.
+"""
+from __future__ import annotations
+
+import math
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lms.assessment import qtypes
+from lms.assessment.errors import ExamError
+from lms.assessment.exams import FINISHED, complete_course
+from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from lms.catalog import services as catalog
+from lms.db import utcnow
+from lms.extensions import db
+from lms.frameworks import evidence
+
+
+def may_grade(user, att: Attempt, course) -> bool:
+    """The exam's instructors (an admin for an exam outside a course) grade its attempts, never their own."""
+    staff = catalog.can_edit(user, course) if course is not None else user.has_role("admin")
+    return staff and att.user_id != user.id
+
+
+def grading_queue_size(course_ids: list[int] | None, grader_id: int | None = None) -> int:
+    """How many answers wait for a person in these courses (all when None), the grader's own left out."""
+    query = (select(func.count()).select_from(AttemptItem).join(Attempt).join(Quiz)
+             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None)))
+    if course_ids is not None:
+        query = query.where(Quiz.course_id.in_(course_ids))
+    if grader_id is not None:
+        query = query.where(Attempt.user_id != grader_id)
+    return db.session.scalar(query) or 0
+
+
+def grading_queue(course_ids: list[int] | None, grader_id: int | None = None):
+    """Answers waiting for a person, in these courses (all when None), leaving out the grader's own attempts."""
+    query = (select(AttemptItem).join(Attempt).join(Quiz)
+             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None))
+             .options(selectinload(AttemptItem.version), selectinload(AttemptItem.attempt).selectinload(Attempt.quiz))
+             .order_by(Attempt.submitted_at))
+    if course_ids is not None:
+        query = query.where(Quiz.course_id.in_(course_ids))
+    if grader_id is not None:
+        query = query.where(Attempt.user_id != grader_id)
+    return list(db.session.scalars(query))
+
+
+def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> None:
+    v = item.version
+    if v.competency_id and v.level and item.fraction is not None:
+        evidence.record(att.user_id, v.competency_id, v.level, item.fraction,
+                        source or ("diagnostic" if att.quiz.kind == "diagnostic" else "quiz"),
+                        f"{att.public_id}#{item.position}")
+
+
+def _total(att: Attempt) -> None:
+    pending = any(i.needs_grading and i.fraction is None for i in att.items)
+    score = sum((i.fraction or 0) * i.mark for i in att.items)
+    att.score = round(score, 4)
+    att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
+    att.state = "submitted" if pending else "graded"
+
+
+def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) -> None:
+    """A person's grade for one answer: an essay waiting in the queue, or a mark changed on the attempt's review
+    (any answer, as Moodle's "override mark"). The attempt's total and the course's completion follow; a changed
+    mark appends evidence, and the latest row for an answer is the one the profile counts."""
+    if not 0 <= fraction <= 1:
+        raise ExamError(_("The grade must be between 0 and the question's mark."))
+    before = item.fraction
+    if before is not None and math.isclose(before, fraction, abs_tol=1e-5):
+        fraction = before           # the same mark, as the form showed it rounded: only the comment changed
+    item.fraction = fraction
+    item.comment = (comment or "").strip() or None
+    if before != fraction:          # a mark given by a person (a key correction keeps it); a comment alone is not
+        item.grader_id = grader.id
+        item.graded_at = utcnow()
+    item.needs_grading = False
+    if before is None:
+        _evidence(item.attempt, item)
+    elif before != fraction:
+        _evidence(item.attempt, item, "regrade")
+    _total(item.attempt)
+    db.session.flush()
+    complete_course(item.attempt)
+
+
+def final_grade(attempts: list[Attempt], method: str) -> float | None:
+    """The grade that counts under the quiz's rule, reckoned as Moodle does. 'first' and 'last' are the first and
+    the last submitted attempt: while that one waits for an essay's grade there is no grade yet, rather than
+    another attempt's. 'highest' and 'average' take the graded attempts. The order is the attempts' numbers,
+    whatever order they came in."""
+    finished = sorted((a for a in attempts if a.state in FINISHED), key=lambda a: a.number)
+    if method in ("first", "last"):
+        if not finished:
+            return None
+        counted = finished[0] if method == "first" else finished[-1]
+        return counted.percent if counted.state == "graded" else None
+    graded = [a for a in finished if a.state == "graded" and a.percent is not None]
+    if not graded:
+        return None
+    if method == "average":
+        return round(sum(a.percent for a in graded) / len(graded), 2)
+    return max(a.percent for a in graded)
+
+
+def compatible(old: dict, new: dict) -> bool:
+    """A new key can regrade old responses only if they still mean the same: same type and same options."""
+    if old["qtype"] != new["qtype"]:
+        return False
+    if old["qtype"] == "multichoice":
+        return len(old["answers"]) == len(new["answers"]) and old.get("single") == new.get("single")
+    if old["qtype"] == "match":
+        return [p["text"] for p in old["pairs"]] == [p["text"] for p in new["pairs"]]
+    return old["qtype"] in ("truefalse", "shortanswer", "numerical")
+
+
+def attempts_using(version_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(AttemptItem).join(Attempt).where(
+        AttemptItem.version_id == version_id, Attempt.state.in_(FINISHED))) or 0
+
+
+def regrade(question: Question, old_version: QuestionVersion) -> tuple[int, int]:
+    """Regrade the finished attempts that showed ``old_version`` with the question's current key.
+    The attempts keep showing the old version; the grade, the totals, the evidence and the courses' completion
+    follow the new key. A mark a person gave (or changed) stays, as in Moodle. Returns (answers regraded, marks
+    kept)."""
+    new = question.current
+    if new.id == old_version.id or not compatible(old_version.spec, new.spec):
+        raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
+    qtype = qtypes.get(new.spec["qtype"])
+    items = db.session.scalars(select(AttemptItem).join(Attempt).where(
+        AttemptItem.version_id == old_version.id, Attempt.state.in_(FINISHED))
+        .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()
+    regraded = kept = 0
+    changed: dict[tuple, Attempt] = {}
+    for item in items:
+        if item.grader_id is not None:
+            kept += 1
+            continue
+        fraction = qtype.grade(new.spec, item.response)
+        if fraction is None:
+            continue
+        regraded += 1
+        item.fraction = float(fraction)
+        item.graded_version_id = new.id
+        att = item.attempt
+        if new.competency_id and new.level:
+            evidence.record(att.user_id, new.competency_id, new.level, item.fraction, "regrade",
+                            f"{att.public_id}#{item.position}")
+        _total(att)
+        changed[(att.user_id, att.quiz.course_id)] = att
+    db.session.flush()
+    for att in changed.values():        # a corrected key can pass (or fail) a required exam: once per person and course
+        complete_course(att)
+    return regraded, kept
