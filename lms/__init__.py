@@ -139,12 +139,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from lms.core.layout import site_footer, site_header
-    from lms.i18n import current_lang, html_lang, localized, tr_dict, tr_filter
+    from lms.i18n import current_lang, html_lang, localized, moment, tr_dict, tr_filter
 
     app.jinja_env.filters["tr"] = tr_filter
     app.jinja_env.filters["trd"] = tr_dict
     app.jinja_env.filters["date"] = lambda d: format_date(d, "medium") if d else ""
     app.jinja_env.filters["datetime"] = lambda d: format_datetime(d, "medium") if d else ""
+    app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["filesize"] = lambda n: f"{n} B" if n < 1000 else (
         f"{n / 1000:.0f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB")
     app.jinja_env.filters["hours"] = lambda h: f"{float(h):g}" if h is not None else ""

@@ -11,6 +11,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # name, default, description — the README's configuration table is generated from this list
 SETTINGS: list[tuple[str, str, str]] = [
@@ -41,6 +42,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for rate-limit counters shared by every app server."),
     ("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour", "How often one address may check certificates without signing in or an API key (bulk, API, upload)."),
     ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
+    ("LMS_TIMEZONE", "UTC", "Time zone of the dates and times pages show, an IANA name such as `Asia/Shanghai` (times are stored in UTC)."),
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +90,15 @@ def _secret_key(instance: Path) -> str:
     finally:
         os.unlink(draft)
     return key_file.read_text().strip()
+
+
+def _timezone() -> str:
+    name = _env("LMS_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"LMS_TIMEZONE={name!r} is not a time zone: give an IANA name such as Asia/Shanghai or UTC") from None
+    return name
 
 
 @dataclass
@@ -138,6 +149,6 @@ class Settings:
             "ANONYMOUS_CHECK_LIMIT": _env("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour"),
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
             "BABEL_DEFAULT_LOCALE": "en",
-            "BABEL_DEFAULT_TIMEZONE": "UTC",
+            "BABEL_DEFAULT_TIMEZONE": _timezone(),
             "WTF_CSRF_TIME_LIMIT": None,
         }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -92,6 +92,20 @@ def tr_dict(pair: dict | None) -> Markup | str:
         code = "zh-Hans" if loc.lang == "zh" else "en"
         return Markup('<span lang="{}">{}</span>').format(code, loc.text)
     return loc.text or ""
+
+
+def moment(value) -> str:
+    """A stored (UTC) time as the platform's time zone shows it, with the zone, e.g. "2026-12-01 09:00 UTC+08:00":
+    for times a person must act by (an exam's opening, closing), where a reader in another zone must not guess."""
+    if value is None:
+        return ""
+    local = to_user_timezone(value)
+    offset = local.utcoffset()
+    if not offset:
+        return f"{local:%Y-%m-%d %H:%M} UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{local:%Y-%m-%d %H:%M} UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def at_line(line: int | None, reason: str) -> str:

@@ -14,6 +14,8 @@ TEMPLATE = """title: {en: "New exam", zh: "新考试"}
 module: %(module)s
 required: true
 time_limit_minutes: 20
+# opens: 2026-12-01T09:00+08:00    # when it opens and closes: a date and time with its time zone
+# closes: 2026-12-01T12:00+08:00
 attempts: 3
 grading: highest
 pass_mark: 60
@@ -34,6 +36,9 @@ def quiz_yaml(quiz: Quiz) -> str:
     doc.update({"required": quiz.required})
     if quiz.time_limit_minutes:
         doc["time_limit_minutes"] = quiz.time_limit_minutes
+    for key, moment in (("opens", quiz.open_at), ("closes", quiz.close_at)):
+        if moment is not None:        # stored in UTC, written so
+            doc[key] = moment.isoformat(timespec="minutes" if not moment.second else "seconds") + "Z"
     doc.update({"attempts": quiz.attempts_allowed, "grading": quiz.grading_method, "pass_mark": quiz.pass_mark,
                 "shuffle_questions": quiz.shuffle_questions, "shuffle_answers": quiz.shuffle_answers,
                 "review": {"feedback": quiz.review_feedback, "answers": quiz.review_answers}, "sections": []})

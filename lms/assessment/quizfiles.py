@@ -4,6 +4,8 @@
     module: m1-system            # a module key of the course (omit for a course-level exam)
     required: true               # counts toward course completion
     time_limit_minutes: 20       # omit for no limit
+    opens: 2026-12-01T09:00+08:00    # omit for always open; a date and time with its time zone
+    closes: 2026-12-01T12:00+08:00   # attempts still open then are submitted with what was saved
     attempts: 3                  # 0 = unlimited
     grading: highest             # highest | first | last | average
     pass_mark: 60                # percent
@@ -16,6 +18,7 @@
 """
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -29,7 +32,7 @@ from lms.extensions import db
 from lms.frameworks.models import LEVEL_CODES
 
 ALLOWED = {"title", "intro", "module", "required", "time_limit_minutes", "attempts", "grading", "pass_mark",
-           "shuffle_questions", "shuffle_answers", "review", "sections", "kind"}
+           "shuffle_questions", "shuffle_answers", "review", "sections", "kind", "opens", "closes"}
 
 
 def _int(c: Checker, node, key, where, default, lo, hi):
@@ -40,6 +43,31 @@ def _int(c: Checker, node, key, where, default, lo, hi):
         c.error(node, key, f"{where}: '{key}' must be a whole number from {lo} to {hi}")
         return default
     return value
+
+
+def _moment(c: Checker, node, key, where) -> datetime | None:
+    """A date and time with its time zone (``2026-12-01T09:00+08:00``, or ``Z`` for UTC), stored as naive UTC.
+    A time without a zone is refused rather than guessed: a cohort in Beijing and a server in UTC would
+    otherwise disagree by eight hours."""
+    value = node.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            value = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = None
+    if not isinstance(value, datetime):
+        c.error(node, key, f"{where}: '{key}' must be a date and time with its time zone, "
+                           f"e.g. 2026-12-01T09:00+08:00")
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        c.error(node, key, f"{where}: '{key}' needs its time zone, e.g. {value.isoformat(timespec='minutes')}+08:00 "
+                           f"(Beijing) or {value.isoformat(timespec='minutes')}Z (UTC)")
+        return None
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _bool(c: Checker, node, key, where, default):
@@ -76,7 +104,10 @@ def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_fa
     kind = data.get("kind", "quiz")
     if kind not in ("quiz", "diagnostic"):
         c.error(data, "kind", "quiz: kind must be quiz or diagnostic")
-    out = {"key": key, "title": c.bilingual(data, "title", where, max_len=300),
+    opens, closes = _moment(c, data, "opens", where), _moment(c, data, "closes", where)
+    if opens and closes and closes <= opens:
+        c.error(data, "closes", "quiz: 'closes' must be after 'opens'")
+    out = {"key": key, "title": c.bilingual(data, "title", where, max_len=300), "opens": opens, "closes": closes,
            "intro": c.bilingual(data, "intro", where, required=False), "module": module, "kind": kind,
            "required": _bool(c, data, "required", where, True),
            "time_limit_minutes": _int(c, data, "time_limit_minutes", where, None, 1, 600),
@@ -171,6 +202,7 @@ def copy_settings(quiz: Quiz, data: dict) -> None:
     quiz.module_key = data["module"]
     quiz.required = data["required"]
     quiz.time_limit_minutes = data["time_limit_minutes"]
+    quiz.open_at, quiz.close_at = data.get("opens"), data.get("closes")
     quiz.attempts_allowed = data["attempts"]
     quiz.grading_method = data["grading"]
     quiz.pass_mark = data["pass_mark"]

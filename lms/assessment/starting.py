@@ -24,7 +24,7 @@ from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizOverride
 from lms.catalog.models import Course, Enrolment
 from lms.db import insert_rows, utcnow
 from lms.extensions import db
-from lms.i18n import CONTENT_LANG
+from lms.i18n import CONTENT_LANG, moment
 
 _ITEMS = AttemptItem.__table__
 
@@ -32,9 +32,9 @@ _ITEMS = AttemptItem.__table__
 def _check_window(quiz: Quiz) -> None:
     now = utcnow()
     if quiz.open_at and now < quiz.open_at:
-        raise ExamError(_("This exam opens on %(when)s.", when=quiz.open_at.strftime("%Y-%m-%d %H:%M UTC")))
+        raise ExamError(_("This exam opens on %(when)s.", when=moment(quiz.open_at)))
     if quiz.close_at and now >= quiz.close_at:
-        raise ExamError(_("This exam closed on %(when)s.", when=quiz.close_at.strftime("%Y-%m-%d %H:%M UTC")))
+        raise ExamError(_("This exam closed on %(when)s.", when=moment(quiz.close_at)))
 
 
 def _check_attempts_left(quiz: Quiz, done: int, extra_attempts: int = 0) -> None:

@@ -1,0 +1,82 @@
+"""An exam's opening and closing times, set in its file or in the browser (Moodle's "Open the quiz" / "Close the quiz")."""
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.assessment.models import Attempt, Quiz
+from lms.assessment.quizfiles import parse_quiz
+from lms.content import ContentInvalid
+from lms.db import utcnow
+from lms.extensions import db
+from tests.assessment.conftest import F1
+from tests.conftest import login
+
+BASE = "title: {en: Check, zh: 检查}\nmodule: m1-system\n%s\nsections:\n  - {bank: exam, questions: [X-1, X-2]}\n"
+
+
+def _parse(extra: str) -> dict:
+    return parse_quiz(BASE % extra, "quizzes/check.yaml", "check", {"m1-system"}, {"exam"})
+
+
+def test_opening_and_closing_times_are_read_with_their_time_zone_and_stored_in_utc():
+    data = _parse("opens: 2026-12-01T09:00+08:00\ncloses: '2026-12-01 12:30:00Z'")
+    assert data["opens"] == datetime(2026, 12, 1, 1, 0) and data["closes"] == datetime(2026, 12, 1, 12, 30)
+    data = _parse("opens: 2026-12-01 09:00:00 +08:00")            # YAML's own timestamp form
+    assert data["opens"] == datetime(2026, 12, 1, 1, 0) and data["closes"] is None
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("opens: 2026-12-01T09:00", "line 3: quiz: 'opens' needs its time zone, e.g. 2026-12-01T09:00+08:00"),
+    ("opens: 2026-12-01", "line 3: quiz: 'opens' must be a date and time with its time zone"),
+    ("closes: next monday", "line 3: quiz: 'closes' must be a date and time with its time zone"),
+    ("opens: 2026-12-01T09:00Z\ncloses: 2026-12-01T17:00+08:00", "line 4: quiz: 'closes' must be after 'opens'"),
+])
+def test_a_time_without_its_zone_or_closing_before_it_opens_is_refused_with_its_line(extra, message):
+    with pytest.raises(ContentInvalid) as exc:
+        _parse(extra)
+    assert f"quizzes/check.yaml:{message.removeprefix('line ')}" in [str(e) for e in exc.value.errors][0]
+
+
+def test_the_instructor_sets_the_window_in_the_browser_and_trainees_see_it_and_are_held_to_it(app, client, quiz, users):
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    new = teacher.get(f"/teach/courses/{F1}/exams/new").get_data(as_text=True)
+    assert "# opens: " in new and "# closes: " in new                  # the example shows how
+    opens = utcnow().replace(microsecond=0) + timedelta(days=2)
+    source = BASE % f"opens: {(opens + timedelta(hours=8)).isoformat()}+08:00"
+    assert teacher.post(f"/teach/courses/{F1}/exams/new", data={"key": "check", "source": source}).status_code == 302
+    check = db.session.scalar(select(Quiz).where(Quiz.key == "check"))
+    assert check.open_at == opens and check.close_at is None
+    again = teacher.get(f"/teach/courses/{F1}/exams/check").get_data(as_text=True)
+    written = opens.isoformat(timespec="minutes" if not opens.second else "seconds")
+    assert f"opens: &#39;{written}Z&#39;" in again                       # written back in UTC
+    login(client, "trainee@example.com")
+    page = client.get(f"/quizzes/{check.public_id}").get_data(as_text=True)
+    assert f"Opens</dt><dd>{opens:%Y-%m-%d %H:%M} UTC</dd>" in page
+    refused = client.post(f"/quizzes/{check.public_id}/start", follow_redirects=True).get_data(as_text=True)
+    assert f"This exam opens on {opens:%Y-%m-%d %H:%M} UTC" in refused
+    assert db.session.scalar(select(Attempt).where(Attempt.quiz_id == check.id, Attempt.state != "prepared")) is None
+    # closed: the window is moved into the past by the editor, and the exam refuses to start
+    closed = BASE % "opens: 2020-01-01T09:00Z\ncloses: 2020-01-01T10:00Z"
+    teacher.post(f"/teach/courses/{F1}/exams/check", data={"source": closed})
+    refused = client.post(f"/quizzes/{check.public_id}/start", follow_redirects=True).get_data(as_text=True)
+    assert "This exam closed on 2020-01-01 10:00 UTC" in refused
+
+
+def test_with_lms_timezone_the_window_is_shown_in_that_zone_with_its_offset(app, client, quiz, users, monkeypatch):
+    monkeypatch.setattr(app.extensions["babel"], "default_timezone", "Asia/Shanghai")    # LMS_TIMEZONE, read at start
+    quiz.open_at = datetime(2030, 12, 1, 1, 0)                   # 09:00 in Beijing
+    db.session.commit()
+    login(client, "trainee@example.com")
+    page = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    assert "Opens</dt><dd>2030-12-01 09:00 UTC+08:00</dd>" in page
+    refused = client.post(f"/quizzes/{quiz.public_id}/start", follow_redirects=True).get_data(as_text=True)
+    assert "This exam opens on 2030-12-01 09:00 UTC+08:00" in refused
+
+
+def test_an_unknown_lms_timezone_stops_the_start_with_a_clear_message(monkeypatch, tmp_path):
+    from lms.config import Settings
+    monkeypatch.setenv("LMS_TIMEZONE", "Beijing")
+    with pytest.raises(ValueError, match="LMS_TIMEZONE='Beijing' is not a time zone"):
+        Settings(tmp_path).flask_config()
