@@ -7,6 +7,7 @@ as a submission does. A mark a person gave has ``grader_id`` set; a key correcti
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from lms.assessment.errors import ExamError
 from lms.assessment.exams import FINISHED, complete_course
 from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from lms.catalog import services as catalog
+from lms.catalog.models import Course
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
@@ -111,12 +113,19 @@ def final_grade(attempts: list[Attempt], method: str) -> float | None:
     return max(a.percent for a in graded)
 
 
+def _option_texts(answers: list[dict]) -> list[str]:
+    return [" ".join(str(a.get("text", "")).split()) for a in answers]
+
+
 def compatible(old: dict, new: dict) -> bool:
-    """A new key can regrade old responses only if they still mean the same: same type and same options."""
+    """A new key can regrade old responses only if they still mean the same: same type and same options. A
+    choice is stored as the option's position, so the options must keep their texts and their order: a key
+    correction changes only which are right (and their feedback)."""
     if old["qtype"] != new["qtype"]:
         return False
     if old["qtype"] == "multichoice":
-        return len(old["answers"]) == len(new["answers"]) and old.get("single") == new.get("single")
+        return (_option_texts(old["answers"]) == _option_texts(new["answers"])
+                and old.get("single") == new.get("single"))
     if old["qtype"] == "match":
         return [p["text"] for p in old["pairs"]] == [p["text"] for p in new["pairs"]]
     return old["qtype"] in ("truefalse", "shortanswer", "numerical")
@@ -127,11 +136,18 @@ def attempts_using(version_id: int) -> int:
         AttemptItem.version_id == version_id, Attempt.state.in_(FINISHED))) or 0
 
 
-def regrade(question: Question, old_version: QuestionVersion) -> tuple[int, int]:
-    """Regrade the finished attempts that showed ``old_version`` with the question's current key.
-    The attempts keep showing the old version; the grade, the totals, the evidence and the courses' completion
-    follow the new key. A mark a person gave (or changed) stays, as in Moodle. Returns (answers regraded, marks
-    kept)."""
+@dataclass
+class Regraded:
+    regraded: int = 0       # answers given a new mark by the new key
+    kept: int = 0           # marks a person gave, which a key correction keeps (as in Moodle)
+    left: int = 0           # answers in attempts this person may not grade: others' courses, or their own
+
+
+def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:
+    """Regrade the finished attempts that showed ``old_version`` with the question's current key, among those
+    ``user`` may grade (a bank is shared; the exams using it are not all theirs, and nobody regrades their own
+    attempt). The attempts keep showing the old version; the grade, the totals, the evidence and the courses'
+    completion follow the new key. A mark a person gave (or changed) stays, as in Moodle."""
     new = question.current
     if new.id == old_version.id or not compatible(old_version.spec, new.spec):
         raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
@@ -139,19 +155,26 @@ def regrade(question: Question, old_version: QuestionVersion) -> tuple[int, int]
     items = db.session.scalars(select(AttemptItem).join(Attempt).where(
         AttemptItem.version_id == old_version.id, Attempt.state.in_(FINISHED))
         .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()
-    regraded = kept = 0
+    out = Regraded()
     changed: dict[tuple, Attempt] = {}
+    courses: dict[int | None, object] = {}
     for item in items:
+        att = item.attempt
+        course_id = att.quiz.course_id
+        if course_id not in courses:
+            courses[course_id] = db.session.get(Course, course_id) if course_id is not None else None
+        if not may_grade(user, att, courses[course_id]):
+            out.left += 1
+            continue
         if item.grader_id is not None:
-            kept += 1
+            out.kept += 1
             continue
         fraction = qtype.grade(new.spec, item.response)
         if fraction is None:
             continue
-        regraded += 1
+        out.regraded += 1
         item.fraction = float(fraction)
         item.graded_version_id = new.id
-        att = item.attempt
         if new.competency_id and new.level:
             evidence.record(att.user_id, new.competency_id, new.level, item.fraction, "regrade",
                             f"{att.public_id}#{item.position}")
@@ -160,4 +183,4 @@ def regrade(question: Question, old_version: QuestionVersion) -> tuple[int, int]
     db.session.flush()
     for att in changed.values():        # a corrected key can pass (or fail) a required exam: once per person and course
         complete_course(att)
-    return regraded, kept
+    return out

@@ -125,6 +125,10 @@ class Essay(QuestionType):
 
     @classmethod
     def grade(cls, spec, response):
+        """A person grades an answer; an essay left blank is "not answered" and gets no marks at once, as in
+        Moodle, rather than waiting in the queue (an instructor can still change its mark on the review)."""
+        if response is None or (isinstance(response, str) and not response.strip()):
+            return Decimal(0)
         return None
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.assessment import banks, qtypes, starters
@@ -102,15 +103,20 @@ def regrade(public_id: str, number: int):
     if old is None or not ActionForm().validate_on_submit():
         abort(404 if old is None else 400)
     try:
-        n, kept = grading.regrade(q, old)
+        done = grading.regrade(q, old, current_user)
     except grading.ExamError as exc:
         flash(str(exc), "error")
     else:
         db.session.commit()
         flash(_("%(n)d answers given to version %(old)d were regraded with the key of version %(new)d.",
-                n=n, old=old.version, new=q.current_version), "success")
-        if kept:
-            flash(_("%(n)d marks that an instructor gave by hand were kept.", n=kept), "info")
+                n=done.regraded, old=old.version, new=q.current_version), "success")
+        if done.kept:
+            flash(_("%(n)d marks that an instructor gave by hand were kept.", n=done.kept), "info")
+        if done.left:
+            flash(ngettext("%(num)d answer is in an exam you do not teach, or in your own attempt: it was left "
+                           "for that exam's instructors to regrade.",
+                           "%(num)d answers are in exams you do not teach, or in your own attempts: they were left "
+                           "for those exams' instructors to regrade.", done.left), "info")
     return redirect(url_for("questions.show", public_id=public_id))
 
 

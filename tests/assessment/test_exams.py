@@ -227,6 +227,28 @@ def test_close_overdue_command(runner, client, quiz):
     assert db.session.get(Attempt, att.id).state != "open"
 
 
+def test_an_essay_left_blank_gets_no_marks_at_once_and_does_not_wait_for_a_grader(app, client, quiz, users):
+    login(client, "trainee@example.com")
+    att = _start(client, quiz)
+    answers = _answer_all_right(att)
+    essay = next(i for i in att.items if i.version.spec["qtype"] == "essay")
+    answers[essay.position] = "  \n "                               # only blanks
+    for pos, response in answers.items():
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
+    client.post(f"/attempts/{att.public_id}/submit")
+    att = db.session.get(Attempt, att.id)
+    assert att.state == "graded" and att.score == 4 and att.percent == pytest.approx(66.67)
+    blank = next(i for i in att.items if i.id == essay.id)
+    assert blank.fraction == 0 and not blank.needs_grading
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    assert "Nothing to grade" in teacher.get("/teach/grading").get_data(as_text=True)
+    # a person can still give it marks on the review (Moodle's "override mark")
+    teacher.post(f"/teach/grading/{att.public_id}/{essay.position}", data={"points": "0.5", "back": "review"})
+    db.session.expire_all()
+    assert db.session.get(Attempt, att.id).score == 4.5
+
+
 def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, users):
     quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
     quiz.sections = quiz.sections[:1]
@@ -278,6 +300,50 @@ def test_a_corrected_key_that_passes_a_required_exam_completes_the_course(app, c
     assert db.session.scalar(enrolment).completed_at is not None      # the corrected key passes it
     home = client.get(f"/courses/{F1}").get_data(as_text=True)
     assert "Completed on" in home
+
+
+def test_a_regrade_reaches_only_the_attempts_the_instructor_may_grade(app, client, quiz, users):
+    from tests.conftest import make_user
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
+    quiz.sections = quiz.sections[:1]
+    outsider = make_user(("instructor",), "outsider@example.com")     # an instructor who does not teach F1
+    catalog.enrol(outsider, db.session.get(Course, quiz.course_id))
+    db.session.commit()
+    attempts = {}
+    for email in ("trainee@example.com", "outsider@example.com"):
+        c = app.test_client()
+        login(c, email)
+        att = _start(c, quiz)
+        c.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": "1"})   # 'Licence': wrong
+        c.post(f"/attempts/{att.public_id}/submit")
+        attempts[email] = att.id
+    outsider_client = app.test_client()
+    login(outsider_client, "outsider@example.com")
+    q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
+    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
+    outsider_client.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    page = outsider_client.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True).get_data(as_text=True)
+    assert "0 answers given to version 1 were regraded" in page
+    assert "2 answers are in exams you do not teach, or in your own attempts" in page
+    db.session.expire_all()
+    assert [db.session.get(Attempt, a).percent for a in attempts.values()] == [0, 0]    # their own included
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")                           # F1's instructor regrades both
+    page = teacher.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True).get_data(as_text=True)
+    assert "2 answers given to version 1 were regraded" in page and "do not teach" not in page
+    db.session.expire_all()
+    assert [db.session.get(Attempt, a).percent for a in attempts.values()] == [100, 100]
+
+
+def test_a_new_key_that_reorders_or_rewords_the_options_cannot_regrade_the_stored_choices(app, client, quiz, users):
+    from lms.assessment.grading import compatible
+    old = {"qtype": "multichoice", "single": True, "answers": [{"text": "Capital contribution", "fraction": 1},
+                                                               {"text": "Licence", "fraction": 0}]}
+    key_fixed = {**old, "answers": [{"text": "Capital  contribution", "fraction": 0}, {"text": "Licence", "fraction": 1}]}
+    reordered = {**old, "answers": list(reversed(old["answers"]))}
+    reworded = {**old, "answers": [{"text": "Contribution in kind", "fraction": 1}, {"text": "Licence", "fraction": 0}]}
+    assert compatible(old, key_fixed)                 # which option is right changed: the choices still mean the same
+    assert not compatible(old, reordered) and not compatible(old, reworded)
 
 
 def test_instructor_creates_and_edits_an_exam_in_the_browser(client, quiz, users):

@@ -119,6 +119,8 @@ def test_starting_in_another_language_draws_again_and_prepared_attempts_are_not_
     client.post(f"/quizzes/{quiz.public_id}/start")
     [att] = _attempts(quiz)
     assert att.state == "open" and att.language == "zh" and att.number == 1
+    essay = next(i for i in att.items if i.version.spec["qtype"] == "essay")
+    client.post(f"/attempts/{att.public_id}/answer", json={"position": essay.position, "response": "申报并回避。"})
     client.post(f"/attempts/{att.public_id}/submit")
     client.post("/lang", data={"lang": "en", "next": "/"})
     html = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)   # prepares attempt 2

@@ -55,6 +55,12 @@ def _exam_with_attempts(app, client, quiz, users):
     return teacher, other, first
 
 
+
+def _answer_the_essay(client, att):
+    essay = next(i for i in att.items if i.version.spec["qtype"] == "essay")
+    resp = client.post(f"/attempts/{att.public_id}/answer", json={"position": essay.position, "response": "I declare it."})
+    assert resp.json["saved"]
+
 def test_the_results_show_every_started_attempt_and_the_grade_that_counts(app, client, quiz, users):
     teacher, other, first = _exam_with_attempts(app, client, quiz, users)
     html = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
@@ -67,8 +73,9 @@ def test_the_results_show_every_started_attempt_and_the_grade_that_counts(app, c
     assert re.search(r"^User \d+ trainee@example\.com 1 graded .* \d+ min 100% 100% passed$", rows[0]), rows[0]
     assert re.search(r"^2 in progress (20|19) min left .* — —$", rows[1])
     assert f'href="/attempts/{first.public_id}/review"' in html
-    # the other trainee starts and submits without answering: the essay waits for a person
+    # the other trainee starts and submits having answered the essay only: the essay waits for a person
     other.post(f"/quizzes/{quiz.public_id}/start")
+    _answer_the_essay(other, _latest(users["other"]))
     other.post(f"/attempts/{_latest(users['other']).public_id}/submit")
     html = teacher.get(f"/teach/quizzes/{quiz.public_id}/results").get_data(as_text=True)
     assert "2 / 2" in html and "other@example.com" in html
@@ -177,6 +184,7 @@ def test_the_dashboard_leads_back_to_an_exam_left_open_and_to_the_answers_to_gra
     board = client.get("/dashboard").get_data(as_text=True)
     assert f'href="/attempts/{att.public_id}"' in board and "Continue: Module 1 quiz" in board
     assert re.search(r"(19|20) minutes left", board)
+    _answer_the_essay(client, att)
     client.post(f"/attempts/{att.public_id}/submit")            # the essay now waits for the teacher
     assert "Exams in progress" not in client.get("/dashboard").get_data(as_text=True)
     teacher = app.test_client()
