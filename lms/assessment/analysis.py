@@ -4,6 +4,10 @@ Per question: facility (mean score, %), discrimination (correlation between the 
 the rest of the test, ×100), and the share of attempts choosing each option. For the test: mean,
 standard deviation and Cronbach's alpha (equal to KR-20 when every item scores 0 or 1), computed
 when every attempt showed the same questions.
+
+A question and its translation are one item: the English and Chinese banks of a family hold the same
+question under the same id (``[id:F1-D1.1-001]`` in both), so a cohort sitting in both languages is analysed
+as one test. Questions without an id are taken one by one.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.assessment.models import Attempt, AttemptItem, Quiz
+from lms.assessment.banks import family
+from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from lms.core.spreadsheet import cells
 from lms.extensions import db
 
@@ -66,7 +71,8 @@ def _var(xs: list[float]) -> float:
 
 def first_attempts(quiz: Quiz) -> list[Attempt]:
     rows = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "graded")
-                              .options(selectinload(Attempt.items).selectinload(AttemptItem.version))
+                              .options(selectinload(Attempt.items).selectinload(AttemptItem.version)
+                                       .selectinload(QuestionVersion.question).selectinload(Question.bank))
                               .order_by(Attempt.user_id, Attempt.number)).all()
     seen, out = set(), []
     for a in rows:
@@ -76,40 +82,46 @@ def first_attempts(quiz: Quiz) -> list[Attempt]:
     return out
 
 
+def _item_key(item: AttemptItem):
+    """The same item in every language: the bank's family and the question's id; else the question itself."""
+    question = item.version.question
+    return (family(question.bank.slug), question.idnumber) if question.idnumber else item.question_id
+
+
 def analyse(attempts: list[Attempt]) -> TestStats:
-    scored = [(a, {i.question_id: i for i in a.items if i.mark}) for a in attempts]
+    scored = [(a, {_item_key(i): i for i in a.items if i.mark}) for a in attempts]
     totals = {a.id: sum((i.fraction or 0) * i.mark for i in items.values()) for a, items in scored}
     percents = [a.percent for a in attempts if a.percent is not None]
     mean = sum(percents) / len(percents) if percents else None
     sd = math.sqrt(sum((p - mean) ** 2 for p in percents) / (len(percents) - 1)) if len(percents) > 1 else None
-    question_ids: list[int] = []
+    keys: list = []               # the items, in the order first seen
     for _a, items in scored:
-        for qid in items:
-            if qid not in question_ids:
-                question_ids.append(qid)
+        for key in items:
+            if key not in keys:
+                keys.append(key)
     stats = []
-    for qid in question_ids:
-        rows = [(a, items[qid]) for a, items in scored if qid in items]
+    for key in keys:
+        rows = [(a, items[key]) for a, items in scored if key in items]
         fractions = [it.fraction or 0.0 for _a, it in rows]
         rest = [totals[a.id] - (it.fraction or 0) * it.mark for a, it in rows]
         r = _pearson(fractions, rest)
         latest = rows[-1][1].version
         options = _option_shares(latest.spec, [it.response for _a, it in rows])
-        stats.append(ItemStats(qid, latest.question.idnumber, latest.name, latest.qtype, len(rows),
+        stats.append(ItemStats(rows[-1][1].question_id, latest.question.idnumber, latest.name, latest.qtype, len(rows),
                                round(100 * sum(fractions) / len(fractions), 2) if fractions else None,
                                round(100 * r, 2) if r is not None else None, options, latest.question.public_id))
     alpha, reason = None, None
-    common = set(question_ids) if scored and all(set(items) == set(question_ids) for _a, items in scored) else None
+    common = set(keys) if scored and all(set(items) == set(keys) for _a, items in scored) else None
     if len(scored) < 2:
         reason = "fewer than two attempts"
     elif common is None:
         reason = "the attempts did not all show the same questions"
-    elif len(question_ids) < 2:
+    elif len(keys) < 2:
         reason = "fewer than two questions"
     else:
-        k = len(question_ids)
+        k = len(keys)
         item_var = sum(_var([items[q].fraction * items[q].mark if items[q].fraction is not None else 0.0
-                             for _a, items in scored]) for q in question_ids)
+                             for _a, items in scored]) for q in keys)
         total_var = _var([totals[a.id] for a, _items in scored])
         if total_var > 0:
             alpha = round(k / (k - 1) * (1 - item_var / total_var), 4)

@@ -3,7 +3,7 @@ category from the bank in the attempt's language, the least used first (as Moodl
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
@@ -74,6 +74,70 @@ def _current_versions():
 _NAMED = _current_versions().where(Question.idnumber.in_(bindparam("idnumbers", expanding=True)))
 
 
+def _random_query(quiz: Quiz, section):
+    """The questions a random section may draw from (in the bank the bind parameters name)."""
+    query = _current_versions().where(QuestionVersion.qtype != "description", Question.status == "ready")
+    if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
+        query = query.where(QuestionVersion.qtype != "essay")
+    if section.competency:
+        query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
+            (Competency.code == section.competency) | Competency.code.like(f"{section.competency}.%"))
+    if section.level:
+        query = query.where(QuestionVersion.level == section.level)
+    if section.tag:
+        query = query.where(Question.tags.any(QuestionTag.tag == section.tag))
+    if section.category:
+        query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
+            (QuestionCategory.path == section.category)     # or below it ('A//B' is a name with a slash)
+            | (QuestionCategory.path.startswith(f"{section.category}/", autoescape=True)
+               & ~QuestionCategory.path.startswith(f"{section.category}//", autoescape=True)))
+    return query
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A section that gives fewer questions than it asks for, in the bank attempts in these languages draw from."""
+    languages: tuple[str, ...]      # the attempts' languages: en, zh (both when one bank serves both)
+    bank: str | None        # the bank they draw from (None: no bank of the family at all)
+    section: int            # 1-based, as the exam's file numbers them
+    wanted: int
+    found: int
+    missing: tuple[str, ...] = ()       # named question ids the bank does not have
+
+
+def shortfalls(quiz: Quiz) -> list[Shortfall]:
+    """What would make an attempt shorter than the exam says, per language: named questions the bank lacks
+    and random sections with fewer matching questions (ready, not named earlier) than they draw. Moodle warns
+    of the same in its quiz editor; a shorter attempt is still drawn, with a lower maximum score."""
+    out: dict[tuple, Shortfall] = {}
+    for lang in ("en", "zh"):
+        named_before: set[int] = set()
+        for number, section in enumerate(quiz.sections, start=1):
+            banks = _bank_params(section.bank, lang)
+            bank = db.session.scalar(select(QuestionBank.slug).where(QuestionBank.id == _preferred_bank()), banks)
+            if section.idnumbers:
+                wanted = list(dict.fromkeys(section.idnumbers))
+                rows = {r.idnumber: r for r in db.session.execute(_NAMED, {**banks, "idnumbers": wanted})}
+                named_before.update(r.id for r in rows.values())
+                missing = tuple(i for i in wanted if i not in rows)
+                if missing:
+                    _note(out, Shortfall((lang,), bank, number, len(wanted), len(wanted) - len(missing), missing))
+                continue
+            found = sum(1 for r in db.session.execute(_random_query(quiz, section), banks) if r.id not in named_before)
+            if found < (section.draw or 0):
+                _note(out, Shortfall((lang,), bank, number, section.draw, found))
+    return sorted(out.values(), key=lambda s: (s.section, s.languages))
+
+
+def _note(out: dict, short: Shortfall) -> None:
+    """One entry per section and bank: a bank serving both languages is reported once, for both."""
+    key = (short.section, short.bank)
+    if key in out:
+        out[key] = replace(out[key], languages=out[key].languages + short.languages)
+    else:
+        out[key] = short
+
+
 def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
     """The questions of a new attempt with their marks; random sections prefer the least-used questions."""
     chosen: list[tuple[int, int, float]] = []          # (question id, version id, mark)
@@ -90,22 +154,7 @@ def draw(quiz: Quiz, lang: str, rng: random.Random) -> list[Drawn]:
                     chosen.append((row.id, row.version_id, section.mark))
                     taken.add(row.id)
             continue
-        query = _current_versions().where(QuestionVersion.qtype != "description", Question.status == "ready")
-        if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
-            query = query.where(QuestionVersion.qtype != "essay")
-        if section.competency:
-            query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
-                (Competency.code == section.competency) | Competency.code.like(f"{section.competency}.%"))
-        if section.level:
-            query = query.where(QuestionVersion.level == section.level)
-        if section.tag:
-            query = query.where(Question.tags.any(QuestionTag.tag == section.tag))
-        if section.category:
-            query = query.join(QuestionCategory, QuestionCategory.id == Question.category_id).where(
-                (QuestionCategory.path == section.category)     # or below it ('A//B' is a name with a slash)
-                | (QuestionCategory.path.startswith(f"{section.category}/", autoescape=True)
-                   & ~QuestionCategory.path.startswith(f"{section.category}//", autoescape=True)))
-        found = db.session.execute(query, banks).all()
+        found = db.session.execute(_random_query(quiz, section), banks).all()
         if not found and not _bank_exists(section.bank, lang):
             raise ExamError(_("This exam's question bank is missing; tell the course's instructors."))
         pool = [r for r in found if r.id not in taken]

@@ -65,9 +65,10 @@ def quiz(public_id: str):
     attempts = exams.user_attempts(current_user, quiz)
     grade = grading.final_grade(attempts, quiz.grading_method)
     extra_minutes, extra_attempts = starting.extras(quiz.id, current_user.id)     # the person's own terms, if any
+    from lms.assessment.drawing import shortfalls
     page = render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
                            grade=grade, form=ActionForm(), editor=editor, extra_minutes=extra_minutes,
-                           extra_attempts=extra_attempts)
+                           extra_attempts=extra_attempts, shortfalls=shortfalls(quiz) if editor else [])
     db.session.commit()         # once, after rendering, so that nothing the page shows is read again
     return page
 

@@ -19,13 +19,17 @@ from lms.assessment.analysis import analyse, to_csv
 MATRIX = [[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0], [1, 1, 1]]
 
 
-def _attempts(matrix, flip_q=None):
-    versions = [NS(spec={"qtype": "truefalse"}, name=f"Q{i + 1}", qtype="truefalse",
-                   question=NS(idnumber=f"Q{i + 1}", public_id=f"pub-q{i + 1}")) for i in range(3)]
+def _attempts(matrix, flip_q=None, languages=None):
+    """Attempts with these 0/1 scores; ``languages`` (one per attempt) puts them in the bank of that language,
+    whose questions have other rows but the same ids."""
+    def version(i, lang):
+        return NS(spec={"qtype": "truefalse"}, name=f"Q{i + 1}", qtype="truefalse",
+                  question=NS(idnumber=f"Q{i + 1}", public_id=f"pub-q{i + 1}-{lang}", bank=NS(slug=f"t-{lang}")))
     out = []
     for n, row in enumerate(matrix):
-        items = [NS(question_id=i + 1, mark=1, fraction=float(v), response=bool(v), version=versions[i])
-                 for i, v in enumerate(row)]
+        lang = languages[n] if languages else "en"
+        items = [NS(question_id=(i + 1) if lang == "en" else (i + 101), mark=1, fraction=float(v), response=bool(v),
+                    version=version(i, lang)) for i, v in enumerate(row)]
         out.append(NS(id=n, items=items, percent=100 * sum(row) / 3))
     return out
 
@@ -56,3 +60,11 @@ def test_alpha_needs_the_same_questions_for_everyone():
     attempts[0].items = attempts[0].items[:2]
     stats = analyse(attempts)
     assert stats.alpha is None and "same questions" in stats.alpha_reason
+
+
+def test_a_cohort_sitting_in_both_languages_is_one_test_item_by_item():
+    stats = analyse(_attempts(MATRIX, languages=["en", "zh", "zh", "en", "zh"]))
+    by = {s.idnumber: s for s in stats.items}
+    assert len(stats.items) == 3 and by["Q1"].n == 5               # a question and its translation are one item
+    assert (by["Q1"].facility, by["Q2"].facility, by["Q3"].facility) == (80.0, 60.0, 40.0)
+    assert stats.alpha == 0.7941 and by["Q3"].discrimination == 61.24     # the same figures as in one language

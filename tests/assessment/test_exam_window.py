@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.assessment.models import Attempt, Quiz
+from lms.assessment.models import Attempt, Question, Quiz
 from lms.assessment.quizfiles import parse_quiz
 from lms.content import ContentInvalid
 from lms.db import utcnow
@@ -80,3 +80,30 @@ def test_an_unknown_lms_timezone_stops_the_start_with_a_clear_message(monkeypatc
     monkeypatch.setenv("LMS_TIMEZONE", "Beijing")
     with pytest.raises(ValueError, match="LMS_TIMEZONE='Beijing' is not a time zone"):
         Settings(tmp_path).flask_config()
+
+
+def test_the_exam_page_warns_its_instructors_when_a_language_s_bank_gives_fewer_questions(app, client, quiz, users):
+    from lms.assessment import banks
+    from lms.assessment.drawing import Shortfall, shortfalls
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    assert shortfalls(quiz) == []                                  # one bank serves both languages, and has them all
+    assert 'id="shortfalls"' not in teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    # a Chinese bank with two of the m1 questions and not the essay: Chinese attempts would be shorter
+    zh = banks.get_or_create_bank("exam-zh", "zh")
+    banks.import_questions(zh, banks.parse_questions(
+        "// [id:X-1] [tag:level-F] [tag:m1]\n::一::专利如何变成股份？ {=作价入股 ~许可}\n\n"
+        "// [id:X-2] [tag:level-F] [tag:m1]\n::二::许可转移所有权。{F}\n", "gift", "exam-zh.gift"))
+    db.session.commit()
+    assert shortfalls(quiz) == [Shortfall(("zh",), "exam-zh", 1, 4, 2), Shortfall(("zh",), "exam-zh", 2, 1, 0, ("X-6",))]
+    page = teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    assert "Section 1, bank exam-zh (Chinese attempts): it draws 4, but only 2 ready questions match." in page
+    assert "Section 2, bank exam-zh (Chinese attempts): the bank has no question X-6." in page
+    login(client, "trainee@example.com")                           # trainees never see it
+    assert 'id="shortfalls"' not in client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    # a draft is never drawn at random: the English section that draws all five m1 questions falls short too
+    x5 = db.session.scalar(select(Question).where(Question.idnumber == "X-5", Question.bank_id != zh.id))
+    x5.status = "draft"
+    quiz.sections[0].draw = 5
+    db.session.commit()
+    assert Shortfall(("en",), "exam-en", 1, 5, 4) in shortfalls(quiz)
