@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from itertools import groupby
 
 from flask import (
     Blueprint,
@@ -391,13 +392,28 @@ def grading_queue():
     return _grading_page()
 
 
-def _grading_page(values: dict | None = None):
-    """The queue; ``values`` keeps what a grader sent for one answer when it was refused (item id → form)."""
+def _grading_page(values: dict | None = None, chosen: dict | None = None):
+    """The queue, of one exam or one question when chosen (``?quiz=``, ``?question=``, public ids); ``values``
+    keeps what a grader sent for one answer when it was refused (item id → form)."""
     from lms.assessment.rubrics import rubrics_for_items
     course_ids = None if current_user.has_role("admin") else [c.id for c in catalog.instructor_courses(current_user)]
-    items = grading.grading_queue(course_ids, current_user.id)
+    groups = grading.queue_groups(course_ids, current_user.id)
+    chosen = chosen if chosen is not None else _queue_filter(request.args)
+    quiz = next((g.quiz for g in groups if g.quiz.public_id == chosen.get("quiz")), None)
+    question = next((g.question for g in groups if g.question.public_id == chosen.get("question")
+                     and (quiz is None or g.quiz.id == quiz.id)), None)
+    items = grading.grading_queue(course_ids, current_user.id, quiz_id=quiz.id if quiz else None,
+                                  question_id=question.id if question else None)
+    keep = {k: v for k, v in (("quiz", quiz and quiz.public_id), ("question", question and question.public_id)) if v}
     return render_template("assessment/grading.html", items=items, render=render_text, form=ActionForm(),
-                           rubrics=rubrics_for_items(items), values=values or {})
+                           rubrics=rubrics_for_items(items), values=values or {}, groups=groups,
+                           by_quiz=[(q, list(gs)) for q, gs in groupby(groups, key=lambda g: g.quiz)],
+                           chosen_quiz=quiz, chosen_question=question, keep=keep,
+                           total=sum(g.waiting for g in groups))
+
+
+def _queue_filter(args) -> dict:
+    return {k: args.get(k) for k in ("quiz", "question") if args.get(k)}
 
 
 @bp.post("/teach/grading/<public_id>/<int:position>")
@@ -425,14 +441,17 @@ def grade(public_id: str, position: int):
     except rubrics.RubricIncomplete as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return _back_to(att, position) if from_review else _grading_page({item.id: request.form})
+        return _back_to(att, position) if from_review else _grading_page({item.id: request.form},
+                                                                          _queue_filter(request.form))
     except ValueError:
         db.session.rollback()
         flash(_("The grade must be between 0 and the question's mark."), "error")
-        return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue"))
+        return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue",
+                                                                             **_queue_filter(request.form)))
     db.session.commit()
     flash(_("Grade saved."), "success")
-    return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue"))
+    return _back_to(att, position) if from_review else redirect(url_for("exams.grading_queue",
+                                                                         **_queue_filter(request.form)))
 
 
 def _back_to(att, position: int):

@@ -30,28 +30,54 @@ def may_grade(user, att: Attempt, course) -> bool:
     return staff and att.user_id != user.id
 
 
+def _waiting(query, course_ids: list[int] | None, grader_id: int | None):
+    """Answers waiting for a person, in these courses (all when None), the grader's own attempts left out."""
+    query = query.where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None))
+    if course_ids is not None:
+        query = query.where(Quiz.course_id.in_(course_ids))
+    if grader_id is not None:
+        query = query.where(Attempt.user_id != grader_id)
+    return query
+
+
 def grading_queue_size(course_ids: list[int] | None, grader_id: int | None = None) -> int:
     """How many answers wait for a person in these courses (all when None), the grader's own left out."""
-    query = (select(func.count()).select_from(AttemptItem).join(Attempt).join(Quiz)
-             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None)))
-    if course_ids is not None:
-        query = query.where(Quiz.course_id.in_(course_ids))
-    if grader_id is not None:
-        query = query.where(Attempt.user_id != grader_id)
-    return db.session.scalar(query) or 0
+    query = select(func.count()).select_from(AttemptItem).join(Attempt).join(Quiz)
+    return db.session.scalar(_waiting(query, course_ids, grader_id)) or 0
 
 
-def grading_queue(course_ids: list[int] | None, grader_id: int | None = None):
-    """Answers waiting for a person, in these courses (all when None), leaving out the grader's own attempts."""
+@dataclass
+class QueueGroup:
+    """The answers to one question of one exam waiting for a person: Moodle's manual grading, by question."""
+    quiz: Quiz
+    question: Question
+    waiting: int
+
+
+def queue_groups(course_ids: list[int] | None, grader_id: int | None = None) -> list[QueueGroup]:
+    """What the queue holds, by exam and question, the exams in title order, the questions in id order."""
+    query = (select(Attempt.quiz_id, AttemptItem.question_id, func.count()).select_from(AttemptItem)
+             .join(Attempt).join(Quiz).group_by(Attempt.quiz_id, AttemptItem.question_id))
+    rows = db.session.execute(_waiting(query, course_ids, grader_id)).all()
+    quizzes = {q.id: q for q in db.session.scalars(select(Quiz).where(Quiz.id.in_({r[0] for r in rows})))}
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_({r[1] for r in rows}))
+                                                     .options(selectinload(Question.versions)))}
+    groups = [QueueGroup(quizzes[quiz_id], questions[question_id], n) for quiz_id, question_id, n in rows]
+    return sorted(groups, key=lambda g: (g.quiz.title_en or "", g.quiz.id, g.question.idnumber or "", g.question.id))
+
+
+def grading_queue(course_ids: list[int] | None, grader_id: int | None = None, *, quiz_id: int | None = None,
+                  question_id: int | None = None):
+    """Answers waiting for a person, in these courses (all when None), leaving out the grader's own attempts;
+    of one exam, or of one question, when asked. The oldest submission first."""
     query = (select(AttemptItem).join(Attempt).join(Quiz)
-             .where(AttemptItem.needs_grading.is_(True), AttemptItem.fraction.is_(None))
              .options(selectinload(AttemptItem.version), selectinload(AttemptItem.attempt).selectinload(Attempt.quiz))
-             .order_by(Attempt.submitted_at))
-    if course_ids is not None:
-        query = query.where(Quiz.course_id.in_(course_ids))
-    if grader_id is not None:
-        query = query.where(Attempt.user_id != grader_id)
-    return list(db.session.scalars(query))
+             .order_by(Attempt.submitted_at, AttemptItem.position))
+    if quiz_id is not None:
+        query = query.where(Attempt.quiz_id == quiz_id)
+    if question_id is not None:
+        query = query.where(AttemptItem.question_id == question_id)
+    return list(db.session.scalars(_waiting(query, course_ids, grader_id)))
 
 
 def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> None:
