@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -19,6 +20,7 @@ from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
+from lms.i18n import localized
 
 FORMATS = ("gift", "aiken", "xml")
 LEVEL_TAG = re.compile(r"^level-([FPE])$")
@@ -296,7 +298,7 @@ def apply_bank_file(slug: str, lang: str, questions: list[dict], source_hash: st
 # --- browsing ---
 
 def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, tag=None, language=None, text=None,
-                     status=None, page=1, per_page=30):
+                     status=None, category_ids=None, page=1, per_page=30):
     query = (select(Question).join(QuestionVersion, (QuestionVersion.question_id == Question.id)
                                    & (QuestionVersion.version == Question.current_version))
              .options(selectinload(Question.versions), selectinload(Question.bank), selectinload(Question.tags),
@@ -317,6 +319,8 @@ def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, t
         query = query.where(Question.tags.any(QuestionTag.tag == tag))
     if status in STATUSES:
         query = query.where(Question.status == status)
+    if category_ids is not None:
+        query = query.where(Question.category_id.in_(category_ids))
     if text:
         like = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(QuestionVersion.name).like(like), func.lower(QuestionVersion.text).like(like),
@@ -336,6 +340,38 @@ def set_status(question: Question, status: str) -> bool:
         discard_prepared(question_ids=[question.id])
     db.session.flush()
     return True
+
+
+def why_not_delete(question: Question) -> str | None:
+    """Why this question must stay, or None when it may be deleted. A question an attempt showed stays for that
+    attempt's record (Moodle hides such a question; here it is marked as draft), and one an exam names stays
+    until the exam no longer names it."""
+    from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizSection
+    answered = db.session.scalar(select(func.count(func.distinct(AttemptItem.attempt_id))).join(Attempt).where(
+        AttemptItem.question_id == question.id, Attempt.state != "prepared")) or 0
+    if answered:
+        return ngettext("It was shown in %(num)d attempt, which keeps it: mark it as draft instead, so that no "
+                        "exam draws it.",
+                        "It was shown in %(num)d attempts, which keep it: mark it as draft instead, so that no "
+                        "exam draws it.", answered)
+    if question.idnumber:
+        fam = family(question.bank.slug)
+        for quiz in db.session.scalars(select(Quiz).join(QuizSection).where(QuizSection.bank == fam).distinct()):
+            if any(question.idnumber in (s.idnumbers or []) for s in quiz.sections if s.bank == fam):
+                return _("The exam “%(exam)s” names it: take it out of the exam first.",
+                         exam=localized(quiz, "title").text or quiz.key)
+    return None
+
+
+def delete_question(question: Question) -> None:
+    """Delete a question no attempt showed and no exam names, with its versions and tags. Attempts drawn ahead
+    of time that would show it are drawn again."""
+    reason = why_not_delete(question)
+    if reason:
+        raise ValueError(reason)
+    discard_prepared(question_ids=[question.id])
+    db.session.delete(question)
+    db.session.flush()
 
 
 def question_by_public_id(public_id: str) -> Question | None:

@@ -42,6 +42,18 @@ def _within(path: str, root: str) -> bool:
     return bool(top) and _segments(path)[:len(top)] == top
 
 
+def subtree_ids(category: QuestionCategory) -> list[int]:
+    """The category and those below it (the browse filter's "also show questions from sub-categories")."""
+    cats = db.session.scalars(select(QuestionCategory).where(QuestionCategory.bank_id == category.bank_id,
+                                                             QuestionCategory.context == category.context))
+    return [c.id for c in cats if not category.path or c.id == category.id or _within(c.path, category.path)]
+
+
+def bank_category_list(bank_id: int) -> list[QuestionCategory]:
+    return list(db.session.scalars(select(QuestionCategory).where(QuestionCategory.bank_id == bank_id)
+                                   .order_by(QuestionCategory.context, QuestionCategory.path)))
+
+
 def _codes() -> dict[str, Competency]:
     fw = current_framework()
     if fw is None:

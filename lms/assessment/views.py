@@ -23,15 +23,20 @@ bp = Blueprint("questions", __name__, url_prefix="/teach/questions")
 @bp.get("")
 @role_required("instructor")
 def browse():
+    from lms.assessment import categories as tree
     args = {k: request.args.get(k, "").strip()
-            for k in ("bank", "competency", "level", "qtype", "tag", "language", "status", "q")}
+            for k in ("bank", "category", "competency", "level", "qtype", "tag", "language", "status", "q")}
     bank_id = int(args["bank"]) if args["bank"].isdigit() else None
+    category = db.session.get(QuestionCategory, int(args["category"])) if args["category"].isdigit() else None
+    if category is not None and category.bank_id != bank_id:     # a category belongs to the bank chosen
+        category, args["category"] = None, ""
     page = banks.search_questions(bank_id=bank_id, competency=args["competency"], level=args["level"],
                                   qtype=args["qtype"], tag=args["tag"], language=args["language"], text=args["q"],
-                                  status=args["status"],
+                                  status=args["status"], category_ids=tree.subtree_ids(category) if category else None,
                                   page=request.args.get("page", 1, type=int))
     return render_template("assessment/browse.html", page=page, args=args, banks=banks.all_banks(),
-                           counts=banks.bank_counts(), competencies=current_competencies(), qtypes=qtypes.REGISTRY)
+                           counts=banks.bank_counts(), competencies=current_competencies(), qtypes=qtypes.REGISTRY,
+                           categories=tree.bank_category_list(bank_id) if bank_id else [])
 
 
 def _question_or_404(public_id: str):
@@ -61,7 +66,7 @@ def show(public_id: str):
     return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
                            render=render_text, qtypes=qtypes.REGISTRY, usage=usage, regradable=regradable,
                            form=form, rubric=rubric_for_question(q) if version.qtype == "essay" else None,
-                           tried=tried)
+                           tried=tried, kept_because=banks.why_not_delete(q))
 
 
 def _try_it(q, version, form) -> dict:
@@ -91,6 +96,25 @@ def set_status(public_id: str):
         flash(_("Marked as draft: random sections no longer draw it.") if status == "draft"
               else _("Marked as ready: random sections may draw it."), "success")
     return redirect(url_for("questions.show", public_id=public_id))
+
+
+@bp.post("/<public_id>/delete")
+@role_required("instructor")
+def delete(public_id: str):
+    """Delete a question that no attempt showed and no exam names (Moodle's delete; a used one is kept)."""
+    q = _question_or_404(public_id)
+    from lms.accounts.forms import ActionForm
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    bank_id, name = q.bank_id, q.current.name
+    try:
+        banks.delete_question(q)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("questions.show", public_id=public_id))
+    db.session.commit()
+    flash(_("Question “%(name)s” deleted.", name=name), "success")
+    return redirect(url_for("questions.browse", bank=bank_id))
 
 
 @bp.post("/<public_id>/regrade/<int:number>")

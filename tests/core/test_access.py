@@ -172,6 +172,7 @@ MATRIX = {
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
     "questions.new": ("GET", "/teach/questions/new", None, TEACH),
+    "questions.delete": ("POST", "/teach/questions/{question}/delete", {}, TEACH_POST),
     "questions.regrade": ("POST", "/teach/questions/{question}/regrade/1", {}, TEACH_POST),
     "questions.set_status": ("POST", "/teach/questions/{question}/status", {"status": "ready"}, TEACH_POST),
     "questions.categories": ("GET", "/teach/questions/banks/access-en/categories", None, TEACH),

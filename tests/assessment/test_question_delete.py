@@ -1,0 +1,76 @@
+"""Deleting a question from the bank: allowed only when no attempt showed it and no exam names it."""
+from sqlalchemy import func, select
+
+from lms.assessment import banks
+from lms.assessment.models import Attempt, Question, QuestionVersion
+from lms.extensions import db
+from tests.conftest import login
+
+
+def _question(idnumber):
+    return db.session.scalar(select(Question).where(Question.idnumber == idnumber))
+
+
+def test_an_unused_question_is_deleted_with_its_versions_and_drawn_ahead_attempts_are_drawn_again(app, client, quiz, users):
+    bank = banks.get_or_create_bank("exam-en", "en")
+    banks.import_questions(bank, banks.parse_questions("// [id:X-9] [tag:m1]\n::Nine::Spare? {T}\n", "gift", "x.gift"))
+    quiz.sections[0].draw = 6                                      # every m1 question, X-9 among them
+    db.session.commit()
+    login(client, "trainee@example.com")
+    client.get(f"/quizzes/{quiz.public_id}")                       # draws an attempt ahead, showing X-9
+    spare = _question("X-9")
+    spare_id = spare.id
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    page = teacher.get(f"/teach/questions/{spare.public_id}").get_data(as_text=True)
+    assert "Delete this question" in page and 'id="kept-because"' not in page
+    resp = teacher.post(f"/teach/questions/{spare.public_id}/delete", follow_redirects=True)
+    assert "Question “Nine” deleted." in resp.get_data(as_text=True)
+    assert _question("X-9") is None
+    assert db.session.scalar(select(func.count()).select_from(QuestionVersion)
+                             .where(QuestionVersion.question_id == spare_id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attempt).where(Attempt.state == "prepared")) == 0
+
+
+def test_a_question_an_attempt_showed_or_an_exam_names_is_kept_with_the_reason(app, client, quiz, users):
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    named = _question("X-6")                                       # the exam's second section names it
+    page = teacher.get(f"/teach/questions/{named.public_id}").get_data(as_text=True)
+    assert "The exam “Module 1 quiz” names it: take it out of the exam first." in page
+    assert "Delete this question" not in page
+    refused = teacher.post(f"/teach/questions/{named.public_id}/delete", follow_redirects=True).get_data(as_text=True)
+    assert "names it" in refused and _question("X-6") is not None
+    login(client, "trainee@example.com")
+    assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 302
+    att = db.session.scalar(select(Attempt).where(Attempt.state == "open"))
+    shown = next(i.version.question for i in att.items if i.version.question.idnumber != "X-6")
+    refused = teacher.post(f"/teach/questions/{shown.public_id}/delete", follow_redirects=True).get_data(as_text=True)
+    assert "It was shown in 1 attempt, which keeps it: mark it as draft instead" in refused
+    assert _question(shown.idnumber) is not None
+
+
+def test_the_bank_is_browsed_by_category_with_its_sub_categories(app, client, quiz, users):
+    from lms.assessment.models import QuestionBank, QuestionCategory
+    bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == "exam-en"))
+    cats = {c.path: c for c in db.session.scalars(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id))}
+    login(client, "teacher@example.com")
+    page = client.get(f"/teach/questions?bank={bank.id}").get_data(as_text=True)
+    assert "Category, with its sub-categories" in page and f'<option value="{cats["TTM/D1/D1.1"].id}"' in page
+    leaf = client.get(f"/teach/questions?bank={bank.id}&category={cats['TTM/D1/D1.1'].id}").get_data(as_text=True)
+    assert "5 questions" in leaf and ">Essay</a>" not in leaf
+    # a category holding no question of its own shows those below it ('TTM/D1//x' would not be below 'TTM/D1')
+    parent = banks._category(bank, "$course$", ["TTM", "D1"], {})
+    db.session.commit()
+    parent = client.get(f"/teach/questions?bank={bank.id}&category={parent.id}").get_data(as_text=True)
+    assert "6 questions" in parent and ">Essay</a>" in parent        # D1.1 and D1.3 below it
+    # a category of another bank than the one chosen is ignored, not applied
+    other = banks.get_or_create_bank("other-en", "en")
+    banks.import_questions(other, banks.parse_questions("$CATEGORY: $course$/top/Else\n\n::O::Other? {T}\n", "gift", "o.gift"))
+    db.session.commit()
+    elsewhere = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == other.id,
+                                                                 QuestionCategory.path == "Else"))
+    mixed = client.get(f"/teach/questions?bank={bank.id}&category={elsewhere.id}").get_data(as_text=True)
+    assert "6 questions" in mixed
+    listing = client.get("/teach/questions/banks/exam-en/categories").get_data(as_text=True)
+    assert f'href="/teach/questions?bank={bank.id}&amp;category={cats["TTM/D1/D1.1"].id}">5</a>' in listing
