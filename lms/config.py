@@ -42,7 +42,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for rate-limit counters shared by every app server."),
     ("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour", "How often one address may check certificates without signing in or an API key (bulk, API, upload)."),
     ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
-    ("LMS_TIMEZONE", "UTC", "Time zone of the dates and times pages show, an IANA name such as `Asia/Shanghai` (times are stored in UTC)."),
+    ("LMS_TIMEZONE", "UTC", "Time zone, an IANA name such as `Asia/Shanghai`, in which exams' opening and closing times are shown, with the offset (times are stored in UTC)."),
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +149,7 @@ class Settings:
             "ANONYMOUS_CHECK_LIMIT": _env("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour"),
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
             "BABEL_DEFAULT_LOCALE": "en",
-            "BABEL_DEFAULT_TIMEZONE": _timezone(),
+            "BABEL_DEFAULT_TIMEZONE": "UTC",
+            "LMS_TIMEZONE": _timezone(),
             "WTF_CSRF_TIME_LIMIT": None,
         }

@@ -7,9 +7,11 @@ saved preference, the browser's ``Accept-Language``, English.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
-from flask import has_request_context, request, session
-from flask_babel import get_locale, to_user_timezone
+from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -95,11 +97,12 @@ def tr_dict(pair: dict | None) -> Markup | str:
 
 
 def moment(value) -> str:
-    """A stored (UTC) time as the platform's time zone shows it, with the zone, e.g. "2026-12-01 09:00 UTC+08:00":
-    for times a person must act by (an exam's opening, closing), where a reader in another zone must not guess."""
+    """A stored (UTC) time in the platform's time zone (``LMS_TIMEZONE``) with the offset, e.g. "2026-12-01 09:00
+    UTC+08:00": for times a person must act by (an exam's opening, closing), where a reader in another zone must
+    not guess. Other dates stay in UTC, as the certificates and their JSON give them."""
     if value is None:
         return ""
-    local = to_user_timezone(value)
+    local = value.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config.get("LMS_TIMEZONE", "UTC")))
     offset = local.utcoffset()
     if not offset:
         return f"{local:%Y-%m-%d %H:%M} UTC"

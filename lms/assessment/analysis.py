@@ -106,7 +106,7 @@ def analyse(attempts: list[Attempt]) -> TestStats:
         rest = [totals[a.id] - (it.fraction or 0) * it.mark for a, it in rows]
         r = _pearson(fractions, rest)
         latest = rows[-1][1].version
-        options = _option_shares(latest.spec, [it.response for _a, it in rows])
+        options = _option_shares(latest.spec, [it.response for _a, it in rows if _lines_up(it.version.spec, latest.spec)])
         stats.append(ItemStats(rows[-1][1].question_id, latest.question.idnumber, latest.name, latest.qtype, len(rows),
                                round(100 * sum(fractions) / len(fractions), 2) if fractions else None,
                                round(100 * r, 2) if r is not None else None, options, latest.question.public_id))
@@ -129,6 +129,15 @@ def analyse(attempts: list[Attempt]) -> TestStats:
             reason = "every attempt scored the same"
     return TestStats(len(attempts), round(mean, 2) if mean is not None else None,
                      round(sd, 2) if sd is not None else None, alpha, reason, stats)
+
+
+def _lines_up(spec: dict, other: dict) -> bool:
+    """Whether choices stored by position mean the same option in both versions (a translation, or an earlier
+    version): as many options, each position with the same mark. Otherwise the shares would be credited to the
+    wrong options, and only the answers to versions that line up are counted."""
+    if spec["qtype"] != "multichoice" or other["qtype"] != "multichoice":
+        return spec["qtype"] == other["qtype"]
+    return [a.get("fraction") for a in spec["answers"]] == [a.get("fraction") for a in other["answers"]]
 
 
 def _option_shares(spec: dict, responses: list) -> list[tuple[str, float]]:

@@ -103,29 +103,37 @@ class Shortfall:
     wanted: int
     found: int
     missing: tuple[str, ...] = ()       # named question ids the bank does not have
+    repeated: tuple[str, ...] = ()      # named question ids a section before this one already names
 
 
 def shortfalls(quiz: Quiz) -> list[Shortfall]:
-    """What would make an attempt shorter than the exam says, per language: named questions the bank lacks
-    and random sections with fewer matching questions (ready, not named earlier) than they draw. Moodle warns
-    of the same in its quiz editor; a shorter attempt is still drawn, with a lower maximum score."""
+    """What would make an attempt shorter than the exam says, per language: named questions the bank lacks or a
+    section before already names, and random sections with fewer questions left for them than they draw. A random
+    section's questions are those matching it and ready, less those named before it, less as many as each random
+    section before it may take from the questions they share (so the count is what every attempt is sure to get).
+    Moodle warns of the same in its quiz editor; a shorter attempt is still drawn, with a lower maximum score."""
     out: dict[tuple, Shortfall] = {}
     for lang in ("en", "zh"):
         named_before: set[int] = set()
+        drawn_before: list[tuple[set[int], int]] = []       # each earlier random section's pool and draw
         for number, section in enumerate(quiz.sections, start=1):
             banks = _bank_params(section.bank, lang)
             bank = db.session.scalar(select(QuestionBank.slug).where(QuestionBank.id == _preferred_bank()), banks)
             if section.idnumbers:
                 wanted = list(dict.fromkeys(section.idnumbers))
                 rows = {r.idnumber: r for r in db.session.execute(_NAMED, {**banks, "idnumbers": wanted})}
-                named_before.update(r.id for r in rows.values())
                 missing = tuple(i for i in wanted if i not in rows)
-                if missing:
-                    _note(out, Shortfall((lang,), bank, number, len(wanted), len(wanted) - len(missing), missing))
+                repeated = tuple(i for i in wanted if i in rows and rows[i].id in named_before)
+                named_before.update(r.id for r in rows.values())
+                if missing or repeated:
+                    _note(out, Shortfall((lang,), bank, number, len(wanted), len(wanted) - len(missing) - len(repeated),
+                                         missing, repeated))
                 continue
-            found = sum(1 for r in db.session.execute(_random_query(quiz, section), banks) if r.id not in named_before)
-            if found < (section.draw or 0):
-                _note(out, Shortfall((lang,), bank, number, section.draw, found))
+            pool = {r.id for r in db.session.execute(_random_query(quiz, section), banks)} - named_before
+            left = len(pool) - sum(min(draw, len(earlier & pool)) for earlier, draw in drawn_before)
+            drawn_before.append((pool, section.draw or 0))
+            if left < (section.draw or 0):
+                _note(out, Shortfall((lang,), bank, number, section.draw, max(left, 0)))
     return sorted(out.values(), key=lambda s: (s.section, s.languages))
 
 

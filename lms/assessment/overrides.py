@@ -3,8 +3,6 @@ accessibility accommodation, and extra attempts. The exam's instructors set them
 from the next start; changing the extra minutes also moves the clock of an attempt the person has open."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,14 +12,13 @@ from lms.accounts.models import User, UserRole
 from lms.assessment.errors import ExamError
 from lms.assessment.exams import is_overdue
 from lms.assessment.models import Attempt, Quiz, QuizOverride
-from lms.assessment.starting import deadline_from
+from lms.assessment.starting import retime
 from lms.catalog.models import Enrolment
 from lms.db import utcnow
 from lms.extensions import db
 
 MAX_EXTRA_MINUTES = 600
 MAX_EXTRA_ATTEMPTS = 10
-GRACE = timedelta(minutes=5)        # when an open attempt's time is cut, at least this much is left (or what it had)
 
 
 def nobody_message(email: str) -> str:
@@ -98,6 +95,5 @@ def _retime_open_attempt(quiz: Quiz, user: User, extra_minutes: int) -> None:
                                                   Attempt.state == "open"))
     if att is None or att.deadline is None or not quiz.time_limit_minutes or is_overdue(att):
         return
-    wanted = deadline_from(quiz.time_limit_minutes, quiz.close_at, att.started_at, extra_minutes)
-    att.deadline = max(wanted, min(att.deadline, utcnow() + GRACE))
+    retime(att, quiz, extra_minutes)
     db.session.flush()

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lms.assessment.models import GRADING_METHODS, REVIEW_WHEN, Quiz, QuizSection
-from lms.assessment.starting import discard_prepared
+from lms.assessment.starting import discard_prepared, retime_open_attempts
 from lms.catalog.files import KEY_RE
 from lms.catalog.models import Course
 from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
@@ -209,3 +209,5 @@ def copy_settings(quiz: Quiz, data: dict) -> None:
     quiz.shuffle_questions, quiz.shuffle_answers = data["shuffle_questions"], data["shuffle_answers"]
     quiz.review_feedback, quiz.review_answers = data["review_feedback"], data["review_answers"]
     quiz.sections = [QuizSection(position=i, **s) for i, s in enumerate(data["sections"])]
+    if quiz.id is not None:         # attempts in progress follow a new time limit or closing time
+        retime_open_attempts(quiz)

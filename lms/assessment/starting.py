@@ -68,6 +68,41 @@ def deadline_from(time_limit_minutes: int | None, close_at, now, extra_minutes: 
     return deadline
 
 
+GRACE = timedelta(minutes=5)        # when an open attempt's time is cut, at least this much is left (or what it had)
+
+
+def retime(att: Attempt, quiz: Quiz, extra_minutes: int) -> None:
+    """An open attempt's clock after the exam's time limit, its closing time or the person's extra minutes
+    changed: its start plus the time limit and extra minutes, never after the exam closes. Time taken away never
+    ends it abruptly: at least five minutes are left, or what the attempt had if that was less. One already past
+    its deadline is left to be submitted."""
+    now = utcnow()
+    if att.state != "open" or (att.deadline is not None and att.deadline <= now):
+        return
+    wanted = deadline_from(quiz.time_limit_minutes, quiz.close_at, att.started_at, extra_minutes)
+    if wanted is None:
+        att.deadline = None
+    elif att.deadline is None or wanted < att.deadline:
+        floor = now + GRACE if att.deadline is None else min(att.deadline, now + GRACE)
+        att.deadline = max(wanted, floor)
+    else:
+        att.deadline = wanted
+
+
+def retime_open_attempts(quiz: Quiz) -> int:
+    """Every open attempt of the exam follows a changed time limit or closing time (as Moodle reckons an attempt's
+    time from the quiz's current settings). Returns how many attempts' clocks moved."""
+    extra = dict(db.session.execute(select(QuizOverride.user_id, QuizOverride.extra_minutes)
+                                    .where(QuizOverride.quiz_id == quiz.id)).all())
+    moved = 0
+    for att in db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "open")):
+        before = att.deadline
+        retime(att, quiz, extra.get(att.user_id, 0))
+        moved += att.deadline != before
+    db.session.flush()
+    return moved
+
+
 def _drawn_rows(quiz: Quiz, lang: str, rng: random.Random) -> list[dict]:
     """The items of a new attempt (position, question, version, mark, option order), drawn and shuffled."""
     picked = draw(quiz, lang, rng)

@@ -68,3 +68,37 @@ def test_a_cohort_sitting_in_both_languages_is_one_test_item_by_item():
     assert len(stats.items) == 3 and by["Q1"].n == 5               # a question and its translation are one item
     assert (by["Q1"].facility, by["Q2"].facility, by["Q3"].facility) == (80.0, 60.0, 40.0)
     assert stats.alpha == 0.7941 and by["Q3"].discrimination == 61.24     # the same figures as in one language
+
+
+def test_option_shares_count_only_the_answers_whose_options_line_up_with_the_shown_version():
+    from lms.assessment.analysis import _lines_up
+
+    def mc(texts_and_marks, lang):
+        spec = {"qtype": "multichoice", "answers": [{"text": t, "fraction": f} for t, f in texts_and_marks]}
+        return NS(spec=spec, name="Route", qtype="multichoice",
+                  question=NS(idnumber="R-1", public_id=f"pub-r-{lang}", bank=NS(slug=f"t-{lang}")))
+    en = mc([("Capital contribution", 1), ("Licence", 0)], "en")
+    zh_same = mc([("作价入股", 1), ("许可", 0)], "zh")
+    zh_reversed = mc([("许可", 0), ("作价入股", 1)], "zh")
+    assert _lines_up(en.spec, zh_same.spec) and not _lines_up(en.spec, zh_reversed.spec)
+
+    def attempt(n, version, choice):
+        item = NS(question_id=1 if version is en else 2, mark=1, fraction=1.0 if version.spec["answers"][choice]["fraction"] else 0.0,
+                  response=choice, version=version)
+        return NS(id=n, items=[item], percent=100 * item.fraction)
+    # two chose the right option in Chinese (position 1 of the reversed translation), one the wrong one in English
+    stats = analyse([attempt(0, zh_reversed, 1), attempt(1, zh_reversed, 1), attempt(2, en, 1)])
+    [item] = stats.items
+    assert item.n == 3 and item.facility == 66.67
+    assert item.options == [("Capital contribution", 0.0), ("Licence", 100.0)]      # the English answer only
+    stats = analyse([attempt(0, zh_same, 0), attempt(1, en, 0)])
+    assert stats.items[0].options == [("Capital contribution", 100.0), ("Licence", 0.0)]
+
+
+def test_questions_without_an_id_are_items_each_on_their_own():
+    attempts = _attempts(MATRIX, languages=["en", "zh", "zh", "en", "zh"])
+    for a in attempts:
+        for item in a.items:
+            item.version = NS(**{**vars(item.version), "question": NS(**{**vars(item.version.question), "idnumber": None})})
+    stats = analyse(attempts)
+    assert len(stats.items) == 6 and stats.alpha is None           # nothing says which translation is which

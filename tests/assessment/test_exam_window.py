@@ -1,5 +1,6 @@
 """An exam's opening and closing times, set in its file or in the browser (Moodle's "Open the quiz" / "Close the quiz")."""
-from datetime import datetime, timedelta
+import html
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -65,7 +66,7 @@ def test_the_instructor_sets_the_window_in_the_browser_and_trainees_see_it_and_a
 
 
 def test_with_lms_timezone_the_window_is_shown_in_that_zone_with_its_offset(app, client, quiz, users, monkeypatch):
-    monkeypatch.setattr(app.extensions["babel"], "default_timezone", "Asia/Shanghai")    # LMS_TIMEZONE, read at start
+    monkeypatch.setitem(app.config, "LMS_TIMEZONE", "Asia/Shanghai")
     quiz.open_at = datetime(2030, 12, 1, 1, 0)                   # 09:00 in Beijing
     db.session.commit()
     login(client, "trainee@example.com")
@@ -97,7 +98,8 @@ def test_the_exam_page_warns_its_instructors_when_a_language_s_bank_gives_fewer_
     db.session.commit()
     assert shortfalls(quiz) == [Shortfall(("zh",), "exam-zh", 1, 4, 2), Shortfall(("zh",), "exam-zh", 2, 1, 0, ("X-6",))]
     page = teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
-    assert "Section 1, bank exam-zh (Chinese attempts): it draws 4, but only 2 ready questions match." in page
+    assert ("Section 1, bank exam-zh (Chinese attempts): it draws 4, but only 2 ready questions are sure to be left "
+            "for it (matching it, and not taken by the sections before it).") in page
     assert "Section 2, bank exam-zh (Chinese attempts): the bank has no question X-6." in page
     login(client, "trainee@example.com")                           # trainees never see it
     assert 'id="shortfalls"' not in client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
@@ -107,3 +109,60 @@ def test_the_exam_page_warns_its_instructors_when_a_language_s_bank_gives_fewer_
     quiz.sections[0].draw = 5
     db.session.commit()
     assert Shortfall(("en",), "exam-en", 1, 5, 4) in shortfalls(quiz)
+
+
+def test_attempts_in_progress_follow_a_closing_time_added_moved_or_removed_in_the_editor(app, client, quiz, users):
+    quiz.time_limit_minutes = None                                  # no time limit: only the closing time ends it
+    db.session.commit()
+    login(client, "trainee@example.com")
+    assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 302
+    att = db.session.scalar(select(Attempt).where(Attempt.state == "open"))
+    assert att.deadline is None
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    source = teacher.get(f"/teach/courses/{F1}/exams/m1-quiz").get_data(as_text=True)
+    yaml_text = html.unescape(source.split('name="source"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0])
+
+    def save(extra: str):
+        text = yaml_text.replace("required:", f"{extra}\nrequired:", 1) if extra else yaml_text
+        resp = teacher.post(f"/teach/courses/{F1}/exams/m1-quiz", data={"source": text})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        db.session.expire_all()
+        return db.session.get(Attempt, att.id).deadline
+
+    closes = (utcnow() + timedelta(hours=1)).replace(second=0, microsecond=0)
+    assert save(f"closes: {closes.replace(tzinfo=UTC).isoformat()}") == closes          # added: the attempt ends then
+    later = closes + timedelta(hours=2)
+    assert save(f"closes: {later.replace(tzinfo=UTC).isoformat()}") == later            # postponed
+    ended = save("closes: 2020-01-01T00:00Z")                       # moved into the past: five minutes' grace
+    assert timedelta(minutes=4) < ended - utcnow() <= timedelta(minutes=5)
+    assert save("") is None                                         # removed: the attempt has no end again
+
+
+def test_sections_before_a_section_take_from_its_questions_and_a_bank_serving_both_languages_is_named_once(
+        app, quiz, users):
+    from lms.assessment.drawing import Shortfall, shortfalls
+    from lms.assessment.models import QuizSection
+    both = ("en", "zh")                                         # exam-en is the only bank: both languages draw from it
+    # the m1 questions are X-1 to X-5: named X-1 then five at random leaves four for the draw
+    quiz.sections = [QuizSection(position=0, bank="exam", idnumbers=["X-1"]),
+                     QuizSection(position=1, bank="exam", draw=5, tag="m1")]
+    db.session.commit()
+    assert shortfalls(quiz) == [Shortfall(both, "exam-en", 2, 5, 4)]
+    # two random sections of three from the same five: the second is sure of two only
+    quiz.sections = [QuizSection(position=0, bank="exam", draw=3, tag="m1"),
+                     QuizSection(position=1, bank="exam", draw=3, level="F")]
+    db.session.commit()
+    assert shortfalls(quiz) == []                               # level F: the five and the essay, three are left
+    quiz.sections[1].tag = "m1"
+    db.session.commit()
+    assert shortfalls(quiz) == [Shortfall(both, "exam-en", 2, 3, 2)]
+    # a question named twice is shown once
+    quiz.sections = [QuizSection(position=0, bank="exam", idnumbers=["X-6"]),
+                     QuizSection(position=1, bank="exam", idnumbers=["X-6", "X-2"])]
+    db.session.commit()
+    assert shortfalls(quiz) == [Shortfall(both, "exam-en", 2, 2, 1, (), ("X-6",))]
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    page = teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    assert "Section 2, bank exam-en (English and Chinese attempts): a section before it already names X-6." in page

@@ -36,6 +36,9 @@ def test_the_queue_is_grouped_by_exam_and_question_and_keeps_the_choice_after_ea
     one = teacher.get(f"/teach/grading?quiz={quiz.public_id}&question={essay.public_id}").get_data(as_text=True)
     assert "Module 1 quiz · X-6 · Essay" in one and one.count('class="card"') == 2
     assert f'name="quiz" value="{quiz.public_id}"' in one and f'name="question" value="{essay.public_id}"' in one
+    refused = teacher.post(f"/teach/grading/{first.public_id}/{pos1}",
+                           data={"points": "7", "quiz": quiz.public_id, "question": essay.public_id})   # above the mark
+    assert refused.headers["Location"].endswith(f"/teach/grading?quiz={quiz.public_id}&question={essay.public_id}")
     resp = teacher.post(f"/teach/grading/{first.public_id}/{pos1}",
                         data={"points": "2", "comment": "Clear.", "quiz": quiz.public_id, "question": essay.public_id})
     assert resp.status_code == 302
