@@ -96,6 +96,17 @@ def _spec(q: dict) -> dict:
     return {k: v for k, v in q.items() if k not in SPEC_SKIP}
 
 
+# what Moodle XML carries and GIFT cannot write: a short answer's case sensitivity, an essay's information for graders
+XML_ONLY = ("usecase", "graderinfo", "graderinfo_format")
+
+
+def keep_xml_only(old: dict, new: dict) -> dict:
+    """A question edited in the browser (in GIFT) keeps the settings GIFT cannot write, when its type stays."""
+    if old.get("qtype") != new.get("qtype"):
+        return new
+    return {**{k: old[k] for k in XML_ONLY if k in old}, **new}
+
+
 def _category(bank: QuestionBank, context: str, segments: list[str], codes: dict[str, Competency]) -> QuestionCategory:
     path = category_path(segments)
     cat = db.session.scalar(select(QuestionCategory).where(QuestionCategory.bank_id == bank.id,

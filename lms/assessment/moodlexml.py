@@ -142,6 +142,8 @@ def parse_moodle_xml(text: str) -> GiftResult:
                 q["feedback_true"], q["feedback_true_format"] = _text(by["true"].find("feedback"), fmt)
                 q["feedback_false"], q["feedback_false_format"] = _text(by["false"].find("feedback"), fmt)
         elif qtype == "shortanswer":
+            if (qn.value("usecase", "0") or "0").strip() == "1":     # Moodle's "Case sensitivity: yes"
+                q["usecase"] = True
             q["answers"] = []
             for a in answers:
                 fb, fb_fmt = _text(a.find("feedback"), fmt)
@@ -166,6 +168,10 @@ def parse_moodle_xml(text: str) -> GiftResult:
                                      "feedback": fb, "feedback_format": fb_fmt})
             if not answers:
                 errors.append(GiftError(qn.line, "a numerical question needs at least one answer"))
+        elif qtype == "essay":
+            info, info_fmt = _text(qn.find("graderinfo"), fmt)
+            if info:                            # Moodle's "Information for graders": shown to graders only
+                q["graderinfo"], q["graderinfo_format"] = info, info_fmt
         elif qtype == "matching":
             q["pairs"] = []
             for sq in qn.findall("subquestion"):
@@ -220,7 +226,7 @@ def export_moodle_xml(questions: list[dict]) -> str:
                 out.append(f'    <answer fraction="{frac}" format="moodle_auto_format"><text>{word}</text>\n')
                 out.append(_t("feedback", fb, fb_fmt, "      ") + "    </answer>\n")
         elif qtype == "shortanswer":
-            out.append("    <usecase>0</usecase>\n")
+            out.append(f"    <usecase>{1 if q.get('usecase') else 0}</usecase>\n")
             for a in q["answers"]:
                 out.append(f'    <answer fraction="{_pct(a["fraction"])}" format="moodle_auto_format"><text>{escape(a["text"])}</text>\n')
                 out.append(_t("feedback", a.get("feedback", ""), a.get("feedback_format", fmt), "      ") + "    </answer>\n")
@@ -235,6 +241,8 @@ def export_moodle_xml(questions: list[dict]) -> str:
                            f"      <answer><text>{escape(p['answer'])}</text></answer>\n    </subquestion>\n")
         elif qtype == "essay":
             out.append("    <responseformat>editor</responseformat>\n    <responsefieldlines>15</responsefieldlines>\n")
+            if q.get("graderinfo"):
+                out.append(_t("graderinfo", q["graderinfo"], q.get("graderinfo_format", fmt)))
         if q.get("tags"):
             out.append("    <tags>" + "".join(f"<tag><text>{escape(t)}</text></tag>" for t in q["tags"]) + "</tags>\n")
         out.append("  </question>\n")

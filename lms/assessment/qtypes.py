@@ -73,11 +73,14 @@ class ShortAnswer(QuestionType):
 
     @classmethod
     def grade(cls, spec, response):
-        given = " ".join(str(response or "").split()).lower()
+        """Case-insensitive, as GIFT's short answers are; a question from Moodle XML with "case sensitivity"
+        set (``usecase``) compares the case too."""
+        fold = (lambda s: s) if spec.get("usecase") else str.lower
+        given = fold(" ".join(str(response or "").split()))
         if not given:
             return Decimal(0)
         for a in spec["answers"]:
-            pattern = " ".join(a["text"].split()).lower()
+            pattern = fold(" ".join(a["text"].split()))
             # '*' is a wildcard; other glob characters are literal
             pattern = pattern.replace("[", "[[]").replace("?", "[?]")
             if fnmatch.fnmatchcase(given, pattern):

@@ -205,7 +205,7 @@ def edit(public_id: str):
     if form.validate_on_submit():
         question, errors = _one_question(form.source.data)
         if question is not None:
-            spec = {k: v for k, v in question.items() if k not in banks.SPEC_SKIP}
+            spec = banks.keep_xml_only(q.current.spec, {k: v for k, v in question.items() if k not in banks.SPEC_SKIP})
             if spec.get("idnumber") != q.idnumber:
                 errors.append(_("The [id:...] of a question cannot change; it was %(id)s.", id=q.idnumber or "—"))
             elif form.preview.data:
