@@ -122,6 +122,15 @@ def _category(bank: QuestionBank, context: str, segments: list[str], codes: dict
     return cat
 
 
+def category_named(bank: QuestionBank, question: dict) -> QuestionCategory | None:
+    """The category a parsed question's ``$CATEGORY:`` line names in this bank (made if new), or None."""
+    if not question.get("category"):
+        return None
+    fw = current_framework()
+    codes = {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == fw.id))} if fw else {}
+    return _category(bank, question.get("context", "$course$"), list(question["category"]), codes)
+
+
 def _level_and_difficulty(tags: list[str]) -> tuple[str | None, int | None]:
     level = next((LEVEL_TAG.match(t).group(1) for t in tags if LEVEL_TAG.match(t)), None)
     diff = next((int(DIFFICULTY_TAG.match(t).group(1)) for t in tags if DIFFICULTY_TAG.match(t)), None)

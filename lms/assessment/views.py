@@ -210,11 +210,12 @@ def edit(public_id: str):
                 errors.append(_("The [id:...] of a question cannot change; it was %(id)s.", id=q.idnumber or "—"))
             elif form.preview.data:
                 preview = spec
-            elif spec == q.current.spec:
-                flash(_("Nothing changed; no new version was made."), "info")
-                return redirect(url_for("questions.show", public_id=public_id))
-            else:
-                banks.add_version(q, spec, q.category, q.bank.language, user=current_user, source="browser")
+            else:       # a $CATEGORY line moves the question (and aligns it to that category's competency)
+                category = banks.category_named(q.bank, question) or q.category
+                if spec == q.current.spec and category.id == q.category_id:
+                    flash(_("Nothing changed; no new version was made."), "info")
+                    return redirect(url_for("questions.show", public_id=public_id))
+                banks.add_version(q, spec, category, q.bank.language, user=current_user, source="browser")
                 db.session.commit()
                 flash(_("Saved as version %(n)d. Attempts keep the version they showed.", n=q.current_version),
                       "success")

@@ -1,4 +1,5 @@
-"""Deleting a question from the bank: allowed only when no attempt showed it and no exam names it."""
+"""Keeping a bank in order: deleting a question no attempt showed and no exam names, browsing by category, moving a
+question to another category by its $CATEGORY line."""
 from sqlalchemy import func, select
 
 from lms.assessment import banks
@@ -74,3 +75,21 @@ def test_the_bank_is_browsed_by_category_with_its_sub_categories(app, client, qu
     assert "6 questions" in mixed
     listing = client.get("/teach/questions/banks/exam-en/categories").get_data(as_text=True)
     assert f'href="/teach/questions?bank={bank.id}&amp;category={cats["TTM/D1/D1.1"].id}">5</a>' in listing
+
+
+def test_a_category_line_in_the_editor_moves_the_question_and_aligns_it_to_that_competency(app, client, quiz, users):
+    login(client, "teacher@example.com")
+    q = _question("X-1")
+    assert q.category.path == "TTM/D1/D1.1" and q.current.competency.code == "D1.1"
+    page = client.get(f"/teach/questions/{q.public_id}/edit").get_data(as_text=True)
+    assert "It is in the category TTM/D1/D1.1. To move it, add a line such as $CATEGORY:" in page
+    from lms.assessment.rendering import question_source
+    body = question_source(q.current.spec)                          # the text the editor shows, unchanged
+    same = client.post(f"/teach/questions/{q.public_id}/edit",
+                       data={"source": "$CATEGORY: $course$/top/TTM/D1/D1.1\n\n" + body, "submit": "1"}, follow_redirects=True)
+    assert "Nothing changed; no new version was made." in same.get_data(as_text=True)
+    client.post(f"/teach/questions/{q.public_id}/edit", data={"source": "$CATEGORY: TTM/D1/D1.3\n\n" + body, "submit": "1"})
+    db.session.expire_all()
+    q = _question("X-1")
+    assert q.current_version == 2 and q.category.path == "TTM/D1/D1.3" and q.current.competency.code == "D1.3"
+    assert q.versions[0].competency.code == "D1.1"                 # the version attempts showed keeps its own
