@@ -93,3 +93,16 @@ def test_a_category_line_in_the_editor_moves_the_question_and_aligns_it_to_that_
     q = _question("X-1")
     assert q.current_version == 2 and q.category.path == "TTM/D1/D1.3" and q.current.competency.code == "D1.3"
     assert q.versions[0].competency.code == "D1.1"                 # the version attempts showed keeps its own
+
+
+def test_a_question_from_the_content_files_says_that_loading_a_changed_file_brings_it_back(app, client, quiz, users):
+    login(client, "teacher@example.com")
+    shipped = _question("DX-D5.1-001")                             # from question_banks/, loaded by `lms load`
+    page = client.get(f"/teach/questions/{shipped.public_id}").get_data(as_text=True)
+    assert "It came from the content files" in page
+    bank = banks.get_or_create_bank("exam-en", "en")
+    banks.import_questions(bank, banks.parse_questions("// [id:X-8]\n::Eight::Imported? {T}\n", "gift", "x.gift"),
+                           source="import")                         # imported in the browser, not from the files
+    db.session.commit()
+    spare = _question("X-8")
+    assert "It came from the content files" not in client.get(f"/teach/questions/{spare.public_id}").get_data(as_text=True)
