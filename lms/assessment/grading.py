@@ -169,11 +169,8 @@ class Regraded:
     left: int = 0           # answers in attempts this person may not grade: others' courses, or their own
 
 
-def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:
-    """Regrade the finished attempts that showed ``old_version`` with the question's current key, among those
-    ``user`` may grade (a bank is shared; the exams using it are not all theirs, and nobody regrades their own
-    attempt). The attempts keep showing the old version; the grade, the totals, the evidence and the courses'
-    completion follow the new key. A mark a person gave (or changed) stays, as in Moodle."""
+def _plan(question: Question, old_version: QuestionVersion, user) -> tuple[Regraded, list[tuple[AttemptItem, float]]]:
+    """What a regrade would do: the counts, and each answer with the share of the marks the new key gives it."""
     new = question.current
     if new.id == old_version.id or not compatible(old_version.spec, new.spec):
         raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
@@ -181,8 +178,7 @@ def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:
     items = db.session.scalars(select(AttemptItem).join(Attempt).where(
         AttemptItem.version_id == old_version.id, Attempt.state.in_(FINISHED))
         .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()
-    out = Regraded()
-    changed: dict[tuple, Attempt] = {}
+    counts, plan = Regraded(), []
     courses: dict[int | None, object] = {}
     for item in items:
         att = item.attempt
@@ -190,16 +186,64 @@ def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:
         if course_id not in courses:
             courses[course_id] = db.session.get(Course, course_id) if course_id is not None else None
         if not may_grade(user, att, courses[course_id]):
-            out.left += 1
-            continue
-        if item.grader_id is not None:
-            out.kept += 1
-            continue
-        fraction = qtype.grade(new.spec, item.response)
-        if fraction is None:
-            continue
-        out.regraded += 1
-        item.fraction = float(fraction)
+            counts.left += 1
+        elif item.grader_id is not None:
+            counts.kept += 1
+        elif (fraction := qtype.grade(new.spec, item.response)) is not None:
+            counts.regraded += 1
+            plan.append((item, float(fraction)))
+    return counts, plan
+
+
+@dataclass
+class Change:
+    """One attempt as a regrade would leave it (Moodle's "dry run")."""
+    attempt: Attempt
+    before: float
+    after: float
+    pass_mark: float
+
+    @property
+    def verdict(self) -> str | None:
+        """'now passes' or 'now fails' when the regrade crosses the exam's pass mark."""
+        if self.before < self.pass_mark <= self.after:
+            return "passes"
+        if self.after < self.pass_mark <= self.before:
+            return "fails"
+        return None
+
+
+def regrade_preview(question: Question, old_version: QuestionVersion, user) -> tuple[Regraded, list[Change]]:
+    """The regrade's dry run: how many answers it would regrade, and each attempt whose grade would change, with
+    its grade before and after. Nothing is written."""
+    counts, plan = _plan(question, old_version, user)
+    deltas: dict[int, float] = {}
+    attempts: dict[int, Attempt] = {}
+    for item, fraction in plan:
+        deltas[item.attempt_id] = deltas.get(item.attempt_id, 0.0) + (fraction - (item.fraction or 0.0)) * item.mark
+        attempts[item.attempt_id] = item.attempt
+    changes = []
+    for att_id, delta in deltas.items():
+        att = attempts[att_id]
+        before = att.percent or 0.0
+        after = round(100 * ((att.score or 0.0) + delta) / att.max_score, 2) if att.max_score else 0.0
+        if not math.isclose(before, after, abs_tol=0.005):
+            changes.append(Change(att, before, after, att.quiz.pass_mark))
+    changes.sort(key=lambda c: (c.verdict is None, c.attempt.quiz_id, c.attempt.submitted_at or c.attempt.started_at))
+    return counts, changes
+
+
+def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:
+    """Regrade the finished attempts that showed ``old_version`` with the question's current key, among those
+    ``user`` may grade (a bank is shared; the exams using it are not all theirs, and nobody regrades their own
+    attempt). The attempts keep showing the old version; the grade, the totals, the evidence and the courses'
+    completion follow the new key. A mark a person gave (or changed) stays, as in Moodle."""
+    new = question.current
+    counts, plan = _plan(question, old_version, user)
+    changed: dict[tuple, Attempt] = {}
+    for item, fraction in plan:
+        att = item.attempt
+        item.fraction = fraction
         item.graded_version_id = new.id
         if new.competency_id and new.level:
             evidence.record(att.user_id, new.competency_id, new.level, item.fraction, "regrade",
@@ -209,4 +253,4 @@ def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:
     db.session.flush()
     for att in changed.values():        # a corrected key can pass (or fail) a required exam: once per person and course
         complete_course(att)
-    return out
+    return counts

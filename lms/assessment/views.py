@@ -117,6 +117,25 @@ def delete(public_id: str):
     return redirect(url_for("questions.browse", bank=bank_id))
 
 
+@bp.get("/<public_id>/regrade/<int:number>")
+@role_required("instructor")
+def regrade_preview(public_id: str, number: int):
+    """The regrade's dry run (as Moodle's): which attempts' grades would change, and who would pass or fail."""
+    from lms.accounts.forms import ActionForm
+    from lms.assessment import grading
+    q = _question_or_404(public_id)
+    old = next((v for v in q.versions if v.version == number), None)
+    if old is None:
+        abort(404)
+    try:
+        counts, changes = grading.regrade_preview(q, old, current_user)
+    except grading.ExamError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("questions.show", public_id=public_id))
+    return render_template("assessment/regrade.html", q=q, old=old, counts=counts, changes=changes,
+                           form=ActionForm())
+
+
 @bp.post("/<public_id>/regrade/<int:number>")
 @role_required("instructor")
 def regrade(public_id: str, number: int):

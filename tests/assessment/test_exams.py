@@ -275,6 +275,12 @@ def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, u
     teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
     page = teacher.get(f"/teach/questions/{q.public_id}").get_data(as_text=True)
     assert "answered in 1 finished attempts" in page and "Regrade them with the current key" in page
+    assert f'href="/teach/questions/{q.public_id}/regrade/1"' in page
+    dry = teacher.get(f"/teach/questions/{q.public_id}/regrade/1").get_data(as_text=True)   # Moodle's dry run
+    assert "1 answer would be regraded." in dry and "1 attempt's grade would change" in dry
+    row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dry.split("<tbody>", 1)[1].split("</tbody>", 1)[0])).strip()
+    assert row.startswith("Module 1 quiz Attempt 1") and row.endswith("0% 100% now passes 60%"), row
+    assert db.session.get(Attempt, att.id).percent == 0                # a dry run changes nothing
     resp = teacher.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True)
     assert "1 answers given to version 1 were regraded with the key of version 2" in resp.get_data(as_text=True)
     att = db.session.get(Attempt, att.id)

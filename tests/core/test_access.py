@@ -174,6 +174,7 @@ MATRIX = {
     "questions.new": ("GET", "/teach/questions/new", None, TEACH),
     "questions.delete": ("POST", "/teach/questions/{question}/delete", {}, TEACH_POST),
     "questions.regrade": ("POST", "/teach/questions/{question}/regrade/1", {}, TEACH_POST),
+    "questions.regrade_preview": ("GET", "/teach/questions/{question}/regrade/1", None, TEACH_POST),   # v1 is current: back
     "questions.set_status": ("POST", "/teach/questions/{question}/status", {"status": "ready"}, TEACH_POST),
     "questions.categories": ("GET", "/teach/questions/banks/access-en/categories", None, TEACH),
     "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
