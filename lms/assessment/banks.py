@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.assessment.aiken import parse_aiken
-from lms.assessment.gift import GiftResult, export_gift, parse_gift
+from lms.assessment.gift import GiftResult, export_gift, names_context, parse_gift, split_category
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
 from lms.assessment.moodlexml import export_moodle_xml, parse_moodle_xml
 from lms.assessment.starting import discard_prepared
@@ -122,13 +122,21 @@ def _category(bank: QuestionBank, context: str, segments: list[str], codes: dict
     return cat
 
 
-def category_named(bank: QuestionBank, question: dict) -> QuestionCategory | None:
-    """The category a parsed question's ``$CATEGORY:`` line names in this bank (made if new), or None."""
-    if not question.get("category"):
+_CATEGORY_LINE = re.compile(r"^\s*\$CATEGORY:\s*(.*?)\s*$", re.MULTILINE)
+
+
+def category_named(bank: QuestionBank, source: str, context: str) -> QuestionCategory | None:
+    """The category the last ``$CATEGORY:`` line of a GIFT text names in this bank (made if new), or None when it
+    has no such line. ``$course$/top`` or ``top`` is the bank's top category; a path typed without a context
+    stays in ``context`` (the question's own), as a rename does."""
+    lines = _CATEGORY_LINE.findall(source)
+    if not lines:
         return None
+    typed = lines[-1]
+    named_context, segments = split_category(typed)
     fw = current_framework()
     codes = {c.code: c for c in db.session.scalars(select(Competency).where(Competency.framework_id == fw.id))} if fw else {}
-    return _category(bank, question.get("context", "$course$"), list(question["category"]), codes)
+    return _category(bank, named_context if names_context(typed) else context, segments, codes)
 
 
 def _level_and_difficulty(tags: list[str]) -> tuple[str | None, int | None]:

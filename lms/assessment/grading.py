@@ -197,40 +197,65 @@ def _plan(question: Question, old_version: QuestionVersion, user) -> tuple[Regra
 
 @dataclass
 class Change:
-    """One attempt as a regrade would leave it (Moodle's "dry run")."""
+    """One attempt whose grade a regrade would change (Moodle's "dry run")."""
     attempt: Attempt
     before: float
     after: float
-    pass_mark: float
-
-    @property
-    def verdict(self) -> str | None:
-        """'now passes' or 'now fails' when the regrade crosses the exam's pass mark."""
-        if self.before < self.pass_mark <= self.after:
-            return "passes"
-        if self.after < self.pass_mark <= self.before:
-            return "fails"
-        return None
+    waiting: bool           # an essay still waits for a person: the grade is not final either way
 
 
-def regrade_preview(question: Question, old_version: QuestionVersion, user) -> tuple[Regraded, list[Change]]:
-    """The regrade's dry run: how many answers it would regrade, and each attempt whose grade would change, with
-    its grade before and after. Nothing is written."""
+@dataclass
+class Verdict:
+    """A person whose grade that counts (under the exam's rule) would cross the exam's pass mark."""
+    user_id: int
+    quiz: Quiz
+    before: float | None
+    after: float | None
+    passes: bool            # True: would now pass; False: would now fail
+
+
+def _percent(att: Attempt, planned: dict[int, float]) -> float:
+    """The attempt's grade with the planned fractions, reckoned exactly as ``_total`` will write it."""
+    score = round(sum((planned.get(i.id, i.fraction) or 0) * i.mark for i in att.items), 4)
+    return round(100 * score / att.max_score, 2) if att.max_score else 0.0
+
+
+def regrade_preview(question: Question, old_version: QuestionVersion, user) -> tuple[Regraded, list[Change],
+                                                                                     list[Verdict]]:
+    """The regrade's dry run: how many answers it would regrade; each attempt whose grade would change, before
+    and after; and each person whose grade that counts would cross the pass mark (the exam's own rule: highest,
+    average, first or last). Nothing is written."""
     counts, plan = _plan(question, old_version, user)
-    deltas: dict[int, float] = {}
-    attempts: dict[int, Attempt] = {}
-    for item, fraction in plan:
-        deltas[item.attempt_id] = deltas.get(item.attempt_id, 0.0) + (fraction - (item.fraction or 0.0)) * item.mark
-        attempts[item.attempt_id] = item.attempt
-    changes = []
-    for att_id, delta in deltas.items():
-        att = attempts[att_id]
-        before = att.percent or 0.0
-        after = round(100 * ((att.score or 0.0) + delta) / att.max_score, 2) if att.max_score else 0.0
-        if not math.isclose(before, after, abs_tol=0.005):
-            changes.append(Change(att, before, after, att.quiz.pass_mark))
-    changes.sort(key=lambda c: (c.verdict is None, c.attempt.quiz_id, c.attempt.submitted_at or c.attempt.started_at))
-    return counts, changes
+    planned = {item.id: fraction for item, fraction in plan}
+    attempts = {item.attempt_id: item.attempt for item, _f in plan}
+    changes, after = [], {}
+    for att in attempts.values():
+        after[att.id] = _percent(att, planned)
+        if not math.isclose(att.percent or 0.0, after[att.id], abs_tol=0.005):
+            changes.append(Change(att, att.percent or 0.0, after[att.id], att.state != "graded"))
+    changes.sort(key=lambda c: (c.attempt.quiz_id, c.attempt.user_id, c.attempt.number))
+    verdicts = []
+    for user_id, quiz in {(a.user_id, a.quiz) for a in attempts.values() if a.quiz.kind != "diagnostic"}:
+        mine = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id)))
+        now = final_grade(mine, quiz.grading_method)
+        then = final_grade([replace_percent(a, after.get(a.id)) for a in mine], quiz.grading_method)
+        was, will = now is not None and now >= quiz.pass_mark, then is not None and then >= quiz.pass_mark
+        if was != will and then is not None:
+            verdicts.append(Verdict(user_id, quiz, now, then, will))
+    verdicts.sort(key=lambda v: (v.quiz.id, v.user_id))
+    return counts, changes, verdicts
+
+
+@dataclass
+class _Graded:
+    state: str
+    number: int
+    percent: float | None
+
+
+def replace_percent(att: Attempt, percent: float | None):
+    """The attempt as ``final_grade`` reads it, with another grade when one is given."""
+    return _Graded(att.state, att.number, att.percent if percent is None else percent)
 
 
 def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:

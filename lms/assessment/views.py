@@ -128,12 +128,14 @@ def regrade_preview(public_id: str, number: int):
     if old is None:
         abort(404)
     try:
-        counts, changes = grading.regrade_preview(q, old, current_user)
+        counts, changes, verdicts = grading.regrade_preview(q, old, current_user)
     except grading.ExamError as exc:
         flash(str(exc), "error")
         return redirect(url_for("questions.show", public_id=public_id))
+    from lms.accounts.models import User
+    people = {uid: db.session.get(User, uid) for uid in {c.attempt.user_id for c in changes}}
     return render_template("assessment/regrade.html", q=q, old=old, counts=counts, changes=changes,
-                           form=ActionForm())
+                           verdicts=verdicts, people=people, form=ActionForm())
 
 
 @bp.post("/<public_id>/regrade/<int:number>")
@@ -230,7 +232,7 @@ def edit(public_id: str):
             elif form.preview.data:
                 preview = spec
             else:       # a $CATEGORY line moves the question (and aligns it to that category's competency)
-                category = banks.category_named(q.bank, question) or q.category
+                category = banks.category_named(q.bank, form.source.data, q.category.context) or q.category
                 if spec == q.current.spec and category.id == q.category_id:
                     flash(_("Nothing changed; no new version was made."), "info")
                     return redirect(url_for("questions.show", public_id=public_id))

@@ -106,3 +106,23 @@ def test_a_question_from_the_content_files_says_that_loading_a_changed_file_brin
     db.session.commit()
     spare = _question("X-8")
     assert "It came from the content files" not in client.get(f"/teach/questions/{spare.public_id}").get_data(as_text=True)
+
+
+def test_a_category_line_can_name_the_top_and_keeps_the_question_s_own_context_when_it_names_none(app, client, quiz, users):
+    from lms.assessment.rendering import question_source
+    bank = banks.get_or_create_bank("exam-en", "en")
+    banks.import_questions(bank, banks.parse_questions(
+        "$CATEGORY: $module$/top/Unit 1\n\n// [id:M-1]\n::Mod::A module's own question? {T}\n", "gift", "m.gift"))
+    db.session.commit()
+    login(client, "teacher@example.com")
+    q = _question("M-1")
+    assert (q.category.context, q.category.path) == ("$module$", "Unit 1")
+    body = question_source(q.current.spec)
+    client.post(f"/teach/questions/{q.public_id}/edit", data={"source": "$CATEGORY: Unit 2\n\n" + body, "submit": "1"})
+    db.session.expire_all()
+    q = _question("M-1")
+    assert (q.category.context, q.category.path) == ("$module$", "Unit 2")      # not a new $course$ category
+    client.post(f"/teach/questions/{q.public_id}/edit", data={"source": "$CATEGORY: $course$/top\n\n" + body, "submit": "1"})
+    db.session.expire_all()
+    q = _question("M-1")
+    assert (q.category.context, q.category.path) == ("$course$", "") and q.current_version == 3

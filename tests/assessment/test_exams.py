@@ -279,7 +279,9 @@ def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, u
     dry = teacher.get(f"/teach/questions/{q.public_id}/regrade/1").get_data(as_text=True)   # Moodle's dry run
     assert "1 answer would be regraded." in dry and "1 attempt's grade would change" in dry
     row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dry.split("<tbody>", 1)[1].split("</tbody>", 1)[0])).strip()
-    assert row.startswith("Module 1 quiz Attempt 1") and row.endswith("0% 100% now passes 60%"), row
+    name = users["trainee"].display_name
+    assert row.startswith(f"{name} Module 1 quiz Attempt 1") and row.endswith("0% 100%"), row
+    assert f"now passes</span>\n    {name} · Module 1 quiz · grade that counts 0% → 100%, pass mark 60%" in dry
     assert db.session.get(Attempt, att.id).percent == 0                # a dry run changes nothing
     resp = teacher.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True)
     assert "1 answers given to version 1 were regraded with the key of version 2" in resp.get_data(as_text=True)
@@ -315,6 +317,36 @@ def test_a_corrected_key_that_passes_a_required_exam_completes_the_course(app, c
     assert db.session.scalar(enrolment).completed_at is not None      # the corrected key passes it
     home = client.get(f"/courses/{F1}").get_data(as_text=True)
     assert "Completed on" in home
+
+
+def test_the_dry_run_judges_passing_by_the_exam_s_rule_and_predicts_what_the_regrade_writes(app, client, quiz, users):
+    from lms.assessment.grading import regrade_preview
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
+    quiz.sections = quiz.sections[:1]
+    quiz.grading_method = "last"
+    db.session.commit()
+    login(client, "trainee@example.com")
+    for response in ("1", "0"):                                     # wrong (0%), then right (100%): the last counts
+        att = _start(client, quiz)
+        client.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": response})
+        client.post(f"/attempts/{att.public_id}/submit")
+    teacher = app.test_client()
+    login(teacher, "teacher@example.com")
+    q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
+    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
+    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    old = next(v for v in q.versions if v.version == 1)
+    counts, changes, verdicts = regrade_preview(q, old, users["instructor"])
+    assert counts.regraded == 2 and sorted((c.attempt.number, c.before, c.after) for c in changes) == [(1, 0, 100), (2, 100, 0)]
+    [verdict] = verdicts                                            # by the last attempt: 100% → 0%, so fails
+    assert (verdict.before, verdict.after, verdict.passes) == (100, 0, False)
+    quiz.grading_method = "highest"                                 # the highest stays 100%: nobody crosses
+    db.session.commit()
+    assert regrade_preview(q, old, users["instructor"])[2] == []
+    predicted = {c.attempt.id: c.after for c in changes}
+    teacher.post(f"/teach/questions/{q.public_id}/regrade/1")
+    db.session.expire_all()
+    assert {a: db.session.get(Attempt, a).percent for a in predicted} == predicted
 
 
 def test_a_regrade_reaches_only_the_attempts_the_instructor_may_grade(app, client, quiz, users):
