@@ -88,11 +88,15 @@ def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> Non
                         f"{att.public_id}#{item.position}")
 
 
+def _reckon(att: Attempt, planned: dict[int, float] | None = None) -> tuple[float, float]:
+    """The attempt's score and percent from its items (with ``planned`` fractions instead, for a dry run)."""
+    score = round(sum(((planned or {}).get(i.id, i.fraction) or 0) * i.mark for i in att.items), 4)
+    return score, round(100 * score / att.max_score, 2) if att.max_score else 0.0
+
+
 def _total(att: Attempt) -> None:
     pending = any(i.needs_grading and i.fraction is None for i in att.items)
-    score = sum((i.fraction or 0) * i.mark for i in att.items)
-    att.score = round(score, 4)
-    att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
+    att.score, att.percent = _reckon(att)
     att.state = "submitted" if pending else "graded"
 
 
@@ -214,10 +218,12 @@ class Verdict:
     passes: bool            # True: would now pass; False: would now fail
 
 
-def _percent(att: Attempt, planned: dict[int, float]) -> float:
-    """The attempt's grade with the planned fractions, reckoned exactly as ``_total`` will write it."""
-    score = round(sum((planned.get(i.id, i.fraction) or 0) * i.mark for i in att.items), 4)
-    return round(100 * score / att.max_score, 2) if att.max_score else 0.0
+@dataclass
+class _Graded:
+    """An attempt as ``final_grade`` reads it, with the grade a regrade would give it."""
+    state: str
+    number: int
+    percent: float | None
 
 
 def regrade_preview(question: Question, old_version: QuestionVersion, user) -> tuple[Regraded, list[Change],
@@ -230,7 +236,7 @@ def regrade_preview(question: Question, old_version: QuestionVersion, user) -> t
     attempts = {item.attempt_id: item.attempt for item, _f in plan}
     changes, after = [], {}
     for att in attempts.values():
-        after[att.id] = _percent(att, planned)
+        after[att.id] = _reckon(att, planned)[1]        # as ``_total`` will write it
         if not math.isclose(att.percent or 0.0, after[att.id], abs_tol=0.005):
             changes.append(Change(att, att.percent or 0.0, after[att.id], att.state != "graded"))
     changes.sort(key=lambda c: (c.attempt.quiz_id, c.attempt.user_id, c.attempt.number))
@@ -238,24 +244,12 @@ def regrade_preview(question: Question, old_version: QuestionVersion, user) -> t
     for user_id, quiz in {(a.user_id, a.quiz) for a in attempts.values() if a.quiz.kind != "diagnostic"}:
         mine = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id)))
         now = final_grade(mine, quiz.grading_method)
-        then = final_grade([replace_percent(a, after.get(a.id)) for a in mine], quiz.grading_method)
+        then = final_grade([_Graded(a.state, a.number, after.get(a.id, a.percent)) for a in mine], quiz.grading_method)
         was, will = now is not None and now >= quiz.pass_mark, then is not None and then >= quiz.pass_mark
         if was != will and then is not None:
             verdicts.append(Verdict(user_id, quiz, now, then, will))
     verdicts.sort(key=lambda v: (v.quiz.id, v.user_id))
     return counts, changes, verdicts
-
-
-@dataclass
-class _Graded:
-    state: str
-    number: int
-    percent: float | None
-
-
-def replace_percent(att: Attempt, percent: float | None):
-    """The attempt as ``final_grade`` reads it, with another grade when one is given."""
-    return _Graded(att.state, att.number, att.percent if percent is None else percent)
 
 
 def regrade(question: Question, old_version: QuestionVersion, user) -> Regraded:

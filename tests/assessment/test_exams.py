@@ -32,6 +32,24 @@ def _answer_all_right(att):
     return out
 
 
+# the key of X-1 corrected: "Licence" is now the right answer (the options keep their texts and order)
+X1_FIXED = ("// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n"
+            "~Capital contribution\n=Licence\n}\n")
+
+
+def _only_x1(quiz):
+    """The exam shows X-1 alone."""
+    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
+    quiz.sections = quiz.sections[:1]
+
+
+def _all_lessons_done(client):
+    """The signed-in trainee completes every lesson of F1: only the required exam stands before completion."""
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    for lesson in course.lessons:
+        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+
+
 def test_start_draws_sections_and_keeps_one_open_attempt(client, quiz):
     login(client, "trainee@example.com")
     att = _start(client, quiz)
@@ -85,10 +103,8 @@ def test_submit_is_idempotent_and_grades_once(client, quiz, users):
 
 
 def test_essay_grading_makes_the_grade_final_and_completes_the_course(app, client, quiz, users):
-    course = db.session.scalar(select(Course).where(Course.slug == F1))
     login(client, "trainee@example.com")
-    for lesson in course.lessons:
-        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+    _all_lessons_done(client)
     e = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id))
     assert e.completed_at is None            # the required quiz is not passed yet
     att = _start(client, quiz)
@@ -259,8 +275,7 @@ def test_an_essay_left_blank_gets_no_marks_at_once_and_does_not_wait_for_a_grade
 
 
 def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, users):
-    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
-    quiz.sections = quiz.sections[:1]
+    _only_x1(quiz)
     db.session.commit()
     login(client, "trainee@example.com")
     att = _start(client, quiz)
@@ -271,8 +286,7 @@ def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, u
     login(teacher, "teacher@example.com")
     from lms.assessment.models import Question
     q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
-    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
-    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": X1_FIXED, "submit": "1"})
     page = teacher.get(f"/teach/questions/{q.public_id}").get_data(as_text=True)
     assert "answered in 1 finished attempts" in page and "Regrade them with the current key" in page
     assert f'href="/teach/questions/{q.public_id}/regrade/1"' in page
@@ -294,13 +308,10 @@ def test_fixing_a_key_regrades_the_attempts_of_that_version(app, client, quiz, u
 
 
 def test_a_corrected_key_that_passes_a_required_exam_completes_the_course(app, client, quiz, users):
-    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
-    quiz.sections = quiz.sections[:1]
+    _only_x1(quiz)
     db.session.commit()
-    course = db.session.scalar(select(Course).where(Course.slug == F1))
     login(client, "trainee@example.com")
-    for lesson in course.lessons:
-        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+    _all_lessons_done(client)
     att = _start(client, quiz)
     client.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": "1"})   # 'Licence'
     client.post(f"/attempts/{att.public_id}/submit")
@@ -309,8 +320,7 @@ def test_a_corrected_key_that_passes_a_required_exam_completes_the_course(app, c
     teacher = app.test_client()
     login(teacher, "teacher@example.com")
     q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
-    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
-    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": X1_FIXED, "submit": "1"})
     teacher.post(f"/teach/questions/{q.public_id}/regrade/1")
     db.session.expire_all()
     assert db.session.get(Attempt, att.id).percent == 100
@@ -321,8 +331,7 @@ def test_a_corrected_key_that_passes_a_required_exam_completes_the_course(app, c
 
 def test_the_dry_run_judges_passing_by_the_exam_s_rule_and_predicts_what_the_regrade_writes(app, client, quiz, users):
     from lms.assessment.grading import regrade_preview
-    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
-    quiz.sections = quiz.sections[:1]
+    _only_x1(quiz)
     quiz.grading_method = "last"
     db.session.commit()
     login(client, "trainee@example.com")
@@ -333,8 +342,7 @@ def test_the_dry_run_judges_passing_by_the_exam_s_rule_and_predicts_what_the_reg
     teacher = app.test_client()
     login(teacher, "teacher@example.com")
     q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
-    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
-    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    teacher.post(f"/teach/questions/{q.public_id}/edit", data={"source": X1_FIXED, "submit": "1"})
     old = next(v for v in q.versions if v.version == 1)
     counts, changes, verdicts = regrade_preview(q, old, users["instructor"])
     assert counts.regraded == 2 and sorted((c.attempt.number, c.before, c.after) for c in changes) == [(1, 0, 100), (2, 100, 0)]
@@ -351,8 +359,7 @@ def test_the_dry_run_judges_passing_by_the_exam_s_rule_and_predicts_what_the_reg
 
 def test_a_regrade_reaches_only_the_attempts_the_instructor_may_grade(app, client, quiz, users):
     from tests.conftest import make_user
-    quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1"]
-    quiz.sections = quiz.sections[:1]
+    _only_x1(quiz)
     outsider = make_user(("instructor",), "outsider@example.com")     # an instructor who does not teach F1
     catalog.enrol(outsider, db.session.get(Course, quiz.course_id))
     db.session.commit()
@@ -367,8 +374,7 @@ def test_a_regrade_reaches_only_the_attempts_the_instructor_may_grade(app, clien
     outsider_client = app.test_client()
     login(outsider_client, "outsider@example.com")
     q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
-    fixed = "// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n~Capital contribution\n=Licence\n}\n"
-    outsider_client.post(f"/teach/questions/{q.public_id}/edit", data={"source": fixed, "submit": "1"})
+    outsider_client.post(f"/teach/questions/{q.public_id}/edit", data={"source": X1_FIXED, "submit": "1"})
     page = outsider_client.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True).get_data(as_text=True)
     assert "0 answers given to version 1 were regraded" in page
     assert "2 answers are in exams you do not teach, or in your own attempts" in page
@@ -559,10 +565,8 @@ def test_the_ordinary_autosave_path_stores_or_gives_the_reason(app, client, quiz
 def test_an_attempt_submitted_by_its_deadline_completes_the_course_as_a_submission_would(client, quiz, users):
     quiz.sections[1].idnumbers = ["X-5"]          # no essay: graded at once
     db.session.commit()
-    course = db.session.scalar(select(Course).where(Course.slug == F1))
     login(client, "trainee@example.com")
-    for lesson in course.lessons:
-        client.post(f"/courses/{F1}/lessons/{lesson.key}/done", data={"done": "1"})
+    _all_lessons_done(client)
     att = _start(client, quiz)
     for pos, response in _answer_all_right(att).items():
         client.post(f"/attempts/{att.public_id}/answer", json={"position": pos, "response": response})
