@@ -32,7 +32,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     name_zh: Mapped[str | None] = mapped_column(String(100))
     name_latin: Mapped[str | None] = mapped_column(String(200))
+    # set by an administrator only: an employer sees the people of this organisation
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    # the employer as the person declares it in their profile: shown, never used for access
+    employer_name: Mapped[str | None] = mapped_column(String(200))
     job_title: Mapped[str | None] = mapped_column(String(200))
     years_experience: Mapped[int | None]
     locale: Mapped[str] = mapped_column(String(10), default="en")

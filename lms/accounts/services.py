@@ -262,13 +262,31 @@ def set_active(actor: User, user: User, active: bool) -> None:
         audit(actor, "user.activate" if active else "user.deactivate", user.email)
 
 
-def update_profile(user: User, *, name_zh, name_latin, organisation, job_title, years_experience, locale) -> None:
+def update_profile(user: User, *, name_zh, name_latin, employer_name, job_title, years_experience, locale) -> None:
+    """The person's own details. The employer they declare is kept as text: it links them to no organisation
+    (only an administrator does, with :func:`set_organisation`)."""
     user.name_zh = name_zh or None
     user.name_latin = name_latin or None
+    user.employer_name = employer_name or None
     user.job_title = job_title or None
     user.years_experience = years_experience
     user.locale = locale
-    user.organisation = get_or_create_organisation(organisation) if organisation else None
+
+
+def set_names(actor: User, user: User, *, name_zh: str | None, name_latin: str | None) -> None:
+    """An administrator corrects the names a person's certificates will carry."""
+    before = (user.name_zh, user.name_latin)
+    user.name_zh = name_zh or None
+    user.name_latin = name_latin or None
+    if (user.name_zh, user.name_latin) != before:
+        audit(actor, "user.names", user.email, f"{before[0] or '-'} / {before[1] or '-'} -> "
+                                               f"{user.name_zh or '-'} / {user.name_latin or '-'}"[:1000])
+
+
+def set_organisation(actor: User, user: User, name: str | None) -> None:
+    """The one way an account is linked to an organisation (whose people an employer sees)."""
+    user.organisation = get_or_create_organisation(name)
+    audit(actor, "user.organisation", user.email, (name or "").strip() or "-")
 
 
 def count_by_role() -> dict[str, int]:

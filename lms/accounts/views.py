@@ -12,6 +12,7 @@ from lms.accounts.forms import (
     ChangePasswordForm,
     ForgotForm,
     LoginForm,
+    NamesForm,
     OrganisationForm,
     ProfileForm,
     RegisterForm,
@@ -93,11 +94,9 @@ def register():
 def profile():
     user = current_user
     form = ProfileForm(obj=user)
-    if request.method == "GET":
-        form.organisation.data = user.organisation.name if user.organisation else ""
     if form.validate_on_submit():
         services.update_profile(user, name_zh=form.name_zh.data, name_latin=form.name_latin.data,
-                                organisation=form.organisation.data, job_title=form.job_title.data,
+                                employer_name=form.employer_name.data, job_title=form.job_title.data,
                                 years_experience=form.years_experience.data, locale=form.locale.data)
         session["lang"] = form.locale.data
         db.session.commit()
@@ -182,8 +181,26 @@ def _user_or_404(public_id: str):
 @role_required("admin")
 def admin_user(public_id: str):
     user = _user_or_404(public_id)
+    return _admin_user_page(user)
+
+
+def _admin_user_page(user, names_form=None):
     return render_template("admin/user.html", user=user, role_form=RoleForm(), action_form=ActionForm(),
+                           names_form=NamesForm(obj=user) if names_form is None else names_form,
                            org_form=OrganisationForm(organisation=user.organisation.name if user.organisation else ""))
+
+
+@bp.post("/admin/users/<public_id>/names")
+@role_required("admin")
+def admin_user_names(public_id: str):
+    user = _user_or_404(public_id)
+    form = NamesForm()
+    if not form.validate_on_submit():
+        return _admin_user_page(user, names_form=form), 400
+    services.set_names(current_user, user, name_zh=form.name_zh.data, name_latin=form.name_latin.data)
+    db.session.commit()
+    flash(_("Names saved."), "success")
+    return redirect(url_for("accounts.admin_user", public_id=public_id))
 
 
 @bp.post("/admin/users/<public_id>/roles/<action>")
@@ -226,8 +243,7 @@ def admin_user_organisation(public_id: str):
     form = OrganisationForm()
     if not form.validate_on_submit():
         abort(400)
-    user.organisation = services.get_or_create_organisation(form.organisation.data)
-    services.audit(current_user, "user.organisation", user.email, form.organisation.data or "-")
+    services.set_organisation(current_user, user, form.organisation.data)
     db.session.commit()
     flash(_("Organisation saved."), "success")
     return redirect(url_for("accounts.admin_user", public_id=public_id))

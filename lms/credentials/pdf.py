@@ -12,9 +12,7 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import re
-from pathlib import Path
 from urllib.parse import urlencode
 
 from pypdf import PdfReader
@@ -25,29 +23,15 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from lms.config import REPO_ROOT
+from lms.fonts import FontMissing  # noqa: F401 - callers catch pdf.FontMissing
+from lms.fonts import certificate_font_files as _font_files
 
 BRAND = HexColor("#0b4f8a")
 GOLD = HexColor("#b08d3c")
 INK = HexColor("#1c2430")
 MUTED = HexColor("#5b6676")
-FONT_PACKAGE = REPO_ROOT / "node_modules" / "@expo-google-fonts" / "noto-sans-sc"
 ATTACHMENT = "credential.json"
 LEVELS = {"F": ("Foundation", "初级"), "P": ("Practitioner", "中级"), "E": ("Expert", "高级")}
-
-
-class FontMissing(RuntimeError):
-    pass
-
-
-def _font_files() -> tuple[Path, Path]:
-    regular = os.environ.get("LMS_CJK_FONT") or FONT_PACKAGE / "400Regular" / "NotoSansSC_400Regular.ttf"
-    bold = os.environ.get("LMS_CJK_FONT_BOLD") or FONT_PACKAGE / "700Bold" / "NotoSansSC_700Bold.ttf"
-    regular, bold = Path(regular), Path(bold)
-    if not regular.exists():
-        raise FontMissing(f"the CJK font {regular} is missing: run `npm ci` (it comes from the npm registry) "
-                          "or set LMS_CJK_FONT to a TrueType font with Chinese glyphs")
-    return regular, bold if bold.exists() else regular
 
 
 def _register_fonts() -> None:

@@ -125,13 +125,13 @@ def test_deactivated_account_cannot_log_in(client, users):
 
 def test_profile_saves_names_and_preferences(client, users):
     login(client, "trainee@example.com")
-    resp = client.post("/account/profile", data={"name_zh": "李四", "name_latin": "Li Si", "organisation": "Tsinghua TTO",
+    resp = client.post("/account/profile", data={"name_zh": "李四", "name_latin": "Li Si", "employer_name": "Tsinghua TTO",
                                                  "job_title": "Licensing officer", "years_experience": "3",
                                                  "locale": "zh_Hans"})
     assert resp.status_code == 302
     user = users["trainee"]
     db.session.refresh(user)
-    assert (user.name_zh, user.name_latin, user.organisation.name, user.years_experience, user.locale) == \
+    assert (user.name_zh, user.name_latin, user.employer_name, user.years_experience, user.locale) == \
         ("李四", "Li Si", "Tsinghua TTO", 3, "zh_Hans")
     assert "<html lang=\"zh-Hans\"" in client.get("/dashboard").get_data(as_text=True)
 

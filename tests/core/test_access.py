@@ -57,6 +57,7 @@ MATRIX = {
     "accounts.admin_users": ("GET", "/admin/users", None, ADMIN),
     "accounts.admin_user": ("GET", "/admin/users/{trainee}", None, ADMIN),
     "accounts.admin_user_active": ("POST", "/admin/users/{other}/active/0", {}, ADMIN_POST),
+    "accounts.admin_user_names": ("POST", "/admin/users/{other}/names", {"name_latin": "Other Person"}, ADMIN_POST),
     "accounts.admin_user_role": ("POST", "/admin/users/{other}/roles/grant", {"role": "employer"}, ADMIN_POST),
     "accounts.admin_user_organisation": ("POST", "/admin/users/{other}/organisation", {"organisation": "X"}, ADMIN_POST),
     "authoring.new_course": ("GET", "/teach/courses/new", None, TEACH),
