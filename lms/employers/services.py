@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
+from lms.accounts.services import audit
 from lms.core.spreadsheet import cell
 from lms.credentials import services as credentials
 from lms.credentials.models import Credential
@@ -96,6 +97,10 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _audit_detail(key: ApiKey) -> str:
+    return f"{key.name} ({key.prefix}…)"
+
+
 def create_key(user: User, name: str) -> tuple[ApiKey, str]:
     """A new key; the secret is returned once and only its hash is stored."""
     if not name.strip():
@@ -104,20 +109,47 @@ def create_key(user: User, name: str) -> tuple[ApiKey, str]:
     key = ApiKey(user_id=user.id, name=name.strip()[:100], prefix=secret[:12], key_hash=_hash(secret))
     db.session.add(key)
     db.session.flush()
+    audit(user, "apikey.create", user.email, _audit_detail(key))
     return key, secret
+
+
+# A key works only while it is not revoked and its owner is an active account with the employer role: it
+# stops working the moment the role is removed or the account is deactivated (and works again if both are
+# restored, unless it was revoked meanwhile).
+KEY_STATES = ("active", "revoked", "owner_deactivated", "owner_not_employer")
+
+
+def key_state(key: ApiKey) -> str:
+    if key.revoked_at is not None:
+        return "revoked"
+    if not key.user.active:
+        return "owner_deactivated"
+    if not key.user.has_role("employer"):
+        return "owner_not_employer"
+    return "active"
 
 
 def key_for(secret: str | None) -> ApiKey | None:
     if not secret:
         return None
     key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(secret)))
-    if key is None or key.revoked_at is not None or not key.user.active:
+    if key is None or key_state(key) != "active":
         return None
     key.last_used_at = utcnow()
     return key
 
 
-def revoke_key(user: User, key: ApiKey) -> None:
-    if key.user_id != user.id:
+def all_keys(page: int = 1, per_page: int = 50):
+    """Every key, newest first, with its owner and the owner's organisation, for administrators."""
+    query = (select(ApiKey).options(selectinload(ApiKey.user).selectinload(User.organisation))
+             .order_by(ApiKey.created_at.desc(), ApiKey.id.desc()))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def revoke_key(actor: User, key: ApiKey) -> None:
+    """The key's owner or an administrator revokes it, for good; an audit entry names who did."""
+    if key.user_id != actor.id and not actor.has_role("admin"):
         raise BulkError(_("This is not your key."))
-    key.revoked_at = key.revoked_at or utcnow()
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit(actor, "apikey.revoke", key.user.email, _audit_detail(key))

@@ -113,6 +113,41 @@ def revoke_key(public_id: str):
     return redirect(url_for("employers.keys"))
 
 
+@bp.get("/admin/api-keys")
+@role_required("admin")
+def admin_keys():
+    keys = svc.all_keys(page=request.args.get("page", 1, type=int))
+    return render_template("employers/admin_keys.html", keys=keys, state=svc.key_state)
+
+
+def _key_or_404(public_id: str) -> ApiKey:
+    key = db.session.scalar(select(ApiKey).where(ApiKey.public_id == public_id))
+    if key is None:
+        abort(404)
+    return key
+
+
+@bp.get("/admin/api-keys/<public_id>/revoke")
+@role_required("admin")
+def admin_revoke_key_confirm(public_id: str):
+    key = _key_or_404(public_id)
+    if key.revoked_at is not None:
+        return redirect(url_for("employers.admin_keys"))
+    return render_template("employers/admin_revoke_key.html", key=key, state=svc.key_state(key), form=ActionForm())
+
+
+@bp.post("/admin/api-keys/<public_id>/revoke")
+@role_required("admin")
+def admin_revoke_key(public_id: str):
+    key = _key_or_404(public_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    svc.revoke_key(current_user, key)
+    db.session.commit()
+    flash(_("Key revoked: it no longer works."), "success")
+    return redirect(url_for("employers.admin_keys"))
+
+
 def _has_key() -> bool:
     return svc.key_for(_bearer()) is not None
 

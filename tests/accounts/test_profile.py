@@ -7,6 +7,7 @@ from sqlalchemy import select
 from lms.accounts.models import AuditEvent, User
 from lms.extensions import db
 from tests.conftest import login, make_user
+from tests.core.test_migrations import empty_database  # noqa: F401 - the fixture
 
 PROFILE = {"name_zh": "李四", "name_latin": "Li Si", "employer_name": "Acme Materials", "job_title": "Officer",
            "years_experience": "3", "locale": "en"}
@@ -101,3 +102,30 @@ def test_administrator_corrects_names_with_the_same_rules(client, users):
     db.session.refresh(trainee)
     assert (trainee.name_zh, trainee.name_latin) == ("李四", "Li Si")
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "user.names")) == "user.names"
+
+
+def test_migration_keeps_only_the_links_an_administrator_made(empty_database):  # noqa: F811
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from lms import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="7e4b1a9c2d55")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisations (id, public_id, name, kind, created_at) "
+                              "VALUES (1, 'o1', 'Acme Materials', 'company', CURRENT_TIMESTAMP)"))
+            for uid, email in ((1, "linked@example.com"), (2, "declared@example.com")):
+                conn.execute(text(
+                    "INSERT INTO users (id, public_id, email, password_hash, organisation_id, locale, active, "
+                    "session_version, created_at) VALUES (:id, :pid, :email, 'x', 1, 'en', true, 1, CURRENT_TIMESTAMP)"),
+                    {"id": uid, "pid": f"p{uid}", "email": email})
+            conn.execute(text("INSERT INTO audit_events (action, target, detail, created_at) VALUES "
+                              "('user.organisation', 'linked@example.com', 'Acme Materials', CURRENT_TIMESTAMP)"))
+        upgrade(directory=directory, revision="59296868be56")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT email, organisation_id, employer_name FROM users ORDER BY id")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [("linked@example.com", 1, "Acme Materials"),
+                                        ("declared@example.com", None, "Acme Materials")]
