@@ -140,9 +140,9 @@ def render(data: dict) -> bytes:
     c.drawCentredString(W / 2, H - 198, "兹证明 · This is to certify that")
     # holder
     c.setFillColor(INK)
-    names = [n for n in (data["name_zh"], data["name_latin"]) if n]
-    c.setFont("CJK-Bold", 26)
-    c.drawCentredString(W / 2, H - 236, "  ".join(names))
+    names = "  ".join(n for n in (data["name_zh"], data["name_latin"]) if n)
+    c.setFont("CJK-Bold", _fit(c, names, "CJK-Bold", 26, W - 160))   # a long name shrinks to stay inside the frame
+    c.drawCentredString(W / 2, H - 236, names)
     c.setStrokeColor(GOLD)
     c.setLineWidth(0.8)
     c.line(W / 2 - 170, H - 246, W / 2 + 170, H - 246)

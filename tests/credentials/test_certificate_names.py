@@ -32,3 +32,17 @@ def test_a_character_the_font_lacks_is_refused_and_a_character_it_has_is_not():
     # Noto Sans SC has no ł (so a Polish name would print a box) but has é and the middle dot
     assert names.problem_latin("Łukasz Nowak") == ("font", "Ł")
     assert names.problem_latin("Rénée") is None and names.problem_zh("阿卜杜·热合曼") is None
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_a_long_name_shrinks_to_stay_inside_the_frame():
+    import re
+    name_zh, name_latin = "欧阳娜娜", "Maximilian-Alexander Konstantin von Hohenberg-Schwarzenfeld d'Aubigné"
+    bbox = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=_certificate(name_zh, name_latin),
+                          capture_output=True, check=True).stdout.decode()
+    page_width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
+    words = dict((w, (float(x0), float(x1))) for x0, x1, w in re.findall(
+        r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox))
+    wanted = [name_zh, *name_latin.replace("'", "&apos;").split()]     # pdftotext escapes the apostrophe
+    assert all(w in words for w in wanted), [w for w in wanted if w not in words]
+    assert all(30 <= words[w][0] and words[w][1] <= page_width - 30 for w in wanted)
