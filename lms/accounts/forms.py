@@ -14,6 +14,7 @@ def _lang_choices():
 
 
 def _name_message(code: str, chars: str, chinese: bool) -> str:
+    chars = chars.replace(" ", "\u2423")     # a refused space is shown as ␣
     if code == "markup":
         return _("A name cannot contain markup characters (%(chars)s).", chars=chars)
     if code == "emoji":
@@ -76,7 +77,8 @@ class ProfileForm(FlaskForm):
     name_zh = name_zh_field()
     name_latin = name_latin_field()
     # shown as the person declares it; an administrator links the account to an organisation
-    employer_name = StringField(_l("Employer"), filters=[names.clean_latin], validators=[Optional(), Length(max=200)])
+    employer_name = StringField(_l("Employer"), filters=[lambda v: " ".join((v or "").split())],
+                                validators=[Optional(), Length(max=200)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
     years_experience = IntegerField(_l("Years of technology-transfer experience"),
                                     validators=[Optional(), NumberRange(min=0, max=60)])

@@ -53,8 +53,9 @@ def clean_zh(value: str | None) -> str:
 
 
 def clean_latin(value: str | None) -> str:
-    """NFC (é typed as e + accent becomes é), runs of spaces made one."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", value or "")).strip()
+    """NFKC (é typed as e + accent becomes é; full-width Ｌｉ typed with a Chinese input method becomes Li),
+    runs of spaces made one."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value or "")).strip()
 
 
 def problem_zh(name: str) -> tuple[str, str] | None:

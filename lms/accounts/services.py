@@ -221,7 +221,8 @@ def search_users(text: str = "", role: str = "", status: str = "", page: int = 1
         like = f"%{text.strip().lower()}%"
         query = query.outerjoin(Organisation).where(or_(
             func.lower(User.email).like(like), func.lower(User.name_latin).like(like),
-            User.name_zh.like(f"%{text.strip()}%"), func.lower(Organisation.name).like(like)))
+            User.name_zh.like(f"%{text.strip()}%"), func.lower(Organisation.name).like(like),
+            func.lower(User.employer_name).like(like)))
     if role in ROLES:
         query = query.where(User.roles.any(UserRole.role == role))
     if status == "active":

@@ -28,6 +28,10 @@ def test_declaring_another_organisation_shows_none_of_its_people(client, users):
     assert "not linked to an organisation yet" in page
     profile = client.get("/account/profile").get_data(as_text=True)
     assert 'value="Acme Materials"' in profile and "Organisation linked by an administrator:" in profile
+    # an administrator finds who declares an employer, to link them if right
+    client.post("/logout")
+    login(client, "admin@example.com")
+    assert intruder.email in client.get("/admin/users?q=acme").get_data(as_text=True)
 
 
 def test_only_an_administrator_links_an_account_with_an_audit_entry(app, client, users):
@@ -54,6 +58,7 @@ def test_profile_form_posted_without_a_field_is_not_a_server_error(client, users
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("name_zh", "Li Si", "Use Chinese characters only"),
+    ("name_zh", "张 三", "(not allowed: \u2423)"),
     ("name_zh", "<b>李</b>", "cannot contain markup characters"),
     ("name_zh", "李😀", "cannot contain emoji"),
     ("name_zh", "·娜娜", "only between the parts of a name"),
@@ -77,6 +82,7 @@ def test_names_that_are_refused_at_entry(client, users, field, value, message):
     ("欧阳·娜娜", "Zoë O'Brien-Müller", ("欧阳·娜娜", "Zoë O'Brien-Müller")),
     ("迪丽热巴・迪力木拉提", "Jean\u2019Luc  Pérez", ("迪丽热巴·迪力木拉提", "Jean\u2019Luc Pérez")),   # look-alike dot
     ("", "Jose\u0301", ("", "José")),                                       # e + combining accent → é
+    ("", "Ｌｉ Ｓｉ", ("", "Li Si")),                          # full-width letters from a Chinese input method
 ])
 def test_names_that_are_accepted(client, users, zh, latin, saved):
     login(client, "trainee@example.com")
