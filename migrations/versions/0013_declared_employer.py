@@ -2,7 +2,8 @@
 only an administrator links an account to an organisation (whose people an employer then sees).
 
 Existing self-declared links are undone: each account keeps the organisation's name as its declared
-employer, and stays linked only where an administrator set the link (an audit event 'user.organisation').
+employer, and stays linked only where an administrator set that link (an audit event 'user.organisation' naming
+that organisation for that account).
 
 Revision ID: 59296868be56
 Revises: 7e4b1a9c2d55
@@ -26,10 +27,11 @@ def upgrade():
     op.execute(
         "UPDATE users SET employer_name = (SELECT name FROM organisations WHERE organisations.id = users.organisation_id)"
         " WHERE organisation_id IS NOT NULL")
+    # kept: a link to the very organisation an administrator named for this account
     op.execute(
         "UPDATE users SET organisation_id = NULL WHERE organisation_id IS NOT NULL AND NOT EXISTS ("
         "SELECT 1 FROM audit_events WHERE audit_events.action = 'user.organisation'"
-        " AND audit_events.target = users.email)")
+        " AND audit_events.target = users.email AND lower(audit_events.detail) = lower(users.employer_name))")
 
 
 def downgrade():

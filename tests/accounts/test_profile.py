@@ -120,18 +120,25 @@ def test_migration_keeps_only_the_links_an_administrator_made(empty_database):  
     with app.app_context():
         upgrade(directory=directory, revision="7e4b1a9c2d55")
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO organisations (id, public_id, name, kind, created_at) "
-                              "VALUES (1, 'o1', 'Acme Materials', 'company', CURRENT_TIMESTAMP)"))
-            for uid, email in ((1, "linked@example.com"), (2, "declared@example.com")):
+            for oid, name in ((1, "Acme Materials"), (2, "Other Labs")):
+                conn.execute(text("INSERT INTO organisations (id, public_id, name, kind, created_at) "
+                                  "VALUES (:id, :pid, :name, 'company', CURRENT_TIMESTAMP)"),
+                             {"id": oid, "pid": f"o{oid}", "name": name})
+            for uid, email, org in ((1, "linked@example.com", 1), (2, "declared@example.com", 1),
+                                    (3, "moved@example.com", 2)):
                 conn.execute(text(
                     "INSERT INTO users (id, public_id, email, password_hash, organisation_id, locale, active, "
-                    "session_version, created_at) VALUES (:id, :pid, :email, 'x', 1, 'en', true, 1, CURRENT_TIMESTAMP)"),
-                    {"id": uid, "pid": f"p{uid}", "email": email})
-            conn.execute(text("INSERT INTO audit_events (action, target, detail, created_at) VALUES "
-                              "('user.organisation', 'linked@example.com', 'Acme Materials', CURRENT_TIMESTAMP)"))
+                    "session_version, created_at) VALUES (:id, :pid, :email, 'x', :org, 'en', true, 1, "
+                    "CURRENT_TIMESTAMP)"), {"id": uid, "pid": f"p{uid}", "email": email, "org": org})
+            # an administrator linked the first and the third; the third then declared another organisation
+            for email in ("linked@example.com", "moved@example.com"):
+                conn.execute(text("INSERT INTO audit_events (action, target, detail, created_at) VALUES "
+                                  "('user.organisation', :email, 'acme materials', CURRENT_TIMESTAMP)"),
+                             {"email": email})
         upgrade(directory=directory, revision="59296868be56")
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT email, organisation_id, employer_name FROM users ORDER BY id")).all()
         db.engine.dispose()
     assert [tuple(r) for r in rows] == [("linked@example.com", 1, "Acme Materials"),
-                                        ("declared@example.com", None, "Acme Materials")]
+                                        ("declared@example.com", None, "Acme Materials"),
+                                        ("moved@example.com", None, "Other Labs")]
