@@ -5,10 +5,10 @@ import re
 import pytest
 from sqlalchemy import select
 
+from lms.accounts.models import User
 from lms.assessment import banks, categories
 from lms.assessment.errors import ExamError
 from lms.assessment.models import Question, QuestionCategory, QuizSection
-from lms.accounts.models import User
 from lms.extensions import db
 from tests.assessment.conftest import belongs_to_f1
 from tests.conftest import login

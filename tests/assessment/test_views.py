@@ -3,10 +3,10 @@ import re
 
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.assessment import banks
 from lms.assessment.models import Question, QuestionBank
 from lms.extensions import db
-from lms.accounts.models import User
 from tests.assessment.conftest import belongs_to_f1
 from tests.assessment.test_banks import SRC
 from tests.conftest import login
