@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lms.accounts.services import audit
 from lms.assessment.aiken import parse_aiken
 from lms.assessment.gift import GiftResult, export_gift, names_context, parse_gift, split_category
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
@@ -145,10 +146,13 @@ def _level_and_difficulty(tags: list[str]) -> tuple[str | None, int | None]:
     return level, diff
 
 
-def get_or_create_bank(slug: str, language: str, title: str | None = None) -> QuestionBank:
+def get_or_create_bank(slug: str, language: str, title: str | None = None, *, user=None,
+                       course=None) -> QuestionBank:
+    """The bank with this slug; a new one is made with the person who made it and the course it belongs to."""
     bank = db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
     if bank is None:
-        bank = QuestionBank(slug=slug, title=title or slug, language=language)
+        bank = QuestionBank(slug=slug, title=title or slug, language=language, created_by_id=user.id if user else None,
+                            course_id=course.id if course is not None else None)
         db.session.add(bank)
         db.session.flush()
     return bank
@@ -184,6 +188,9 @@ def import_questions(bank: QuestionBank, questions: list[dict], *, user=None, so
     if fresh:
         _insert_new(bank, fresh, user, source)
         report.created = len(fresh)
+    if user is not None or report.created or report.updated:       # a load of unchanged files writes nothing
+        audit(user, "bank.import", bank.slug, f"{source}: {report.created} new, {report.updated} new versions, "
+                                              f"{report.unchanged} unchanged")
     return report
 
 
@@ -242,6 +249,7 @@ def add_question(bank: QuestionBank, question: dict, competency: Competency | No
         raise taken from None
     created = db.session.get(Question, new_id)
     created.status = status if status in STATUSES else "ready"
+    audit(user, "question.create", created.public_id, f"{bank.slug} {idnumber or '-'} {created.status}")
     db.session.flush()
     return created
 
@@ -269,6 +277,14 @@ def add_version(question: Question, spec: dict, category: QuestionCategory, lang
         question.tags = keep + [QuestionTag(tag=t) for t in wanted if t not in {k.tag for k in keep}]
     if flush:
         db.session.flush()
+    return version
+
+
+def edit_question(question: Question, spec: dict, category: QuestionCategory, *, user) -> QuestionVersion:
+    """A question edited in the browser: a new version (attempts keep theirs), in the audit log."""
+    version = add_version(question, spec, category, question.bank.language, user=user, source="browser")
+    audit(user, "question.edit", question.public_id,
+          f"{question.bank.slug} {question.idnumber or '-'} v{version.version} {category.path or 'top'}")
     return version
 
 
@@ -325,13 +341,15 @@ def apply_bank_file(slug: str, lang: str, questions: list[dict], source_hash: st
 
 # --- browsing ---
 
-def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, tag=None, language=None, text=None,
-                     status=None, category_ids=None, page=1, per_page=30):
+def search_questions(*, bank_ids, bank_id=None, competency=None, level=None, qtype=None, tag=None, language=None,
+                     text=None, status=None, category_ids=None, page=1, per_page=30):
+    """Questions of the banks ``bank_ids`` (those the reader manages) that match the filters."""
     query = (select(Question).join(QuestionVersion, (QuestionVersion.question_id == Question.id)
                                    & (QuestionVersion.version == Question.current_version))
              .options(selectinload(Question.versions), selectinload(Question.bank), selectinload(Question.tags),
                       selectinload(Question.category))
              .order_by(Question.bank_id, Question.idnumber, Question.id))
+    query = query.where(Question.bank_id.in_(list(bank_ids)))
     if bank_id:
         query = query.where(Question.bank_id == bank_id)
     if competency:
@@ -356,7 +374,7 @@ def search_questions(*, bank_id=None, competency=None, level=None, qtype=None, t
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
-def set_status(question: Question, status: str) -> bool:
+def set_status(question: Question, status: str, *, user=None) -> bool:
     """Mark a question ready or draft (Moodle's question status). A draft is never drawn at random into an
     exam, and attempts drawn ahead of time that show it are drawn again. Returns whether anything changed."""
     if status not in STATUSES:
@@ -366,6 +384,7 @@ def set_status(question: Question, status: str) -> bool:
     question.status = status
     if status == "draft":
         discard_prepared(question_ids=[question.id])
+    audit(user, "question.status", question.public_id, f"{question.bank.slug} {question.idnumber or '-'} {status}")
     db.session.flush()
     return True
 
@@ -391,13 +410,15 @@ def why_not_delete(question: Question) -> str | None:
     return None
 
 
-def delete_question(question: Question) -> None:
+def delete_question(question: Question, *, user=None) -> None:
     """Delete a question no attempt showed and no exam names, with its versions and tags. Attempts drawn ahead
     of time that would show it are drawn again."""
     reason = why_not_delete(question)
     if reason:
         raise ValueError(reason)
     discard_prepared(question_ids=[question.id])
+    audit(user, "question.delete", question.public_id,
+          f"{question.bank.slug} {question.idnumber or '-'} {question.current.name[:200]}")
     db.session.delete(question)
     db.session.flush()
 
@@ -413,3 +434,84 @@ def all_banks() -> list[QuestionBank]:
 
 def bank_counts() -> dict[int, int]:
     return dict(db.session.execute(select(Question.bank_id, func.count()).group_by(Question.bank_id)).all())
+
+
+# --- who may manage a bank: one rule, used by every bank page, the listing, the export, the rubrics, the regrade ---
+
+def served_courses(bank_list: list[QuestionBank]) -> dict[int, set[int]]:
+    """Each bank's courses: the one it belongs to, and those whose exams draw from its family. (An exam outside
+    a course, the diagnostic, is the administrators'.)"""
+    from lms.assessment.models import Quiz, QuizSection
+    fams = {family(b.slug) for b in bank_list}
+    drawing: dict[str, set[int]] = {}
+    if fams:
+        for fam, course_id in db.session.execute(
+                select(QuizSection.bank, Quiz.course_id).join(Quiz, Quiz.id == QuizSection.quiz_id)
+                .where(QuizSection.bank.in_(fams), Quiz.course_id.is_not(None)).distinct()):
+            drawing.setdefault(fam, set()).add(course_id)
+    return {b.id: drawing.get(family(b.slug), set()) | ({b.course_id} if b.course_id else set()) for b in bank_list}
+
+
+def bank_courses(bank: QuestionBank) -> list:
+    """The courses the bank serves, in code order (their instructors manage it)."""
+    from lms.catalog.models import Course
+    ids = served_courses([bank])[bank.id]
+    return list(db.session.scalars(select(Course).where(Course.id.in_(ids)).order_by(Course.code))) if ids else []
+
+
+def _user_courses(user) -> tuple[set[int], set[int]]:
+    """The courses the person teaches, and those they are enrolled in as a trainee."""
+    from lms.catalog.models import CourseInstructor, Enrolment
+    taught = set(db.session.scalars(select(CourseInstructor.course_id).where(CourseInstructor.user_id == user.id)))
+    enrolled = set(db.session.scalars(select(Enrolment.course_id).where(Enrolment.user_id == user.id)))
+    return taught, enrolled
+
+
+def _may_manage(user, bank: QuestionBank, served: set[int], taught: set[int], enrolled: set[int]) -> bool:
+    """The rule. Administrators manage every bank. An instructor manages a bank that serves a course they teach,
+    unless they are enrolled as a trainee in a course it serves; a bank that serves no course yet, if they
+    created it. Nobody else sees its keys."""
+    if user.has_role("admin"):
+        return True
+    if not user.has_role("instructor") or served & enrolled:
+        return False
+    if not served:
+        return bank.created_by_id is not None and bank.created_by_id == user.id
+    return bool(served & taught)
+
+
+def manageable_banks(user) -> list[QuestionBank]:
+    """The banks this person may see the keys of, import into, edit and delete from, in slug order."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    everything = all_banks()
+    served = served_courses(everything)
+    taught, enrolled = _user_courses(user)
+    return [b for b in everything if _may_manage(user, b, served[b.id], taught, enrolled)]
+
+
+def may_manage_bank(user, bank: QuestionBank) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    taught, enrolled = _user_courses(user)
+    return _may_manage(user, bank, served_courses([bank])[bank.id], taught, enrolled)
+
+
+def may_manage_family(user, fam: str) -> bool:
+    """Whether the person manages a bank of this family (what rubrics and exam sections name)."""
+    return any(family(b.slug) == fam for b in manageable_banks(user))
+
+
+def bank_by_slug(slug: str) -> QuestionBank | None:
+    return db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+
+
+def set_bank_course(bank: QuestionBank, course, *, user) -> bool:
+    """Give the bank the course it belongs to (None: no course). Returns whether anything changed."""
+    new_id = course.id if course is not None else None
+    if bank.course_id == new_id:
+        return False
+    bank.course_id = new_id
+    audit(user, "bank.course", bank.slug, course.slug if course is not None else "-")
+    db.session.flush()
+    return True

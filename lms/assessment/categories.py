@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from lms.accounts.services import audit
 from lms.assessment.banks import add_version, category_path, family
 from lms.assessment.errors import ExamError
 from lms.assessment.gift import names_context, split_category
@@ -142,6 +143,8 @@ def rename(category: QuestionCategory, new_path: str, competency: Competency | N
             result = cat
     db.session.flush()
     _follow_alignment(bank, {c.id for c in touched}, user)
+    audit(user, "category.rename", bank.slug, f"{category_path(old)[:480]} → {result.path[:480]} "
+                                              f"({result.competency.code if result.competency else '-'})")
     return result
 
 

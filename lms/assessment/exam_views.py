@@ -493,6 +493,12 @@ def edit_quiz(slug: str, key: str):
     return _quiz_editor(course, quiz)
 
 
+def _banks_refused(families: set[str], managed: set[str]) -> list[str]:
+    """An exam newly drawing from a bank makes its course one the bank serves: only a manager of that bank may."""
+    return [_("The bank %(bank)s belongs to courses you do not teach; an exam may draw only from a bank you "
+              "manage.", bank=fam) for fam in sorted(families - managed)]
+
+
 def _quiz_editor(course, quiz):
     from lms.assessment.forms import QuizForm
     from lms.assessment.quiz_editor import new_quiz_yaml, quiz_yaml, save_quiz
@@ -504,11 +510,17 @@ def _quiz_editor(course, quiz):
     errors = []
     if form.validate_on_submit():
         key = quiz.key if quiz else form.key.data.strip()
+        drew = {s.bank for s in quiz.sections} if quiz else set()
+        from lms.assessment.banks import family, manageable_banks  # as they are before this exam draws
+        managed = {family(b.slug) for b in manageable_banks(current_user)}
         try:
             saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz)
         except ContentInvalid as exc:
-            db.session.rollback()
             errors = [at_line(e.line, e.reason) for e in exc.errors]
+        else:
+            errors = _banks_refused({s.bank for s in saved.sections} - drew, managed)
+        if errors:
+            db.session.rollback()
         else:
             db.session.commit()
             flash(_("Exam saved."), "success")

@@ -11,8 +11,15 @@ class ImportForm(FlaskForm):
                        validators=[DataRequired(), Length(max=80),
                                    Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and '-'."))])
     language = SelectField(_l("Language of a new bank"), choices=[("en", "English"), ("zh", "中文")])
+    course = SelectField(_l("Course a new bank belongs to (its instructors manage the bank)"), choices=[], default="")
     fmt = SelectField(_l("Format"), choices=[("auto", _l("From the file name")), ("gift", "GIFT"), ("xml", "Moodle XML"), ("aiken", "Aiken")])
     submit = SubmitField(_l("Import"))
+
+
+class BankCourseForm(FlaskForm):
+    """The course a bank belongs to (the choices, the courses the person teaches, are set by the view)."""
+    course = SelectField(_l("Course this bank belongs to"), choices=[])
+    submit = SubmitField(_l("Save"))
 
 
 class EditQuestionForm(FlaskForm):

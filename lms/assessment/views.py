@@ -26,24 +26,40 @@ def browse():
     from lms.assessment import categories as tree
     args = {k: request.args.get(k, "").strip()
             for k in ("bank", "category", "competency", "level", "qtype", "tag", "language", "status", "q")}
+    mine = banks.manageable_banks(current_user)         # the banks whose keys this person may see
     bank_id = int(args["bank"]) if args["bank"].isdigit() else None
+    if bank_id is not None and bank_id not in {b.id for b in mine}:
+        abort(403)
     category = db.session.get(QuestionCategory, int(args["category"])) if args["category"].isdigit() else None
     if category is not None and category.bank_id != bank_id:     # a category belongs to the bank chosen
         category, args["category"] = None, ""
-    page = banks.search_questions(bank_id=bank_id, competency=args["competency"], level=args["level"],
+    page = banks.search_questions(bank_ids={b.id for b in mine}, bank_id=bank_id, competency=args["competency"],
+                                  level=args["level"],
                                   qtype=args["qtype"], tag=args["tag"], language=args["language"], text=args["q"],
                                   status=args["status"], category_ids=tree.subtree_ids(category) if category else None,
                                   page=request.args.get("page", 1, type=int))
-    return render_template("assessment/browse.html", page=page, args=args, banks=banks.all_banks(),
+    return render_template("assessment/browse.html", page=page, args=args, banks=mine,
                            counts=banks.bank_counts(), competencies=current_competencies(), qtypes=qtypes.REGISTRY,
                            categories=tree.bank_category_list(bank_id) if bank_id else [])
 
 
 def _question_or_404(public_id: str):
+    """The question, if the person may manage its bank (403 otherwise: its key is not theirs to see)."""
     q = banks.question_by_public_id(public_id)
     if q is None:
         abort(404)
+    if not banks.may_manage_bank(current_user, q.bank):
+        abort(403)
     return q
+
+
+def _bank_or_404(slug: str):
+    bank = banks.bank_by_slug(slug)
+    if bank is None:
+        abort(404)
+    if not banks.may_manage_bank(current_user, bank):
+        abort(403)
+    return bank
 
 
 @bp.route("/<public_id>", methods=["GET", "POST"])
@@ -91,7 +107,7 @@ def set_status(public_id: str):
     status = request.form.get("status", "")
     if not ActionForm().validate_on_submit() or status not in banks.STATUSES:
         abort(400)
-    if banks.set_status(q, status):
+    if banks.set_status(q, status, user=current_user):
         db.session.commit()
         flash(_("Marked as draft: random sections no longer draw it.") if status == "draft"
               else _("Marked as ready: random sections may draw it."), "success")
@@ -108,7 +124,7 @@ def delete(public_id: str):
         abort(400)
     bank_id, name = q.bank_id, q.current.name
     try:
-        banks.delete_question(q)
+        banks.delete_question(q, user=current_user)
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("questions.show", public_id=public_id))
@@ -152,6 +168,10 @@ def regrade(public_id: str, number: int):
     except grading.ExamError as exc:
         flash(str(exc), "error")
     else:
+        from lms.accounts.services import audit
+        audit(current_user, "question.regrade", q.public_id,
+              f"{q.bank.slug} {q.idnumber or '-'} v{old.version}→v{q.current_version}: {done.regraded} regraded, "
+              f"{done.kept} kept, {done.left} left")
         db.session.commit()
         flash(_("%(n)d answers given to version %(old)d were regraded with the key of version %(new)d.",
                 n=done.regraded, old=old.version, new=q.current_version), "success")
@@ -181,7 +201,7 @@ def _one_question(source: str) -> tuple[dict | None, list[str]]:
 def new():
     """Write a new question in GIFT, starting from an example of the chosen kind, with a preview."""
     form = NewQuestionForm()
-    all_banks = banks.all_banks()
+    all_banks = banks.manageable_banks(current_user)
     competencies = current_competencies()
     form.bank.choices = [(b.slug, f"{b.slug} · {b.title}" if b.title != b.slug else b.slug) for b in all_banks]
     form.competency.choices = [("", _("None, or as the text's $CATEGORY line says"))] + [
@@ -236,7 +256,7 @@ def edit(public_id: str):
                 if spec == q.current.spec and category.id == q.category_id:
                     flash(_("Nothing changed; no new version was made."), "info")
                     return redirect(url_for("questions.show", public_id=public_id))
-                banks.add_version(q, spec, category, q.bank.language, user=current_user, source="browser")
+                banks.edit_question(q, spec, category, user=current_user)
                 db.session.commit()
                 flash(_("Saved as version %(n)d. Attempts keep the version they showed.", n=q.current_version),
                       "success")
@@ -250,9 +270,7 @@ def edit(public_id: str):
 def categories(slug: str):
     """A bank's categories, the competency each is aligned to, and renaming them to align a bank from Moodle."""
     from lms.assessment import categories as tree
-    bank = next((b for b in banks.all_banks() if b.slug == slug), None)
-    if bank is None:
-        abort(404)
+    bank = _bank_or_404(slug)
     competencies = current_competencies()
     form = CategoryForm()
     form.competency.choices = [("", _("None: as the path says"))] + [
@@ -277,41 +295,89 @@ def categories(slug: str):
     elif request.method == "POST":
         errors[form.category.data or 0] = "; ".join(e for f in form for e in f.errors)
     return render_template("assessment/categories.html", bank=bank, rows=tree.bank_categories(bank), form=form,
-                           errors=errors)
+                           errors=errors, course_form=_course_form(bank), serving=banks.bank_courses(bank))
+
+
+def _course_form(bank, fill: bool = True):
+    """The course a bank belongs to: an administrator chooses any, an instructor one they teach (or keeps the
+    one it has)."""
+    from lms.assessment.forms import BankCourseForm
+    from lms.catalog.models import Course
+    from lms.catalog.services import instructor_courses
+    form = BankCourseForm()
+    owner = db.session.get(Course, bank.course_id) if bank.course_id else None
+    courses = instructor_courses(current_user)
+    if owner is not None and owner not in courses:
+        courses.insert(0, owner)
+    form.course.choices = [("", _("No course"))] + [(c.slug, f"{c.code} {localized(c, 'title').text}")
+                                                      for c in courses]
+    if fill:
+        form.course.data = owner.slug if owner else ""
+    return form
+
+
+@bp.post("/banks/<slug>/course")
+@role_required("instructor")
+def bank_course(slug: str):
+    """Set the course a bank belongs to; its instructors then manage the bank."""
+    bank = _bank_or_404(slug)
+    form = _course_form(bank, fill=False)
+    if not form.validate_on_submit():
+        abort(400)
+    from lms.catalog.services import course_by_slug
+    course = course_by_slug(form.course.data) if form.course.data else None
+    if banks.set_bank_course(bank, course, user=current_user):
+        db.session.commit()
+        flash(_("%(bank)s now belongs to %(course)s.", bank=bank.slug, course=course.code) if course
+              else _("%(bank)s now belongs to no course.", bank=bank.slug), "success")
+    return redirect(url_for("questions.categories", slug=slug))
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @role_required("instructor")
 def import_file():
+    from lms.catalog.services import course_by_slug, instructor_courses
     form = ImportForm()
+    form.course.choices = [("", _("No course yet (you and administrators)"))] + [
+        (c.slug, f"{c.code} {localized(c, 'title').text}") for c in instructor_courses(current_user)]
     errors = []
     if form.validate_on_submit():
-        upload = form.file.data
-        name = upload.filename or "upload"
-        raw = upload.read()
-        fmt = banks.guess_format(name) if form.fmt.data == "auto" else form.fmt.data
-        try:
-            questions = banks.parse_questions(raw.decode("utf-8"), fmt, name)
-        except UnicodeDecodeError:
-            errors = [_("%(name)s is not UTF-8 text; save it as UTF-8 and try again.", name=name)]
-        except ContentInvalid as exc:
-            errors = [str(e) for e in exc.errors]
+        existing = banks.bank_by_slug(form.bank.data)
+        if existing is not None and not banks.may_manage_bank(current_user, existing):
+            questions, errors = [], [_("The bank %(bank)s belongs to courses you do not teach; import into another "
+                                       "bank.", bank=form.bank.data)]
+        else:
+            questions, errors = _read_upload(form)
         if not errors:
-            bank = banks.get_or_create_bank(form.bank.data, form.language.data)
+            bank = banks.get_or_create_bank(form.bank.data, form.language.data, user=current_user,
+                                            course=course_by_slug(form.course.data) if form.course.data else None)
             report = banks.import_questions(bank, questions, user=current_user, source="import")
             db.session.commit()
             flash(_("Imported into %(bank)s: %(new)d new, %(ver)d new versions, %(same)d unchanged.",
                     bank=bank.slug, new=report.created, ver=report.updated, same=report.unchanged), "success")
             return redirect(url_for("questions.browse", bank=bank.id))
-    return render_template("assessment/import.html", form=form, errors=errors, banks=banks.all_banks())
+    return render_template("assessment/import.html", form=form, errors=errors,
+                           banks=banks.manageable_banks(current_user))
+
+
+def _read_upload(form) -> tuple[list[dict], list[str]]:
+    """The questions of the uploaded file, or the errors, each with its file and line."""
+    upload = form.file.data
+    name = upload.filename or "upload"
+    raw = upload.read()
+    fmt = banks.guess_format(name) if form.fmt.data == "auto" else form.fmt.data
+    try:
+        return banks.parse_questions(raw.decode("utf-8"), fmt, name), []
+    except UnicodeDecodeError:
+        return [], [_("%(name)s is not UTF-8 text; save it as UTF-8 and try again.", name=name)]
+    except ContentInvalid as exc:
+        return [], [str(e) for e in exc.errors]
 
 
 @bp.get("/export")
 @role_required("instructor")
 def export():
-    bank = next((b for b in banks.all_banks() if b.slug == request.args.get("bank", "")), None)
-    if bank is None:
-        abort(404)
+    bank = _bank_or_404(request.args.get("bank", ""))
     fmt = "xml" if request.args.get("format") == "xml" else "gift"
     text = banks.export_bank(bank, fmt)
     return Response(text, mimetype="application/xml" if fmt == "xml" else "text/plain; charset=utf-8",
@@ -324,7 +390,8 @@ def export():
 @role_required("instructor")
 def rubrics():
     from lms.assessment import rubrics as svc
-    items = svc.all_rubrics()
+    fams = {banks.family(b.slug) for b in banks.manageable_banks(current_user)}
+    items = [r for r in svc.all_rubrics() if r.bank in fams]        # a rubric is its bank's
     return render_template("assessment/rubrics.html", rubrics=items, used={r.id: svc.scores_used(r) for r in items})
 
 
@@ -341,6 +408,8 @@ def edit_rubric(slug: str):
     rubric = rubric_by_slug(slug)
     if rubric is None:
         abort(404)
+    if not banks.may_manage_family(current_user, rubric.bank):
+        abort(403)
     return _rubric_editor(rubric)
 
 
@@ -358,12 +427,23 @@ def _rubric_editor(rubric):
             errors = [_("Give the rubric a name.")]
         else:
             try:
-                save_rubric_text(slug, form.source.data.replace("\r\n", "\n"), rubric)
+                saved = save_rubric_text(slug, form.source.data.replace("\r\n", "\n"), rubric)
             except ContentInvalid as exc:
                 db.session.rollback()
                 errors = [at_line(e.line, e.reason) for e in exc.errors]
             else:
+                if not banks.may_manage_family(current_user, saved.bank):     # it may only name a bank of theirs
+                    db.session.rollback()
+                    return _rubric_refused(rubric, form, saved.bank)
+                from lms.accounts.services import audit
+                audit(current_user, "rubric.save", saved.slug, saved.bank)
                 db.session.commit()
                 flash(_("Rubric saved."), "success")
                 return redirect(url_for("questions.rubrics"))
+    return render_template("assessment/rubric_editor.html", rubric=rubric, form=form, errors=errors)
+
+
+def _rubric_refused(rubric, form, fam: str):
+    errors = [_("The bank %(bank)s belongs to courses you do not teach; a rubric may name only a bank you manage.",
+                bank=fam)]
     return render_template("assessment/rubric_editor.html", rubric=rubric, form=form, errors=errors)

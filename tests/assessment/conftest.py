@@ -52,3 +52,14 @@ def quiz(app, loaded, users):
     catalog.enrol(users["trainee"], course)
     db.session.commit()
     return q
+
+
+def belongs_to_f1(bank, *teachers):
+    """Give the bank the course F1 (whose instructors manage it) and make these people F1's instructors."""
+    course = db.session.scalar(select(Course).where(Course.slug == F1))
+    bank.course_id = course.id
+    for person in teachers:
+        if not any(ci.user_id == person.id for ci in course.instructors):
+            course.instructors.append(CourseInstructor(user_id=person.id))
+    db.session.commit()
+    return course

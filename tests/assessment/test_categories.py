@@ -5,10 +5,12 @@ import re
 import pytest
 from sqlalchemy import select
 
+from lms.accounts.models import User
 from lms.assessment import banks, categories
 from lms.assessment.errors import ExamError
 from lms.assessment.models import Question, QuestionCategory, QuizSection
 from lms.extensions import db
+from tests.assessment.conftest import belongs_to_f1
 from tests.conftest import login
 
 MOODLE = """$CATEGORY: $course$/top/Licensing basics
@@ -28,9 +30,10 @@ $CATEGORY: $course$/top/Valuation
 
 
 def _bank():
+    """A bank of the course F1, which teacher@example.com teaches."""
     bank = banks.get_or_create_bank("moodle-export-en", "en")
     banks.import_questions(bank, banks.parse_questions(MOODLE, "gift", "moodle.gift"))
-    db.session.commit()
+    belongs_to_f1(bank, db.session.scalar(select(User).where(User.email == "teacher@example.com")))
     return bank
 
 
@@ -106,7 +109,7 @@ def test_a_slash_inside_a_name_a_context_and_a_merge_an_exam_draws_from(client, 
               "$CATEGORY: $course$/top/A/C\n\n::AC::AC? {=a ~b}\n\n$CATEGORY: $module$/top/M\n\n::M1::M? {=a ~b}\n\n"
               "$CATEGORY: $course$/top/Pool\n\n::P1::P? {=a ~b}\n")
     banks.import_questions(bank, banks.parse_questions(source, "gift", "s.gift"))
-    db.session.commit()
+    belongs_to_f1(bank, users["instructor"])
     login(client, "teacher@example.com")
     url = f"/teach/questions/banks/{bank.slug}/categories"
     # 'A//B' is a category named "A/B", a sibling of 'A', not inside it: renaming A leaves it alone
@@ -141,7 +144,7 @@ def test_the_top_category_an_ancestor_drawn_by_an_exam_and_a_clash_inside_are_re
               "$CATEGORY: $course$/top/Unit/Part\n\n::P1::P? {=a ~b}\n\n"
               "$CATEGORY: $course$/top/Unit/Part/Part\n\n::PP::PP? {=a ~b}\n")
     banks.import_questions(bank, banks.parse_questions(source, "gift", "e.gift"))
-    db.session.commit()
+    belongs_to_f1(bank, users["instructor"])
     login(client, "teacher@example.com")
     url = f"/teach/questions/banks/{bank.slug}/categories"
     # the page offers no form for the top category; the service refuses it too

@@ -358,28 +358,43 @@ def test_the_dry_run_judges_passing_by_the_exam_s_rule_and_predicts_what_the_reg
 
 
 def test_a_regrade_reaches_only_the_attempts_the_instructor_may_grade(app, client, quiz, users):
+    from lms.assessment.models import QuizSection
+    from lms.catalog.models import CourseInstructor
     from tests.conftest import make_user
     _only_x1(quiz)
-    outsider = make_user(("instructor",), "outsider@example.com")     # an instructor who does not teach F1
-    catalog.enrol(outsider, db.session.get(Course, quiz.course_id))
+    # an instructor of another course whose exam draws from the same bank: they manage the bank, not F1's exam
+    outsider = make_user(("instructor",), "outsider@example.com")
+    f2 = db.session.scalar(select(Course).where(Course.slug != F1).order_by(Course.code).limit(1))
+    f2.instructors.append(CourseInstructor(user_id=outsider.id))
+    theirs = Quiz(course_id=f2.id, key="shared", title_en="Shared bank")
+    theirs.sections = [QuizSection(position=0, bank="exam", idnumbers=["X-1"])]
+    db.session.add(theirs)
+    # an instructor enrolled as a trainee in F1 never touches its bank: neither its key nor a regrade
+    sitting = make_user(("instructor",), "sitting@example.com")
+    catalog.enrol(sitting, db.session.get(Course, quiz.course_id))
     db.session.commit()
     attempts = {}
-    for email in ("trainee@example.com", "outsider@example.com"):
+    for email in ("trainee@example.com", "sitting@example.com"):
         c = app.test_client()
         login(c, email)
         att = _start(c, quiz)
         c.post(f"/attempts/{att.public_id}/answer", json={"position": 1, "response": "1"})   # 'Licence': wrong
         c.post(f"/attempts/{att.public_id}/submit")
         attempts[email] = att.id
+    q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
+    sitting_client = app.test_client()
+    login(sitting_client, "sitting@example.com")
+    assert sitting_client.post(f"/teach/questions/{q.public_id}/edit",
+                               data={"source": X1_FIXED, "submit": "1"}).status_code == 403
     outsider_client = app.test_client()
     login(outsider_client, "outsider@example.com")
-    q = db.session.scalar(select(Question).where(Question.idnumber == "X-1"))
     outsider_client.post(f"/teach/questions/{q.public_id}/edit", data={"source": X1_FIXED, "submit": "1"})
+    assert sitting_client.post(f"/teach/questions/{q.public_id}/regrade/1").status_code == 403
     page = outsider_client.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True).get_data(as_text=True)
     assert "0 answers given to version 1 were regraded" in page
     assert "2 answers are in exams you do not teach, or in your own attempts" in page
     db.session.expire_all()
-    assert [db.session.get(Attempt, a).percent for a in attempts.values()] == [0, 0]    # their own included
+    assert [db.session.get(Attempt, a).percent for a in attempts.values()] == [0, 0]
     teacher = app.test_client()
     login(teacher, "teacher@example.com")                           # F1's instructor regrades both
     page = teacher.post(f"/teach/questions/{q.public_id}/regrade/1", follow_redirects=True).get_data(as_text=True)

@@ -3,17 +3,20 @@ import re
 
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.assessment import banks
 from lms.assessment.models import Question, QuestionBank
 from lms.extensions import db
+from tests.assessment.conftest import belongs_to_f1
 from tests.assessment.test_banks import SRC
 from tests.conftest import login
 
 
 def _bank():
+    """A bank of the course F1, which teacher@example.com teaches."""
     bank = banks.get_or_create_bank("sample-en", "en")
     banks.import_questions(bank, banks.parse_questions(SRC, "gift", "sample.gift"))
-    db.session.commit()
+    belongs_to_f1(bank, db.session.scalar(select(User).where(User.email == "teacher@example.com")))
     return bank
 
 
@@ -31,6 +34,8 @@ def test_browse_and_filter(client, users, loaded):
     assert "T-003" in page and "T-001" not in page
     page = client.get(b + "&tag=difficulty-2").get_data(as_text=True)
     assert "T-001" in page and "T-002" not in page
+    client.post("/logout")
+    login(client, "admin@example.com")            # the diagnostic's banks are the administrators'
     page = client.get("/teach/questions?language=zh&competency=D3.2").get_data(as_text=True)
     assert "DX-D3.2-001" in page and "T-001" not in page
 

@@ -181,6 +181,7 @@ MATRIX = {
     "questions.regrade_preview": ("GET", "/teach/questions/{question}/regrade/1", None, TEACH_POST),   # v1 is current: back
     "questions.set_status": ("POST", "/teach/questions/{question}/status", {"status": "ready"}, TEACH_POST),
     "questions.categories": ("GET", "/teach/questions/banks/access-en/categories", None, TEACH),
+    "questions.bank_course": ("POST", "/teach/questions/banks/access-en/course", {"course": ""}, TEACH_POST),
     "questions.import_file": ("GET", "/teach/questions/import", None, TEACH),
     "questions.export": ("GET", "/teach/questions/export?bank=access-en", None, TEACH),
     "questions.rubrics": ("GET", "/teach/questions/rubrics", None, TEACH),
