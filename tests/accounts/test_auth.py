@@ -144,9 +144,10 @@ def test_parallel_confirmations_of_one_address_make_one_account(app):
     barrier, statuses = threading.Barrier(len(links)), []
 
     def confirm(link):
-        c = app.test_client()
-        barrier.wait()
-        statuses.append(c.post(link).status_code)
+        with app.app_context():                       # each request runs in its own context and connection
+            c = app.test_client()
+            barrier.wait()
+            statuses.append(c.post(link).status_code)
     threads = [threading.Thread(target=confirm, args=(link,)) for link in links]
     for t in threads:
         t.start()
