@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -18,7 +29,7 @@ from lms.accounts.forms import (
     ResetForm,
     RoleForm,
 )
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.i18n import select_locale
 from lms.mail import send_mail
 from lms.security import ROLES, role_required
@@ -34,6 +45,17 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def _form_address() -> str:
+    return "account-mail:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+# Registration and reset requests e-mail whatever address they are given: five submissions per address an hour,
+# counted alike whether or not the address has an account (so the pause tells nothing either).
+ACCOUNT_MAIL_LIMIT = "5 per hour"
+_account_mail_limit = limiter.limit(ACCOUNT_MAIL_LIMIT, key_func=_form_address, methods=["POST"],
+                                    deduct_when=lambda response: g.get("account_mail_counted", False))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,11 +94,13 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@_account_mail_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = RegisterForm()
     if form.validate_on_submit():
+        g.account_mail_counted = True
         try:
             asked = services.request_registration(form.email.data, form.password.data, name_zh=form.name_zh.data,
                                                   name_latin=form.name_latin.data, locale=select_locale())
@@ -165,9 +189,11 @@ def change_password():
 
 
 @bp.route("/account/forgot", methods=["GET", "POST"])
+@_account_mail_limit
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
+        g.account_mail_counted = True
         user = services.user_by_email(form.email.data)
         if user is not None and user.active:
             token = services.create_reset_token(user)

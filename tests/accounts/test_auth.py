@@ -118,6 +118,17 @@ def test_two_registrations_of_one_address_make_one_account_and_no_error(app, cli
     assert login(late, "twice@example.com", "second-password").status_code == 302
 
 
+def test_mail_to_one_address_from_registration_and_reset_is_limited_alike_for_known_and_unknown(app, users):
+    for address in ("trainee@example.com", "unknown@example.com"):
+        client = app.test_client()
+        assert [_register(client, address).status_code for _ in range(6)] == [200] * 5 + [429]
+        assert [client.post("/account/forgot", data={"email": address}).status_code
+                for _ in range(6)] == [302] * 5 + [429]
+    sent = {a: len(_mails_to(app, a)) for a in ("trainee@example.com", "unknown@example.com")}
+    assert sent == {"trainee@example.com": 10, "unknown@example.com": 3}       # at most 3 waiting registrations
+    assert _register(app.test_client(), "other@example.com").status_code == 200  # other addresses are not held up
+
+
 def test_an_account_made_at_the_same_moment_by_another_request_is_refused_without_an_error(app, users, monkeypatch):
     """The check for an existing address and the insert are two steps; when another request creates the account
     between them, the unique address decides and the person gets the ordinary refusal, not a 500."""
