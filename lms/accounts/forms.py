@@ -9,6 +9,14 @@ from lms.i18n import LANGUAGES
 from lms.security import ROLES
 
 
+def new_password(form, field):
+    """The password rule of the accounts service (length, not a common password), shown at the field."""
+    from lms.accounts.services import password_refusal
+    refusal = password_refusal(field.data or "")
+    if refusal:
+        raise ValidationError(refusal)
+
+
 def _lang_choices():
     return [(code, name) for code, name in LANGUAGES.items()]
 
@@ -67,7 +75,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name_zh = name_zh_field()
     name_latin = name_latin_field()
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), new_password])
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Create account"))
@@ -88,7 +96,7 @@ class ProfileForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), new_password])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Change password"))
@@ -100,7 +108,7 @@ class ForgotForm(FlaskForm):
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), new_password])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))])
     submit = SubmitField(_l("Set new password"))

@@ -1,4 +1,4 @@
-"""People, their roles and organisations; login throttling and reset tokens."""
+"""People, their roles and organisations; login throttling, registrations waiting for confirmation, reset tokens."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -102,6 +102,21 @@ class PasswordResetToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PendingRegistration(db.Model):
+    """A registration waiting for its e-mailed confirmation link; only the link token's SHA-256 is stored.
+    The account is created when the link is followed, so an address is proven before it is used."""
+    __tablename__ = "pending_registrations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name_zh: Mapped[str | None] = mapped_column(String(100))
+    name_latin: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,17 +1,28 @@
 """Account logic: plain functions that take validated data and the session; they flush, never commit."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.models import AuditEvent, LoginFailure, Organisation, PasswordResetToken, User, UserRole
+from lms.accounts.models import (
+    AuditEvent,
+    LoginFailure,
+    Organisation,
+    PasswordResetToken,
+    PendingRegistration,
+    User,
+    UserRole,
+)
 from lms.db import utcnow
 from lms.extensions import db
 from lms.security import ROLES
@@ -24,10 +35,39 @@ def configure_hasher(params: dict | None) -> None:
     global _hasher
     _hasher = PasswordHasher(**params) if params else PasswordHasher()
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200
 
 
 class AccountError(ValueError):
     """A refusal with a message meant for the person (already translated by the caller's catalogue)."""
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (its header names the source), lower case."""
+    lines = Path(__file__).with_name("common_passwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_refusal(password: str) -> str | None:
+    """Why a new password is refused (a message for the person), or None when it may be used: at least
+    MIN_PASSWORD characters, at most MAX_PASSWORD, and not in the list of common passwords. The one rule for
+    registration, reset, change, and accounts made by administrators or the demo."""
+    from flask_babel import gettext as _
+
+    if len(password) < MIN_PASSWORD:
+        return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD)
+    if len(password) > MAX_PASSWORD:
+        return _("The password must have at most %(n)d characters.", n=MAX_PASSWORD)
+    if password.strip().lower() in _common_passwords():
+        return _("This password is one of the most common passwords. Choose one that is harder to guess.")
+    return None
+
+
+def check_new_password(password: str) -> None:
+    refusal = password_refusal(password)
+    if refusal:
+        raise AccountError(refusal)
 
 
 def hash_password(password: str) -> str:
@@ -93,17 +133,106 @@ def register(email: str, password: str, *, name_zh: str | None = None, name_lati
     from flask_babel import gettext as _
 
     email = normalise_email(email)
+    exists = _("An account with this e-mail address already exists.")
     if user_by_email(email) is not None:
-        raise AccountError(_("An account with this e-mail address already exists."))
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD))
-    user = User(email=email, password_hash=hash_password(password), name_zh=name_zh or None,
-                name_latin=name_latin or None, locale=locale, job_title=job_title or None,
-                years_experience=years_experience, organisation=get_or_create_organisation(organisation))
-    user.roles = [UserRole(role=r) for r in roles]
-    db.session.add(user)
-    db.session.flush()
+        raise AccountError(exists)
+    check_new_password(password)
+    user = _create_user(email, hash_password(password), name_zh=name_zh, name_latin=name_latin, locale=locale,
+                        roles=roles, organisation=get_or_create_organisation(organisation), job_title=job_title,
+                        years_experience=years_experience)
+    if user is None:
+        raise AccountError(exists)
     return user
+
+
+def _create_user(email: str, password_hash: str, *, name_zh, name_latin, locale, roles, organisation=None,
+                 job_title=None, years_experience=None) -> User | None:
+    """The account, or None when the address has one already, also when another request created it at the
+    same moment (the unique e-mail decides; the insert runs in a savepoint so the caller's work stays)."""
+    user = User(email=email, password_hash=password_hash, name_zh=name_zh or None,
+                name_latin=name_latin or None, locale=locale, job_title=job_title or None,
+                years_experience=years_experience)
+    user.roles = [UserRole(role=r) for r in roles]
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            user.organisation = organisation
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return user
+
+
+# --- registration, confirmed by an e-mailed link ---
+# The answer to a registration is the same whether or not the address has an account (the e-mail says the
+# rest), and a password is hashed either way so that both take about the same time.
+
+MAX_PENDING_PER_EMAIL = 3
+
+
+@dataclass
+class RegistrationRequest:
+    """What a registration led to: ``token`` for the confirmation link when the address is new; ``existing``
+    when the address already has an account (its owner is told by e-mail); neither when the address has
+    MAX_PENDING_PER_EMAIL registrations waiting already (no further mail)."""
+    email: str
+    token: str | None = None
+    existing: User | None = None
+
+
+def request_registration(email: str, password: str, *, name_zh: str | None = None, name_latin: str | None = None,
+                         locale: str = "en") -> RegistrationRequest:
+    email = normalise_email(email)
+    check_new_password(password)
+    password_hash = hash_password(password)
+    now = utcnow()
+    db.session.execute(delete(PendingRegistration).where(PendingRegistration.expires_at < now))
+    existing = user_by_email(email)
+    if existing is not None:
+        return RegistrationRequest(email, existing=existing if existing.active else None)
+    waiting = db.session.scalar(select(func.count()).select_from(PendingRegistration)
+                                .where(PendingRegistration.email == email)) or 0
+    if waiting >= MAX_PENDING_PER_EMAIL:
+        return RegistrationRequest(email)
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["REGISTRATION_LINK_HOURS"]
+    db.session.add(PendingRegistration(token_hash=_sha(token), email=email, password_hash=password_hash,
+                                       name_zh=name_zh or None, name_latin=name_latin or None, locale=locale,
+                                       expires_at=now + timedelta(hours=hours)))
+    db.session.flush()
+    return RegistrationRequest(email, token=token)
+
+
+def pending_registration(token: str) -> PendingRegistration | None:
+    row = db.session.scalar(select(PendingRegistration).where(PendingRegistration.token_hash == _sha(token)))
+    if row is None or row.expires_at < utcnow():
+        return None
+    return row
+
+
+@dataclass
+class Confirmation:
+    """``user`` is the new account; ``exists`` when the address has an account already (an earlier link of
+    the same address, or the same link followed twice at once); neither when the link is not valid."""
+    user: User | None = None
+    exists: bool = False
+
+
+def confirm_registration(token: str) -> Confirmation:
+    row = pending_registration(token)
+    if row is None:
+        return Confirmation()
+    email = row.email
+    # claim the link: of two requests following it at once, one deletes the row, the other deletes nothing
+    claimed = db.session.execute(delete(PendingRegistration).where(PendingRegistration.id == row.id)).rowcount
+    if claimed != 1:
+        return Confirmation(exists=user_by_email(email) is not None)
+    user = _create_user(email, row.password_hash, name_zh=row.name_zh, name_latin=row.name_latin,
+                        locale=row.locale, roles=("trainee",))
+    if user is None:
+        return Confirmation(exists=True)
+    # the address's other waiting registrations stay until they expire: following one says the account exists
+    return Confirmation(user=user)
 
 
 # --- login throttling (only failures are counted; stored in the database so every server sees them) ---
@@ -114,23 +243,40 @@ class LoginResult:
     locked_minutes: int = 0
 
 
-def _failure_keys(email: str, address: str | None) -> tuple[str, str]:
-    return f"acct:{normalise_email(email)}", f"addr:{address or '-'}"
+# Three counters, each a key of LoginFailure rows within the window:
+#   pair:  one account from one address — LOGIN_MAX_FAILURES locks that account for that address only;
+#   acct:  one account from every address — LOGIN_MAX_FAILURES_PER_ACCOUNT locks the account (many addresses
+#          guessing one password); a password reset lifts it;
+#   addr:  one address on every account — past LOGIN_MAX_FAILURES_PER_ADDRESS the address gets no further try
+#          on any account it has failed on (guessing many accounts from one address), while accounts it never
+#          failed on stay open to it (the others behind the same NAT, e.g. an exam room).
+# Known and unknown addresses are counted alike, so a refusal says nothing about whether an account exists.
+
+def _pair_prefix(email: str) -> str:
+    return f"pair:{hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]}|"
 
 
-def _recent_failures(key: str, since) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.key == key, LoginFailure.created_at >= since)) or 0
+def _failure_keys(email: str, address: str | None) -> tuple[str, str, str]:
+    address = (address or "-")[:100]
+    return (_pair_prefix(email) + address, f"acct:{normalise_email(email)}"[:300], f"addr:{address}")
+
+
+def _recent_failures(keys: tuple[str, ...], since) -> dict[str, int]:
+    rows = db.session.execute(
+        select(LoginFailure.key, func.count()).where(LoginFailure.key.in_(keys), LoginFailure.created_at >= since)
+        .group_by(LoginFailure.key)).all()
+    return {key: n for key, n in rows}
 
 
 def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     cfg = current_app.config
     window = timedelta(minutes=cfg["LOGIN_WINDOW_MINUTES"])
-    since = utcnow() - window
-    acct_key, addr_key = _failure_keys(email, address)
-    if (_recent_failures(acct_key, since) >= cfg["LOGIN_MAX_FAILURES"]
-            or _recent_failures(addr_key, since) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+    pair_key, acct_key, addr_key = keys = _failure_keys(email, address)
+    counts = _recent_failures(keys, utcnow() - window)
+    pair = counts.get(pair_key, 0)
+    if (pair >= cfg["LOGIN_MAX_FAILURES"]
+            or counts.get(acct_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+            or (pair and counts.get(addr_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
         return LoginResult(None, locked_minutes=cfg["LOGIN_WINDOW_MINUTES"])
     user = user_by_email(email)
     if user is None:
@@ -139,10 +285,10 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     else:
         ok = check_password(user, password) and user.active
     if not ok:
-        db.session.add_all([LoginFailure(key=acct_key), LoginFailure(key=addr_key)])
+        db.session.add_all([LoginFailure(key=k) for k in keys])
         db.session.flush()
         return LoginResult(None)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == acct_key))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key.in_((pair_key, acct_key))))
     user.last_login_at = utcnow()
     return LoginResult(user)
 
@@ -154,6 +300,19 @@ def _safe_dummy_verify(password: str) -> None:
         pass
 
 
+def lift_login_lock(email: str) -> None:
+    """The account's failures, from every address, are forgotten (after a password reset)."""
+    db.session.execute(delete(LoginFailure).where(or_(
+        LoginFailure.key == f"acct:{normalise_email(email)}"[:300],
+        LoginFailure.key.startswith(_pair_prefix(email), autoescape=True))))
+
+
+def end_sessions(user: User) -> None:
+    """Every session of the person ends, on every device: a copied session or remember-me cookie is refused
+    from now on (the user loader and the exam's quick paths compare the session version)."""
+    user.session_version += 1
+
+
 def change_password(user: User, current: str, new: str) -> None:
     from flask_babel import gettext as _
 
@@ -163,12 +322,9 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def set_password(user: User, new: str) -> None:
-    from flask_babel import gettext as _
-
-    if len(new) < MIN_PASSWORD:
-        raise AccountError(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD))
+    check_new_password(new)
     user.password_hash = hash_password(new)
-    user.session_version += 1  # signs out every other session
+    end_sessions(user)  # signs out every other session
 
 
 # --- password reset ---
@@ -201,6 +357,7 @@ def consume_reset_token(token: str, new_password: str) -> User:
         raise AccountError(_("This reset link is invalid, has expired or was already used."))
     user = db.session.get(User, row.user_id)
     set_password(user, new_password)
+    lift_login_lock(user.email)
     row.used_at = utcnow()
     # any other outstanding links for this account stop working too
     for other in db.session.scalars(select(PasswordResetToken).where(

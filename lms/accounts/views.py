@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -19,7 +30,7 @@ from lms.accounts.forms import (
     ResetForm,
     RoleForm,
 )
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.i18n import select_locale
 from lms.mail import send_mail
 from lms.security import ROLES, role_required
@@ -35,6 +46,17 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def _form_address() -> str:
+    return "account-mail:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+# Registration and reset requests e-mail whatever address they are given: five submissions per address an hour,
+# counted alike whether or not the address has an account (so the pause tells nothing either).
+ACCOUNT_MAIL_LIMIT = "5 per hour"
+_account_mail_limit = limiter.limit(ACCOUNT_MAIL_LIMIT, key_func=_form_address, methods=["POST"],
+                                    deduct_when=lambda response: g.get("account_mail_counted", False))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,29 +86,72 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.end_sessions(current_user)  # a copy of this session's cookie is refused from now on
+    db.session.commit()
     logout_user()
     session.clear()
-    flash(_("You are logged out."), "info")
+    flash(_("You are logged out on every device."), "info")
     return redirect(url_for("core.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@_account_mail_limit
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))
     form = RegisterForm()
     if form.validate_on_submit():
+        g.account_mail_counted = True
         try:
-            user = services.register(form.email.data, form.password.data, name_zh=form.name_zh.data,
-                                     name_latin=form.name_latin.data, locale=select_locale())
+            asked = services.request_registration(form.email.data, form.password.data, name_zh=form.name_zh.data,
+                                                  name_latin=form.name_latin.data, locale=select_locale())
         except services.AccountError as exc:
-            form.email.errors.append(str(exc))
+            form.password.errors.append(str(exc))
         else:
+            base = current_app.config["LMS_BASE_URL"]
+            if asked.token:
+                hours = current_app.config["REGISTRATION_LINK_HOURS"]
+                send_mail(asked.email, _("Confirm your registration"),
+                          _("Someone registered a trainee account with this e-mail address.\n\n"
+                            "Open this link within %(hours)d hours to confirm the registration and sign in:\n"
+                            "%(link)s\n\n"
+                            "If you did not register, ignore this message; no account is created.",
+                            hours=hours, link=base + url_for("accounts.confirm_registration", token=asked.token)))
+            elif asked.existing is not None:
+                send_mail(asked.email, _("Someone tried to register with your e-mail address"),
+                          _("Someone tried to register a new account with this e-mail address, which already "
+                            "has an account. No new account was created.\n\n"
+                            "If it was you, log in here:\n%(login)s\n\n"
+                            "If you forgot your password, choose a new one here:\n%(forgot)s\n\n"
+                            "If it was not you, ignore this message; your account is unchanged.",
+                            login=base + url_for("accounts.login"), forgot=base + url_for("accounts.forgot")))
             db.session.commit()
-            login_user(user)
+            # the same page whether or not the address has an account: the e-mail says the rest
+            return render_template("accounts/registered.html", email=asked.email)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    pending = services.pending_registration(token)
+    form = ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        done = services.confirm_registration(token)
+        db.session.commit()
+        if done.user is not None:
+            session.pop("lang", None)
+            login_user(done.user)
+            session["lang"] = done.user.locale
             flash(_("Welcome! Your trainee account is ready. Complete your profile when you can."), "success")
             return redirect(url_for("dashboard.home"))
-    return render_template("accounts/register.html", form=form)
+        if done.exists:
+            flash(_("This e-mail address has an account already. Log in with it."), "info")
+            return redirect(url_for("accounts.login"))
+        pending = None
+    if pending is None:
+        flash(_("This confirmation link is invalid, has expired or was already used. Register again."), "error")
+        return redirect(url_for("accounts.register"))
+    return render_template("accounts/confirm.html", form=form, email=pending.email)
 
 
 @bp.route("/account/profile", methods=["GET", "POST"])
@@ -123,9 +188,11 @@ def change_password():
 
 
 @bp.route("/account/forgot", methods=["GET", "POST"])
+@_account_mail_limit
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
+        g.account_mail_counted = True
         user = services.user_by_email(form.email.data)
         if user is not None and user.active:
             token = services.create_reset_token(user)

@@ -49,6 +49,7 @@ MATRIX = {
     "dashboard.home": ("GET", "/dashboard", None, SIGNED_IN),
     "accounts.login": ("GET", "/login", None, ANON_ONLY),
     "accounts.register": ("GET", "/register", None, ANON_ONLY),
+    "accounts.confirm_registration": ("GET", "/register/confirm/not-a-valid-token", None, dict.fromkeys(ROLES, REDIR)),
     "accounts.logout": ("POST", "/logout", {}, SIGNED_IN_POST),
     "accounts.profile": ("GET", "/account/profile", None, SIGNED_IN),
     "accounts.change_password": ("GET", "/account/password", None, SIGNED_IN),

@@ -3,11 +3,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import confirm_registration, last_link_to
+
 pytestmark = pytest.mark.e2e
 F1 = "f1-system-policy-ethics"
 
 
-def test_trainee_registers_switches_to_chinese_finds_course_through_framework_and_learns(page, base_url, check_a11y):
+def test_trainee_registers_switches_to_chinese_finds_course_through_framework_and_learns(page, base_url, live_server,
+                                                                                        check_a11y):
     page.goto(base_url + "/")
     check_a11y(page, "home")
     page.get_by_role("link", name="Register").click()
@@ -18,6 +21,11 @@ def test_trainee_registers_switches_to_chinese_finds_course_through_framework_an
     page.get_by_label("Password", exact=True).fill("a-good-password")
     page.get_by_label("Repeat the password").fill("a-good-password")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    check_a11y(page, "check your e-mail")
+    page.goto(last_link_to(live_server.config["LMS_OUTBOX"], "wang.fang@example.com"))
+    check_a11y(page, "confirm registration")
+    page.get_by_role("button", name="Confirm and sign in").click()
     expect(page.get_by_role("heading", name="Welcome, 王芳")).to_be_visible()
     check_a11y(page, "dashboard")
 
@@ -52,7 +60,7 @@ def test_trainee_registers_switches_to_chinese_finds_course_through_framework_an
     page.screenshot(path="e2e-screenshots/journey1-course-progress-zh.png", full_page=True)
 
 
-def test_instructor_edits_lesson_and_publishes_and_trainee_sees_it(browser, base_url, check_a11y):
+def test_instructor_edits_lesson_and_publishes_and_trainee_sees_it(browser, base_url, live_server, check_a11y):
     trainee_ctx = browser.new_context(bypass_csp=True)
     trainee = trainee_ctx.new_page()
     trainee.goto(base_url + "/register")
@@ -61,6 +69,7 @@ def test_instructor_edits_lesson_and_publishes_and_trainee_sees_it(browser, base
     trainee.get_by_label("Password", exact=True).fill("a-good-password")
     trainee.get_by_label("Repeat the password").fill("a-good-password")
     trainee.get_by_role("button", name="Create account").click()
+    confirm_registration(trainee, live_server.config["LMS_OUTBOX"], "reader@example.com")
     trainee.goto(base_url + f"/courses/{F1}")
     trainee.get_by_role("button", name="Enrol").click()
 

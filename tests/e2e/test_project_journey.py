@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import confirm_registration
+
 pytestmark = pytest.mark.e2e
 SHOTS = "e2e-screenshots"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -53,6 +55,7 @@ def test_project_from_registration_to_feedback_and_evidence(browser, base_url, l
     trainee.get_by_label("Password", exact=True).fill("a-good-password")
     trainee.get_by_label("Repeat the password").fill("a-good-password")
     trainee.get_by_role("button", name="Create account").click()
+    confirm_registration(trainee, outbox, "project.trainee@example.com")
     trainee.get_by_role("link", name="Projects").first.click()
     check_a11y(trainee, "projects")
     trainee.get_by_role("link", name="Technology Evaluation Report").click()
