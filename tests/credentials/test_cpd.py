@@ -125,8 +125,9 @@ def test_two_renewals_at_the_same_time_give_one_renewal_and_one_message(app, wor
 
     def renew(client):
         try:
-            resp = client.post(f"/certificates/{cred.public_id}/renew", follow_redirects=True)
-            pages.append((resp.status_code, resp.get_data(as_text=True)))
+            with app.app_context():          # the test client's own session, as the main thread has
+                resp = client.post(f"/certificates/{cred.public_id}/renew", follow_redirects=True)
+                pages.append((resp.status_code, resp.get_data(as_text=True)))
         except Exception as exc:  # noqa: BLE001 - reported below
             pages.append((500, repr(exc)))
     threads = [threading.Thread(target=renew, args=(c,)) for c in clients]
