@@ -37,6 +37,7 @@ OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.or
 ISSUER_NAME = "TTM Academy — Technology Transfer Manager Certification"
 POSITION_DRAWS = 32       # random status-list positions checked at once (all taken: the list is nearly full)
 POSITION_ATTEMPTS = 5     # draws again when a parallel issuance took the same position at the same moment
+REASON_MAX = 1000         # characters of a reason to revoke, suspend or re-issue (shown publicly for the first two)
 
 
 class CredentialError(ValueError):
@@ -70,7 +71,7 @@ def list_url(purpose: str, number: int) -> str:
 def _list_row(purpose: str, number: int, lock: bool = False) -> StatusList:
     query = select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number)
     if lock:          # a bit is read, changed and written back: one change at a time, none lost
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     row = db.session.scalar(query)
     if row is None:
         try:
@@ -350,6 +351,8 @@ def check_action(action: str, cred: Credential, reason: str) -> None:
         raise CredentialError(_("Only a revoked credential can be re-issued."))
     if not reason.strip():
         raise CredentialError(_("Give the reason."))
+    if len(reason.strip()) > REASON_MAX:
+        raise CredentialError(_("Keep the reason within %(n)d characters.", n=REASON_MAX))
 
 
 def revoke(actor: User, cred: Credential, reason: str) -> None:

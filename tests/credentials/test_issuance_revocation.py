@@ -114,6 +114,11 @@ def test_revoke_and_suspend_ask_first_naming_holder_programme_and_reason(app, wo
     page = admin.post(f"/admin/credentials/{cred.public_id}/revoke", data={"reason": ""},
                       follow_redirects=True).get_data(as_text=True)
     assert "Give the reason." in page and "Revoke this certificate?" not in page
+    page = admin.post(f"/admin/credentials/{cred.public_id}/revoke", data={"reason": "x" * 1001, "confirm": "yes"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Keep the reason within 1000 characters." in page
+    db.session.refresh(cred)
+    assert cred.state == "active"
     # a "next" that leaves the site is not followed
     resp = admin.post(f"/admin/credentials/{cred.public_id}/suspend",
                       data={"reason": "Audit", "confirm": "yes", "next": "//evil.example.com/"})
