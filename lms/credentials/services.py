@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -131,13 +131,19 @@ def signed_status_list(purpose: str, number: int) -> str | None:
     row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
     if row is None:
         return None
-    if row.signed_json is None:
-        kid, key = keys.active_key()
-        doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
-                                                statuslist.encode(row.bits, size=LIST_SIZE), stamp(row.updated_at))
-        row.signed_json = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
-                                     ensure_ascii=False, separators=(",", ":"))
-    return row.signed_json
+    if row.signed_json is not None:
+        return row.signed_json
+    kid, key = keys.active_key()
+    doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
+                                            statuslist.encode(row.bits, size=LIST_SIZE), stamp(row.updated_at))
+    signed = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
+                        ensure_ascii=False, separators=(",", ":"))
+    # Kept for the next reads only if no bit changed meanwhile: a revocation committed while this read was
+    # signing the older bits must not be hidden behind them (the next read signs the new bits).
+    db.session.execute(update(StatusList).where(StatusList.id == row.id, StatusList.updated_at == row.updated_at)
+                       .values(signed_json=signed, updated_at=row.updated_at)
+                       .execution_options(synchronize_session=False))
+    return signed
 
 
 def bit_is_set(purpose: str, number: int, index: int) -> bool:

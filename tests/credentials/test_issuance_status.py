@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select, update
 
 from lms.config import REPO_ROOT
-from lms.credentials import keys
+from lms.credentials import keys, statuslist
 from lms.credentials import services as svc
-from lms.credentials.models import LIST_SIZE, Credential, Programme
+from lms.credentials.models import LIST_SIZE, Credential, Programme, StatusList
+from lms.db import utcnow
 from lms.extensions import db
 from lms.loading import load_all
 from tests.conftest import PG_URL, make_user
@@ -135,3 +136,31 @@ def test_a_list_number_it_does_not_hold_is_a_404(app, foundation, number):
     assert app.test_client().get("/status/revocation/1").status_code == 200
     for purpose in ("revocation", "suspension"):
         assert app.test_client().get(f"/status/{purpose}/{number}").status_code == 404
+
+
+def test_a_bit_changed_while_the_list_is_being_signed_is_not_hidden_by_the_older_signature(app, foundation,
+                                                                                          monkeypatch):
+    """A revocation commits while a read of the list is signing the older bits: that read's signature is not
+    kept, so the next read publishes the revocation."""
+    cred = _issue(foundation)
+    assert app.test_client().get("/status/revocation/1").status_code == 200            # signed and kept
+    svc._set_bit("revocation", 1, 0, False)                                              # the kept one is stale now
+    db.session.commit()
+    real_sign = svc.signing.sign
+
+    def revoked_meanwhile(*args, **kwargs):
+        signed = real_sign(*args, **kwargs)
+        if not getattr(revoked_meanwhile, "done", False):           # another request revokes, and commits
+            revoked_meanwhile.done = True
+            with db.engine.begin() as conn:
+                bits = bytearray(conn.execute(select(StatusList.bits).where(
+                    StatusList.purpose == "revocation", StatusList.number == 1)).scalar_one())
+                bits[cred.status_index // 8] |= 0x80 >> (cred.status_index % 8)
+                conn.execute(update(StatusList).where(StatusList.purpose == "revocation", StatusList.number == 1)
+                             .values(bits=bytes(bits), signed_json=None, updated_at=utcnow()))
+        return signed
+    monkeypatch.setattr(svc.signing, "sign", revoked_meanwhile)
+    first = app.test_client().get("/status/revocation/1").get_json()
+    assert not statuslist.is_set(first["credentialSubject"]["encodedList"], cred.status_index)   # read before
+    again = app.test_client().get("/status/revocation/1").get_json()
+    assert statuslist.is_set(again["credentialSubject"]["encodedList"], cred.status_index)
