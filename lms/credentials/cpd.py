@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
@@ -133,8 +133,12 @@ def renew(holder: User, cred: Credential) -> Credential:
     if not t.met:
         raise CpdError(_("Renewal needs %(n)s approved CPD credits; %(a)s so far.", n=f"{t.needed:g}",
                          a=f"{t.approved:g}"))
-    cred.state = "superseded"
-    db.session.flush()
+    # Superseded only if still active now: of two renewals at the same moment, one renews and the other is told
+    claimed = db.session.execute(update(Credential).where(
+        Credential.id == cred.id, Credential.state == "active", Credential.suspended.is_(False))
+        .values(state="superseded"))
+    if claimed.rowcount != 1:
+        raise CpdError(_("This certificate has just been renewed, or its status has changed: see your certificates."))
     new = Credential(holder_id=holder.id, programme_id=cred.programme_id, state="pending", previous_id=cred.id,
                      share_full=cred.share_full, evidence_summary=cred.evidence_summary)
     db.session.add(new)

@@ -45,6 +45,8 @@ class Credential(db.Model):
         Index("uq_credentials_live", "holder_id", "programme_id", unique=True,
               sqlite_where=text("state IN ('pending', 'active')"),
               postgresql_where=text("state IN ('pending', 'active')")),
+        # never two credentials at one position of the status lists (positions are drawn at random)
+        UniqueConstraint("status_list", "status_index"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
@@ -82,13 +84,6 @@ class StatusList(db.Model):
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     signed_json: Mapped[str | None] = mapped_column(Text)        # the signed list, re-signed when a bit changes
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class StatusCounter(db.Model):
-    """The next free index; one row, locked while an index is taken."""
-    __tablename__ = "status_counters"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    next_index: Mapped[int] = mapped_column(default=0)
 
 
 class ExperienceClaim(db.Model):

@@ -16,14 +16,15 @@ from types import SimpleNamespace
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
 from lms.credentials import keys, signing, statuslist
 from lms.credentials.eligibility import all_met, evaluate, live_credential
-from lms.credentials.models import LIST_SIZE, Credential, Programme, StatusCounter, StatusList
+from lms.credentials.models import LIST_SIZE, STATUS_PURPOSES, Credential, Programme, StatusList
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
@@ -34,6 +35,9 @@ from lms.urls import absolute_url
 log = logging.getLogger("lms.credentials")
 OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 ISSUER_NAME = "TTM Academy — Technology Transfer Manager Certification"
+POSITION_DRAWS = 32       # random status-list positions checked at once (all taken: the list is nearly full)
+POSITION_ATTEMPTS = 5     # draws again when a parallel issuance took the same position at the same moment
+REASON_MAX = 1000         # characters of a reason to revoke, suspend or re-issue (shown publicly for the first two)
 
 
 class CredentialError(ValueError):
@@ -64,32 +68,57 @@ def list_url(purpose: str, number: int) -> str:
     return _url("credentials.status_list", purpose=purpose, number=number)
 
 
-def _list_row(purpose: str, number: int) -> StatusList:
-    row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
+def _list_row(purpose: str, number: int, lock: bool = False) -> StatusList:
+    query = select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number)
+    if lock:          # a bit is read, changed and written back: one change at a time, none lost
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = db.session.scalar(query)
     if row is None:
-        row = StatusList(purpose=purpose, number=number, bits=bytes(LIST_SIZE // 8))
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                row = StatusList(purpose=purpose, number=number, bits=bytes(LIST_SIZE // 8))
+                db.session.add(row)
+        except IntegrityError:              # opened by a parallel issuance a moment ago
+            row = db.session.scalar(query)
     return row
 
 
 def _allocate_index() -> tuple[int, int]:
-    """The next free position, shared by the revocation and the suspension list (one lock, no gaps)."""
-    counter = db.session.scalar(select(StatusCounter).where(StatusCounter.id == 1).with_for_update())
-    if counter is None:
-        counter = StatusCounter(id=1, next_index=0)
-        db.session.add(counter)
-        db.session.flush()
-    n = counter.next_index
-    counter.next_index = n + 1
-    number, index = n // LIST_SIZE + 1, n % LIST_SIZE
-    for purpose in ("revocation", "suspension"):
+    """A free position drawn at random from the whole of the newest list, shared by the revocation and the
+    suspension list. Random positions are the Bitstring Status List specification's privacy advice: a list
+    then says nothing about how many certificates were issued, or in what order.
+
+    ``POSITION_DRAWS`` positions are drawn and checked in one query; the first free one is taken. When every
+    one is taken the list is nearly full, and the next list opens. Two parallel issuances that draw the same
+    free position meet the unique constraint; :func:`_take_position` draws again."""
+    number = db.session.scalar(select(func.max(StatusList.number))) or 1
+    while True:
+        drawn = [secrets.randbelow(LIST_SIZE) for _ in range(POSITION_DRAWS)]
+        taken = set(db.session.scalars(select(Credential.status_index).where(
+            Credential.status_list == number, Credential.status_index.in_(set(drawn)))))
+        free = [i for i in drawn if i not in taken]
+        if free:
+            break
+        number += 1
+    for purpose in STATUS_PURPOSES:
         _list_row(purpose, number)
-    return number, index
+    return number, free[0]
+
+
+def _take_position(cred: Credential) -> None:
+    for _attempt in range(POSITION_ATTEMPTS):
+        number, index = _allocate_index()
+        try:
+            with db.session.begin_nested():
+                cred.status_list, cred.status_index = number, index
+        except IntegrityError:              # the same position taken by a parallel issuance a moment ago
+            continue
+        return
+    raise CredentialError(_("No free position in the status lists; try again."))
 
 
 def _set_bit(purpose: str, number: int, index: int, value: bool) -> None:
-    row = _list_row(purpose, number)
+    row = _list_row(purpose, number, lock=True)
     bits = bytearray(row.bits)
     mask = 0x80 >> (index % 8)
     bits[index // 8] = (bits[index // 8] | mask) if value else (bits[index // 8] & ~mask & 0xFF)
@@ -102,13 +131,19 @@ def signed_status_list(purpose: str, number: int) -> str | None:
     row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
     if row is None:
         return None
-    if row.signed_json is None:
-        kid, key = keys.active_key()
-        doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
-                                                statuslist.encode(row.bits, size=LIST_SIZE), stamp(row.updated_at))
-        row.signed_json = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
-                                     ensure_ascii=False, separators=(",", ":"))
-    return row.signed_json
+    if row.signed_json is not None:
+        return row.signed_json
+    kid, key = keys.active_key()
+    doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
+                                            statuslist.encode(row.bits, size=LIST_SIZE), stamp(row.updated_at))
+    signed = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
+                        ensure_ascii=False, separators=(",", ":"))
+    # Kept for the next reads only if no bit changed meanwhile: a revocation committed while this read was
+    # signing the older bits must not be hidden behind them (the next read signs the new bits).
+    db.session.execute(update(StatusList).where(StatusList.id == row.id, StatusList.updated_at == row.updated_at)
+                       .values(signed_json=signed, updated_at=row.updated_at)
+                       .execution_options(synchronize_session=False))
+    return signed
 
 
 def bit_is_set(purpose: str, number: int, index: int) -> bool:
@@ -213,10 +248,10 @@ def issue(cred: Credential, actor: User | None = None) -> Credential:
     cred.valid_from = now
     cred.valid_until = add_years(now, cred.programme.validity_years)
     cred.awarded_date = previous.awarded_date if previous else now.date()
-    cred.status_list, cred.status_index = _allocate_index()
+    _take_position(cred)
     # Building the document only reads content (programme, framework, alignments) that the credential's new
-    # values do not change: no autoflush there; the credential's row is written at the flush below (one UPDATE
-    # fewer). The status index above is still allocated with autoflush, in the same order as before.
+    # values do not change: no autoflush there; the credential's row is written at the flush below. The status
+    # position above is written at once, in a savepoint (a parallel issuance may have drawn the same one).
     with db.session.no_autoflush:
         kid, key = keys.active_key()
         signed = signing.sign(build_document(cred, now), key, keys.verification_method(kid), stamp(now))
@@ -237,19 +272,28 @@ def programmes() -> list[Programme]:
     return sorted(db.session.scalars(select(Programme)), key=lambda p: (LEVEL_CODES.index(p.level), p.key))
 
 
+def _evidence(reqs) -> dict:
+    return {"requirements": [{"label": r.label, "detail": r.detail} for r in reqs]}
+
+
 def check_and_issue(user: User) -> list[Credential]:
-    """Issue (or queue for approval) every programme whose requirements the person now meets."""
+    """Issue (or queue for approval) every programme whose requirements the person now meets.
+
+    Every automatic path comes here (the holder's "check now", lesson and exam results, cohort issuance, an
+    accepted experience declaration). A programme the person holds, or waits for, is skipped; so is one whose
+    certificate was revoked: only an administrator issues it again (:func:`reissue`)."""
     if not user.has_role("trainee"):
         return []
+    skipped = set(db.session.scalars(select(Credential.programme_id).where(
+        Credential.holder_id == user.id, Credential.state.in_(("pending", "active", "revoked")))))
     out = []
     for prog in programmes():
-        if live_credential(user.id, prog.id) is not None:
+        if prog.id in skipped:
             continue
         reqs = evaluate(user, prog)
         if not all_met(reqs):
             continue
-        cred = Credential(holder=user, programme=prog, state="pending",
-                          evidence_summary={"requirements": [{"label": r.label, "detail": r.detail} for r in reqs]})
+        cred = Credential(holder=user, programme=prog, state="pending", evidence_summary=_evidence(reqs))
         db.session.add(cred)
         db.session.flush()
         if prog.approval == "automatic":
@@ -260,6 +304,25 @@ def check_and_issue(user: User) -> list[Credential]:
                             user.email)
         out.append(cred)
     return out
+
+
+def reissue(actor: User, revoked: Credential, reason: str) -> Credential:
+    """An administrator's decision to issue a revoked programme again: a new credential (new dates, a new
+    award) when the holder meets the requirements today; the revoked one stays revoked."""
+    check_action("reissue", revoked, reason)
+    holder, prog = revoked.holder, revoked.programme
+    if live_credential(holder.id, prog.id) is not None:
+        raise CredentialError(_("The holder already has a certificate for this programme, valid or waiting."))
+    reqs = evaluate(holder, prog)
+    if not all_met(reqs):
+        raise CredentialError(_("The holder does not meet this programme's requirements today; a certificate is "
+                                "re-issued only when they are met."))
+    cred = Credential(holder=holder, programme=prog, state="pending", evidence_summary=_evidence(reqs))
+    db.session.add(cred)
+    db.session.flush()
+    issue(cred, actor)
+    audit(actor, "credential.reissue", cred.public_id, f"re-issues {revoked.public_id}: {reason.strip()}")
+    return cred
 
 
 def approve(actor: User, cred: Credential) -> None:
@@ -283,11 +346,23 @@ def _notify_holder(cred: Credential, what_en: str, what_zh: str, reason: str) ->
               f"{_url('credentials.verify_page', public_id=cred.public_id)}\n")
 
 
-def revoke(actor: User, cred: Credential, reason: str) -> None:
-    if cred.state != "active":
+def check_action(action: str, cred: Credential, reason: str) -> None:
+    """CredentialError unless ``action`` (revoke, suspend, reissue) may be done to ``cred`` with ``reason``:
+    checked before the confirmation page, and again when the action is done."""
+    if action == "revoke" and cred.state != "active":
         raise CredentialError(_("Only an active credential can be revoked."))
+    if action == "suspend" and (cred.state != "active" or cred.suspended):
+        raise CredentialError(_("Only an active, unsuspended credential can be suspended."))
+    if action == "reissue" and cred.state != "revoked":
+        raise CredentialError(_("Only a revoked credential can be re-issued."))
     if not reason.strip():
         raise CredentialError(_("Give the reason."))
+    if len(reason.strip()) > REASON_MAX:
+        raise CredentialError(_("Keep the reason within %(n)d characters.", n=REASON_MAX))
+
+
+def revoke(actor: User, cred: Credential, reason: str) -> None:
+    check_action("revoke", cred, reason)
     _set_bit("revocation", cred.status_list, cred.status_index, True)
     cred.state, cred.status_reason, cred.status_changed_at = "revoked", reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
@@ -295,10 +370,7 @@ def revoke(actor: User, cred: Credential, reason: str) -> None:
 
 
 def suspend(actor: User, cred: Credential, reason: str) -> None:
-    if cred.state != "active" or cred.suspended:
-        raise CredentialError(_("Only an active, unsuspended credential can be suspended."))
-    if not reason.strip():
-        raise CredentialError(_("Give the reason."))
+    check_action("suspend", cred, reason)
     _set_bit("suspension", cred.status_list, cred.status_index, True)
     cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
     audit(actor, "credential.suspend", cred.public_id, reason.strip())

@@ -20,6 +20,7 @@ from lms.security import role_required
 
 bp = Blueprint("credentials", __name__)
 JSON_LD = "application/ld+json"
+WITHDRAWN = ("revoked", "suspended")     # no longer offered for LinkedIn or for sharing in full
 
 
 def _json(data, status=200, cache: int | None = None) -> Response:
@@ -36,7 +37,7 @@ def did_json():
     return _json(keys.did_document(), cache=300)
 
 
-@bp.get("/status/<purpose>/<int:number>")
+@bp.get("/status/<purpose>/<int(max=2147483647):number>")      # a list number is a 32-bit integer
 def status_list(purpose: str, number: int):
     if purpose not in STATUS_PURPOSES:
         abort(404)
@@ -100,7 +101,12 @@ def sharing(public_id: str):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    cred.share_full = request.form.get("share") == "full"
+    share_full = request.form.get("share") == "full"
+    if share_full and svc.status_of(cred) in WITHDRAWN:      # showing less is always allowed
+        flash(_("A revoked or suspended certificate is not shared: its public page shows the status only."),
+              "error")
+        return redirect(url_for("credentials.mine"))
+    cred.share_full = share_full
     db.session.commit()
     flash(_("Sharing saved."), "success")
     return redirect(url_for("credentials.mine"))
@@ -206,6 +212,8 @@ def certificate_pdf(public_id: str):
 @bp.get("/v/<public_id>/linkedin")
 def linkedin(public_id: str):
     cred = _issued_or_404(public_id)
+    if svc.status_of(cred) in WITHDRAWN:
+        return render_template("credentials/withdrawn.html", cred=cred, status=svc.status_of(cred)), 403
     verify_url = svc._url("credentials.verify_page", public_id=cred.public_id)
     return redirect(pdf.linkedin_url(cred.programme.title_en, svc.ISSUER_NAME, cred.valid_from, cred.valid_until,
                                      verify_url, cred.public_id))
@@ -245,6 +253,7 @@ def verify_upload():
 @role_required("admin")
 def register():
     creds = list(db.session.scalars(select(Credential).order_by(Credential.requested_at.desc()).limit(500)))
+    live = {(c.holder_id, c.programme_id) for c in creds if c.state in ("pending", "active")}
     claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == "pending")
                                      .order_by(ExperienceClaim.created_at)))
     from lms.credentials.models import CpdActivity
@@ -253,7 +262,7 @@ def register():
     from lms.catalog.models import Course
     courses = list(db.session.scalars(select(Course).where(Course.status == "published").order_by(Course.code)))
     return render_template("credentials/register.html", creds=creds, claims=claims, svc=svc, form=ActionForm(),
-                           cpd_pending=cpd_pending, courses=courses)
+                           cpd_pending=cpd_pending, courses=courses, live=live)
 
 
 @bp.post("/admin/credentials/cohort")
@@ -272,15 +281,31 @@ def cohort():
     return redirect(url_for("credentials.register"))
 
 
+CONFIRMED_ACTIONS = ("revoke", "suspend", "reissue")       # asked once more, on a page naming what is done
+
+
+def _back() -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else url_for("credentials.register")
+
+
 @bp.post("/admin/credentials/<public_id>/<action>")
 @role_required("admin")
 def act(public_id: str, action: str):
     cred = svc.by_public_id(public_id)
-    if cred is None or action not in ("approve", "reject", "revoke", "suspend", "unsuspend"):
+    if cred is None or action not in ("approve", "reject", "unsuspend", *CONFIRMED_ACTIONS):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     reason = request.form.get("reason", "")
+    if action in CONFIRMED_ACTIONS and request.form.get("confirm") != "yes":
+        try:
+            svc.check_action(action, cred, reason)
+        except svc.CredentialError as exc:
+            flash(str(exc), "error")
+            return redirect(_back())
+        return render_template("credentials/confirm.html", cred=cred, action=action, reason=reason.strip(),
+                               status=svc.status_of(cred), form=ActionForm(), back=_back())
     try:
         if action == "approve":
             svc.approve(current_user, cred)
@@ -290,6 +315,8 @@ def act(public_id: str, action: str):
             svc.revoke(current_user, cred, reason)
         elif action == "suspend":
             svc.suspend(current_user, cred, reason)
+        elif action == "reissue":
+            svc.reissue(current_user, cred, reason)
         else:
             svc.unsuspend(current_user, cred, reason)
     except (svc.CredentialError, keys.NoSigningKey) as exc:
@@ -300,9 +327,9 @@ def act(public_id: str, action: str):
         flash({"approve": _("Certificate issued."), "reject": _("Request rejected."),
                "revoke": _("Certificate revoked; the holder has been told."),
                "suspend": _("Certificate suspended; the holder has been told."),
+               "reissue": _("A new certificate has been issued; the holder has been told."),
                "unsuspend": _("Suspension lifted; the holder has been told.")}[action], "success")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/") else
-                    url_for("credentials.register"))
+    return redirect(_back())
 
 
 @bp.post("/admin/experience/<int:claim_id>/<action>")

@@ -1,14 +1,16 @@
 """CPD: credits by the programme's rules, review with random audit, renewal into a new credential."""
 import io
 import json
+import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lms.credentials import cpd, keys, signing
 from lms.credentials.models import CpdActivity, Credential
 from lms.extensions import db
-from tests.conftest import login
+from tests.conftest import PG_URL, login
 from tests.credentials.test_issuance import world  # noqa: F401 - the fixture
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -71,3 +73,69 @@ def test_log_review_and_renew(app, world, monkeypatch):  # noqa: F811
     assert doc["awardedDate"] == first["awardedDate"] and signing.verify(doc, keys.resolve).ok
     assert new.valid_until > old.valid_until - timedelta(days=1)
     assert "was renewed" in app.test_client().get(f"/v/{cred.public_id}").get_data(as_text=True)
+
+
+def _enough_credits(cred):
+    db.session.add(CpdActivity(credential_id=cred.id, kind="training", quantity=30, done_on=date.today(),
+                               description="Licensing course, 30 hours", state="approved"))
+    db.session.commit()
+
+
+def test_a_renewal_overtaken_by_another_is_told_so_not_a_500(app, world, monkeypatch):  # noqa: F811
+    """The other renewal lands between this one's checks and its write: one renewal, and a clear message."""
+    from sqlalchemy import update
+    cred = world["cred"]
+    _enough_credits(cred)
+    real_total = cpd.total
+
+    def renewed_meanwhile(c):
+        db.session.execute(update(Credential).where(Credential.id == c.id).values(state="superseded"))
+        db.session.add(Credential(holder_id=c.holder_id, programme_id=c.programme_id, state="active",
+                                  previous_id=c.id))
+        db.session.flush()
+        return real_total(c)
+    monkeypatch.setattr(cpd, "total", renewed_meanwhile)
+    holder = app.test_client()
+    login(holder, world["holder"].email)
+    resp = holder.post(f"/certificates/{cred.public_id}/renew", follow_redirects=True)
+    assert resp.status_code == 200
+    assert "This certificate has just been renewed, or its status has changed" in resp.get_data(as_text=True)
+    assert db.session.get(Credential, cred.id).state == "active"        # this request changed nothing
+
+
+@pytest.mark.skipif(not PG_URL, reason="parallel transactions need PostgreSQL")
+def test_two_renewals_at_the_same_time_give_one_renewal_and_one_message(app, world, monkeypatch):  # noqa: F811
+    cred = world["cred"]
+    _enough_credits(cred)
+    real_total, meet = cpd.total, threading.Barrier(2)
+
+    def together(c):                 # both requests pass their checks before either writes
+        try:
+            meet.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass
+        return real_total(c)
+    monkeypatch.setattr(cpd, "total", together)
+    clients = []
+    for _ in range(2):
+        c = app.test_client()
+        login(c, world["holder"].email)
+        clients.append(c)
+    pages = []
+
+    def renew(client):
+        try:
+            with app.app_context():          # the test client's own session, as the main thread has
+                resp = client.post(f"/certificates/{cred.public_id}/renew", follow_redirects=True)
+                pages.append((resp.status_code, resp.get_data(as_text=True)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            pages.append((500, repr(exc)))
+    threads = [threading.Thread(target=renew, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert [code for code, _ in pages] == [200, 200], pages
+    assert sum("Renewed: a new certificate" in page for _, page in pages) == 1
+    assert sum("has just been renewed, or its status has changed" in page for _, page in pages) == 1
+    assert len(list(db.session.scalars(select(Credential).where(Credential.previous_id == cred.id)))) == 1

@@ -190,7 +190,7 @@ def test_revocation_and_suspension_show_everywhere_with_the_reason(app, world):
     admin = _client(app, world["admin"])
     holder = _client(app, world["holder"])
     pdf_bytes = holder.get(f"/v/{cred.public_id}/certificate.pdf").data
-    admin.post(f"/admin/credentials/{cred.public_id}/suspend", data={"reason": "Audit of CPD evidence"})
+    admin.post(f"/admin/credentials/{cred.public_id}/suspend", data={"reason": "Audit of CPD evidence", "confirm": "yes"})
     db.session.refresh(cred)
     assert svc.status_of(cred) == "suspended"
     listing = app.test_client().get(f"/status/suspension/{cred.status_list}").get_json()
@@ -203,7 +203,8 @@ def test_revocation_and_suspension_show_everywhere_with_the_reason(app, world):
     assert not statuslist.is_set(listing["credentialSubject"]["encodedList"], cred.status_index)
     resp = admin.post(f"/admin/credentials/{cred.public_id}/revoke", data={"reason": ""}, follow_redirects=True)
     assert "Give the reason" in resp.get_data(as_text=True)
-    admin.post(f"/admin/credentials/{cred.public_id}/revoke", data={"reason": "Exam misconduct established"})
+    admin.post(f"/admin/credentials/{cred.public_id}/revoke", data={"reason": "Exam misconduct established",
+                                                                  "confirm": "yes"})
     page = app.test_client().get(f"/v/{cred.public_id}").get_data(as_text=True)
     assert "This certificate has been revoked." in page and "Exam misconduct established" in page
     page = app.test_client().post("/verify", data={"file": (io.BytesIO(pdf_bytes), "c.pdf")},

@@ -57,6 +57,12 @@ def test_certificate_issued_verified_and_revoked(browser, base_url, check_a11y, 
     row = admin.locator("tr", has_text="almost@example.com")
     row.get_by_label("Reason").fill("Identity fraud established by the exam board")
     row.get_by_role("button", name="Revoke").click()
+    # a confirmation names the holder, the programme and the reason before anything is done
+    expect(admin.get_by_role("heading", name="Revoke this certificate?")).to_be_visible()
+    expect(admin.get_by_text("almost@example.com")).to_be_visible()
+    expect(admin.get_by_text("Identity fraud established by the exam board")).to_be_visible()
+    check_a11y(admin, "revocation confirmation")
+    admin.get_by_role("button", name="Yes, revoke it").click()
     expect(admin.get_by_text("Certificate revoked; the holder has been told.")).to_be_visible()
 
     employer.goto(base_url + verify_url)
