@@ -113,3 +113,16 @@ def test_an_upload_above_the_default_limit_but_within_its_own_is_accepted(app, p
     resp = client.post(f"/projects/{project.public_id}/submit", content_type="multipart/form-data",
                        data={"files": [(io.BytesIO(big), "report.pdf")]})
     assert resp.status_code == 413
+
+
+def test_the_anonymous_certificate_checks_take_files_up_to_their_own_limits(client):
+    resp = client.post("/verify", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b"{" + b" " * 5_000_100 + b"}"), "big.json")})
+    assert resp.status_code == 200 and "larger than 5 MB" in resp.get_data(as_text=True)
+    ids = "\n".join(f"{n:032x}" for n in range(40_000)).encode()        # 1.3 MB: more than a form's 1 MB
+    resp = client.post("/verify/bulk", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(ids), "ids.csv")})
+    assert resp.status_code == 200
+    resp = client.post("/verify", content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b" " * 6_100_000), "huge.json")})
+    assert resp.status_code == 413 and "What you sent is too large" in resp.get_data(as_text=True)
