@@ -34,15 +34,11 @@ def create_app(config: dict | None = None) -> Flask:
         if db.engine.dialect.name != "sqlite":       # a server database: check connections that sat idle
             ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from lms.core import limits
+    limits.init_app(app)        # first of the before-request hooks: body limits and sign-in before any body is read
     csrf.init_app(app)
+    import lms.core.ratelimit  # noqa: F401  (registers the database storage of rate-limit counters)
     limiter.init_app(app)
-    # Without default or application-wide limits, each limited route is decorated and checks its own limit, so
-    # the limiter's check before every request of every route is pure cost (most of it on the busiest public
-    # route, the verification JSON) and is taken out. Its after-request and teardown hooks stay.
-    # (If a later version of Flask-Limiter keeps its limits elsewhere, the check stays: safe, only slower.)
-    manager = limiter.limit_manager
-    if not (getattr(manager, "_application_limits", True) or getattr(manager, "_default_limits", True)):
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
     from lms.i18n import select_locale
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))
@@ -74,6 +70,7 @@ def _register_models() -> None:
     import lms.accounts.models  # noqa: F401
     import lms.assessment.models  # noqa: F401
     import lms.catalog.models  # noqa: F401
+    import lms.core.ratelimit  # noqa: F401
     import lms.credentials.models  # noqa: F401
     import lms.employers.models  # noqa: F401
     import lms.frameworks.models  # noqa: F401
@@ -166,6 +163,8 @@ def _register_errors(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, page(code))
+    from lms.core.limits import too_large
+    app.register_error_handler(413, too_large)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -41,7 +41,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_UPLOAD_MAX_MB", "25", "Largest deliverable file accepted, in megabytes."),
     ("LMS_SPONSOR_LINK_DAYS", "14", "How long a sponsor's confirmation link is valid."),
     ("LMS_GRADE_DIFFERENCE", "15", "Two examiners' totals further apart than this (points) send a project to reconciliation."),
-    ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for rate-limit counters shared by every app server."),
+    ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for the rate-limit counters (without it they are kept in the database, shared by every worker and app server just the same)."),
     ("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour", "How often one address may check certificates without signing in or an API key (bulk, API, upload)."),
     ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
     ("LMS_TIMEZONE", "UTC", "Time zone, an IANA name such as `Asia/Shanghai`, in which exams' opening and closing times are shown, with the offset (times are stored in UTC)."),
@@ -143,12 +143,19 @@ class Settings:
             "LMS_KEYS_DIR": Path(_env("LMS_KEYS_DIR", str(inst / "keys"))),
             "LMS_UPLOAD_DIR": Path(_env("LMS_UPLOAD_DIR", str(inst / "uploads"))),
             "UPLOAD_MAX_BYTES": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000),
-            # a submission may carry several files; each is checked against UPLOAD_MAX_BYTES
-            "MAX_CONTENT_LENGTH": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000) * 4 + 1_000_000,
+            # the largest request body of a route that sets no limit of its own (lms.core.limits.body_limit), and of
+            # a form's fields held in memory; a form may have at most MAX_FORM_PARTS fields and files
+            "MAX_CONTENT_LENGTH": 1_000_000,
+            "MAX_FORM_MEMORY_SIZE": 1_000_000,
+            "MAX_FORM_PARTS": 1000,
+            # the routes that take uploads: a submission may carry several files; each is checked against
+            # UPLOAD_MAX_BYTES
+            "UPLOAD_REQUEST_MAX_BYTES": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000) * 4 + 1_000_000,
             "SPONSOR_LINK_DAYS": int(_env("LMS_SPONSOR_LINK_DAYS", "14")),
             "GRADE_DIFFERENCE": float(_env("LMS_GRADE_DIFFERENCE", "15")),
             "REDIS_URL": _env("LMS_REDIS_URL"),
-            "RATELIMIT_STORAGE_URI": _env("LMS_REDIS_URL", "memory://"),
+            # counters every worker and server shares: Redis when configured, otherwise the database (lms.core.ratelimit)
+            "RATELIMIT_STORAGE_URI": _env("LMS_REDIS_URL", "lms-database://"),
             "RATELIMIT_HEADERS_ENABLED": True,
             "ANONYMOUS_CHECK_LIMIT": _env("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour"),
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),

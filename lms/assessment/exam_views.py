@@ -32,6 +32,7 @@ from lms.assessment.models import Attempt
 from lms.assessment.rendering import attempt_labels, render_text
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
+from lms.core.limits import body_limit, signed_in_first
 from lms.extensions import db, limiter
 from lms.frameworks import evidence
 from lms.frameworks.services import framework_tree
@@ -80,6 +81,7 @@ def _guesser() -> str:
 
 
 @bp.post("/quizzes/<public_id>/start")
+@signed_in_first
 # an exam's password cannot be guessed from home: ten wrong ones in ten minutes, then a pause (starts that send
 # no password, a whole cohort's, are not counted)
 @limiter.limit("10 per 10 minutes", key_func=_guesser, exempt_when=lambda: "password" not in request.form,
@@ -289,6 +291,8 @@ def summary(public_id: str):
 
 
 @bp.post("/attempts/<public_id>/answer")
+@signed_in_first
+@body_limit(256 * 1024)     # one answer: the longest the server keeps (50,000 characters) in any script, as JSON
 def answer(public_id: str):
     """Autosave of one answer (JavaScript); the answer is committed before the reply says 'saved'.
 

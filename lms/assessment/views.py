@@ -12,6 +12,7 @@ from lms.assessment.forms import CategoryForm, EditQuestionForm, ImportForm, New
 from lms.assessment.models import QuestionCategory
 from lms.assessment.rendering import question_source, render_text
 from lms.content import ContentInvalid
+from lms.core.limits import body_limit
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
 from lms.i18n import at_line, current_lang, localized
@@ -334,6 +335,7 @@ def bank_course(slug: str):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@body_limit("UPLOAD_REQUEST_MAX_BYTES")
 @role_required("instructor")
 def import_file():
     from lms.catalog.services import course_by_slug, instructor_courses

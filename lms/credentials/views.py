@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
+from lms.core.limits import body_limit
 from lms.credentials import eligibility, keys, pdf
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme
@@ -220,6 +221,7 @@ def linkedin(public_id: str):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@body_limit(6_000_000)      # a certificate file of at most 5 MB, and the form
 def verify_upload():
     form = ActionForm()
     report, problem = None, None
@@ -368,6 +370,7 @@ def _own_credential(public_id: str) -> Credential:
 
 
 @bp.route("/certificates/<public_id>/cpd", methods=["GET", "POST"])
+@body_limit("UPLOAD_REQUEST_MAX_BYTES")
 @login_required
 def cpd_log(public_id: str):
     from datetime import date

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
+from lms.core.limits import body_limit
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
 from lms.extensions import db, limiter
@@ -44,6 +45,7 @@ def _trusted() -> bool:
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
+@body_limit(3_000_000)      # a list of at most 2 MB, and the form
 @limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=_trusted)
 def bulk():
     form = ActionForm()

@@ -11,6 +11,7 @@ from lms.accounts.models import User, UserRole
 from lms.catalog import services as catalog
 from lms.catalog.markdown import render_markdown
 from lms.content import ContentInvalid
+from lms.core.limits import body_limit
 from lms.extensions import db
 from lms.i18n import at_line
 from lms.projects import services as svc
@@ -214,6 +215,7 @@ def staff(public_id: str):
 
 
 @bp.route("/<public_id>/submit", methods=["POST"])
+@body_limit("UPLOAD_REQUEST_MAX_BYTES")
 @login_required
 def submit(public_id: str):
     project = _project(public_id, lambda u, p: p.trainee_id == u.id)

@@ -1,0 +1,62 @@
+"""Rate-limit counters are kept in the database when no Redis is configured, so every worker and app server
+shares one count."""
+from lms import create_app
+from lms.core import ratelimit
+from lms.extensions import db
+from tests.conftest import fresh_database
+
+
+def _app(url: str):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
+                       "ANONYMOUS_CHECK_LIMIT": "3 per hour"})
+
+
+def test_two_app_instances_on_one_database_share_one_count(tmp_path):
+    with fresh_database("lms_rl", tmp_path / "shared.sqlite3") as url:
+        first = _app(url)
+        with first.app_context():
+            db.create_all()
+        try:
+            one = first.test_client()
+            # anonymous checks through the API, three allowed per hour (an empty list is answered with 400,
+            # and counted all the same)
+            assert [one.post("/api/v1/verify", json={}).status_code for _ in range(3)] == [400, 400, 400]
+            second = _app(url)            # another worker, started after the first one counted
+            two = second.test_client()
+            assert two.post("/api/v1/verify", json={}).status_code == 429
+            assert one.post("/api/v1/verify", json={}).status_code == 429
+            # another address has its own count
+            other = two.post("/api/v1/verify", json={}, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+            assert other.status_code == 400
+        finally:
+            with first.app_context():
+                db.drop_all()
+                db.engine.dispose()
+            with second.app_context():
+                db.engine.dispose()
+
+
+class Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_a_window_ends_and_a_new_one_starts_from_one(app, monkeypatch):
+    clock = Clock(1_000_000.0)
+    monkeypatch.setattr(ratelimit, "time", clock)
+    store = ratelimit.DatabaseStorage()
+    assert [store.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    store.incr("b", 10)
+    assert store.get("a") == 3 and store.get_expiry("a") == 1_000_060.0
+    clock.now += 30
+    assert store.incr("a", 60) == 4 and store.get("b") == 0      # b's window has ended
+    clock.now += 31
+    assert store.get("a") == 0
+    assert store.incr("a", 60) == 1 and store.get_expiry("a") == 1_000_121.0
+    # the ended windows' rows are cleared away when a key starts a new window
+    assert db.session.scalar(db.select(db.func.count()).select_from(ratelimit.RateLimitCounter)) == 1
+    store.clear("a")
+    assert store.get("a") == 0 and store.check()
