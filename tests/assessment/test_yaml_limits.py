@@ -62,12 +62,12 @@ def test_the_size_and_the_nesting_of_a_yaml_text_are_bounded():
 
 
 @pytest.mark.parametrize("text", [
-    "title: {en: x}\n" + "k" * 5000 + ": 1\nsections: [{bank: exam, draw: 1}]\n",              # an unknown key
+    "title: {en: x}\n? " + "k" * 5000 + "\n: 1\nsections: [{bank: exam, draw: 1}]\n",         # an unknown key
     "title: {en: x}\nmodule: " + "m" * 5000 + "\nsections: [{bank: exam, draw: 1}]\n",         # an unknown module
     "title: {en: x}\nsections: [{bank: " + "b" * 5000 + ", draw: 1}]\n",                       # an unknown bank
     "title: {en: x}\nmodule: [" + ", ".join(["m"] * 2000) + "]\nsections: [{bank: exam, draw: 1}]\n",   # a list
     "title: !" + "t" * 5000 + " x\n",                                                          # a tag
-    "title: {en: x}\ntitle: {en: y}\n" + "k" * 3000 + ": 1\n" + "k" * 3000 + ": 2\n",           # a repeated key
+    "title: {en: x}\n? " + "k" * 3000 + "\n: 1\n? " + "k" * 3000 + "\n: 2\n",                 # a repeated key
 ])
 def test_an_error_message_quotes_only_an_excerpt_of_a_value(text):
     with pytest.raises(ContentInvalid) as exc:
