@@ -20,6 +20,7 @@ class ContentError:
     reason: str
 
     def __post_init__(self) -> None:        # a message quotes an excerpt of a value, never a whole one
+        self.file = self.file[:200]
         if len(self.reason) > MAX_REASON_CHARS:
             self.reason = self.reason[:MAX_REASON_CHARS] + "…"
 

@@ -288,10 +288,9 @@ def import_file():
     if form.validate_on_submit():
         upload = form.file.data
         name = upload.filename or "upload"
-        raw = upload.read()
         fmt = banks.guess_format(name) if form.fmt.data == "auto" else form.fmt.data
         try:
-            questions = banks.parse_questions(raw.decode("utf-8"), fmt, name)
+            questions = banks.parse_questions(banks.read_import(upload, name).decode("utf-8"), fmt, name)
         except UnicodeDecodeError:
             errors = [_("%(name)s is not UTF-8 text; save it as UTF-8 and try again.", name=name)]
         except ContentInvalid as exc:
