@@ -10,7 +10,15 @@ from pathlib import Path
 import yaml
 from flask_babel import gettext as _
 
-from lms.limits import EXCERPT_CHARS, MAX_ERRORS, MAX_REASON_CHARS, YAML_MAX_BYTES, YAML_MAX_DEPTH, excerpt
+from lms.limits import (
+    EXCERPT_CHARS,
+    MAX_ERRORS,
+    MAX_REASON_CHARS,
+    YAML_MAX_BYTES,
+    YAML_MAX_DEPTH,
+    YAML_MAX_NODES,
+    excerpt,
+)
 
 
 @dataclass
@@ -33,9 +41,9 @@ class ContentInvalid(Exception):
     """Raised when one or more files are wrong; nothing has been changed."""
 
     def __init__(self, errors: list[ContentError]):
-        if len(errors) > MAX_ERRORS:        # the first ones, and how many more
+        if len(errors) > MAX_ERRORS:        # the first ones, and that there are more
             errors = errors[:MAX_ERRORS] + [ContentError(errors[MAX_ERRORS].file, None,
-                                                         _("… and %(n)d more errors", n=len(errors) - MAX_ERRORS))]
+                                                         _("… and more errors; correct these first"))]
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
 
@@ -86,18 +94,24 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
 
 def _bounded(text: str, file: str, line_offset: int) -> None:
     """Refuse, before anything is built, a text over YAML_MAX_BYTES, an anchor or alias (with them a few hundred
-    bytes name gigabytes of nodes), and lists or mappings nested deeper than YAML_MAX_DEPTH. Reads the parser's
+    bytes name gigabytes of nodes), more than YAML_MAX_NODES values (keys, values, lists and mappings: each costs
+the parser a few hundred bytes), and lists or mappings nested deeper than YAML_MAX_DEPTH. Reads the parser's
     events (``yaml.parse``), which hold no more than the text."""
     size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
     if size > YAML_MAX_BYTES:
         raise ContentInvalid([ContentError(file, None, _("the text is %(size)d bytes long; at most %(max)d are "
                                                          "accepted", size=size, max=YAML_MAX_BYTES))])
-    depth = 0
+    depth = nodes = 0
     for event in yaml.parse(text, Loader=_Loader):
         line = event.start_mark.line + 1 + line_offset
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise ContentInvalid([ContentError(file, line, _("YAML anchors (&name) and aliases (*name) are not "
                                                              "accepted; write each value out in full"))])
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > YAML_MAX_NODES:
+                raise ContentInvalid([ContentError(file, line, _("more than %(n)d values in one text",
+                                                                 n=YAML_MAX_NODES))])
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > YAML_MAX_DEPTH:
@@ -146,6 +160,8 @@ class Checker:
         self.errors: list[ContentError] = []
 
     def error(self, node, key, reason: str, line: int | None = None) -> None:
+        if len(self.errors) > MAX_ERRORS:       # enough to show (ContentInvalid shows MAX_ERRORS and "more")
+            return
         self.errors.append(ContentError(self.file, line if line is not None else line_of(node, key), reason))
 
     def keyed_item(self, node: dict, allowed: set[str] | frozenset[str], where: str, seen: set,

@@ -8,6 +8,7 @@ import reprlib
 # --- YAML: every content file and every editor goes through lms.content.parse_yaml ---
 YAML_MAX_BYTES = 1_000_000          # the largest shipped file (courses/framework.yaml) is about 60 kB
 YAML_MAX_DEPTH = 40                 # mappings and lists inside one another
+YAML_MAX_NODES = 50_000             # keys, values, lists and mappings (framework.yaml has 2,500)
 # anchors (&name) and aliases (*name) are refused outright: they are how a few hundred bytes become gigabytes
 
 # --- question imports ---

@@ -87,3 +87,21 @@ def test_a_rubric_whose_criterion_key_is_a_list_is_an_error_not_a_crash():
         parse_rubric("title: {en: x}\nbank: b\ncriteria: [{key: [a], name: {en: x}}]\n", "r.yaml", "r",
                      {"b": {"Q1": {"essay"}}})
     assert any("'key' must be lower-case letters" in e.reason for e in exc.value.errors)
+
+
+def test_a_text_of_too_many_values_is_refused_before_it_is_built():
+    from lms.limits import YAML_MAX_NODES
+    text = "title: {en: x}\nsections: [" + ",".join(["1"] * 400_000) + "]\n"        # 0.8 MB
+    with pytest.raises(ContentInvalid) as exc:
+        parse_quiz(text, "quiz", "check", {"m1"}, {"exam"})
+    assert [str(e) for e in exc.value.errors] == [f"quiz:2: more than {YAML_MAX_NODES} values in one text"]
+
+
+def test_a_file_of_many_errors_shows_the_first_ones_and_keeps_no_more():
+    from lms.limits import MAX_ERRORS
+    text = "title: {en: x}\nsections: [" + ",".join(["1"] * 20_000) + "]\n"          # each section is wrong
+    with pytest.raises(ContentInvalid) as exc:
+        parse_quiz(text, "quiz", "check", {"m1"}, {"exam"})
+    errors = exc.value.errors
+    assert len(errors) == MAX_ERRORS + 1 and errors[0].reason == "section 1: must be a mapping"
+    assert errors[-1].reason == "… and more errors; correct these first"
