@@ -92,7 +92,8 @@ def questions_import(file, bank_slug, fmt, language):
     path = Path(file)
     slug, lang = banks.bank_identity(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as stream:
+            text = banks.read_import(stream, path.name).decode("utf-8")
         questions = banks.parse_questions(text, fmt or banks.guess_format(path.name), path.name)
     except UnicodeDecodeError as exc:
         click.echo(f"{path.name}: not UTF-8 text ({exc.reason}); nothing was imported", err=True)

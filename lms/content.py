@@ -3,10 +3,22 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from flask_babel import gettext as _
+
+from lms.limits import (
+    EXCERPT_CHARS,
+    MAX_ERRORS,
+    MAX_REASON_CHARS,
+    YAML_MAX_BYTES,
+    YAML_MAX_DEPTH,
+    YAML_MAX_NODES,
+    excerpt,
+)
 
 
 @dataclass
@@ -14,6 +26,11 @@ class ContentError:
     file: str
     line: int | None
     reason: str
+
+    def __post_init__(self) -> None:        # a message quotes an excerpt of a value, never a whole one
+        self.file = self.file[:200]
+        if len(self.reason) > MAX_REASON_CHARS:
+            self.reason = self.reason[:MAX_REASON_CHARS] + "…"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -24,6 +41,9 @@ class ContentInvalid(Exception):
     """Raised when one or more files are wrong; nothing has been changed."""
 
     def __init__(self, errors: list[ContentError]):
+        if len(errors) > MAX_ERRORS:        # the first ones, and that there are more
+            errors = errors[:MAX_ERRORS] + [ContentError(errors[MAX_ERRORS].file, None,
+                                                         _("… and more errors; correct these first"))]
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
 
@@ -50,9 +70,12 @@ def _map(loader, node):
     d.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, Hashable):
+            raise yaml.MarkedYAMLError("while reading a mapping", node.start_mark,
+                                       "a key must be text or a number", key_node.start_mark)
         if key in d:
             raise yaml.MarkedYAMLError("while reading a mapping", node.start_mark,
-                                       f"duplicate key {key!r}", key_node.start_mark)
+                                       f"duplicate key {excerpt(key)}", key_node.start_mark)
         d[key] = loader.construct_object(value_node, deep=True)
         d.key_lines[key] = value_node.start_mark.line + 1
     return d
@@ -69,16 +92,54 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _seq)
 
 
+def _bounded(text: str, file: str, line_offset: int) -> None:
+    """Refuse, before anything is built, a text over YAML_MAX_BYTES, an anchor or alias (with them a few hundred
+    bytes name gigabytes of nodes), more than YAML_MAX_NODES values (keys, values, lists and mappings: each costs
+the parser a few hundred bytes), and lists or mappings nested deeper than YAML_MAX_DEPTH. Reads the parser's
+    events (``yaml.parse``), which hold no more than the text."""
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    if size > YAML_MAX_BYTES:
+        raise ContentInvalid([ContentError(file, None, _("the text is %(size)d bytes long; at most %(max)d are "
+                                                         "accepted", size=size, max=YAML_MAX_BYTES))])
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        line = event.start_mark.line + 1 + line_offset
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise ContentInvalid([ContentError(file, line, _("YAML anchors (&name) and aliases (*name) are not "
+                                                             "accepted; write each value out in full"))])
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > YAML_MAX_NODES:
+                raise ContentInvalid([ContentError(file, line, _("more than %(n)d values in one text",
+                                                                 n=YAML_MAX_NODES))])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > YAML_MAX_DEPTH:
+                raise ContentInvalid([ContentError(file, line, _("lists and mappings are nested more than "
+                                                                 "%(n)d deep", n=YAML_MAX_DEPTH))])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _short(message: str) -> str:
+    """A parser's message, cut short: it may quote a tag or a token of any length."""
+    return message if len(message) <= 2 * EXCERPT_CHARS else message[:2 * EXCERPT_CHARS] + "…"
+
+
 def parse_yaml(text: str, file: str, line_offset: int = 0):
-    """Parse YAML; raises ContentInvalid with the file and line of a syntax error."""
+    """Parse YAML, bounded (see ``_bounded``); raises ContentInvalid with the file and line of a syntax error or
+    of what is refused. The one YAML reader of every content file and every editor."""
     try:
+        _bounded(text, file, line_offset)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
-        raise ContentInvalid([ContentError(file, line, f"YAML syntax: {exc.problem or exc}")]) from None
+        raise ContentInvalid([ContentError(file, line, f"YAML syntax: {_short(str(exc.problem or exc))}")]) from None
     except yaml.YAMLError as exc:
-        raise ContentInvalid([ContentError(file, None, f"YAML: {exc}")]) from None
+        raise ContentInvalid([ContentError(file, None, f"YAML: {_short(str(exc))}")]) from None
+    except ValueError as exc:       # e.g. a number of more digits than Python converts, a date that does not exist
+        raise ContentInvalid([ContentError(file, None, f"YAML: a value cannot be read ({_short(str(exc))})")]) from None
 
 
 def line_of(node, key=None) -> int | None:
@@ -99,6 +160,8 @@ class Checker:
         self.errors: list[ContentError] = []
 
     def error(self, node, key, reason: str, line: int | None = None) -> None:
+        if len(self.errors) > MAX_ERRORS:       # enough to show (ContentInvalid shows MAX_ERRORS and "more")
+            return
         self.errors.append(ContentError(self.file, line if line is not None else line_of(node, key), reason))
 
     def keyed_item(self, node: dict, allowed: set[str] | frozenset[str], where: str, seen: set,
@@ -107,16 +170,17 @@ class Checker:
         unknown keys, a malformed key (``pattern``) or a repeated one. Returns the key, and whether it
         is well formed and new (callers then name the item by its key in later messages)."""
         for k in sorted(set(node) - set(allowed)):
-            self.error(node, k, f"{where}: unknown key {k!r}")
+            self.error(node, k, f"{where}: unknown key {excerpt(k)}")
         key = node.get("key")
         if not isinstance(key, str) or not pattern.match(key):
             self.error(node, "key" if "key" in node else None, f"{where}: 'key' must be lower-case letters, digits and '-'")
         elif key in seen:
-            self.error(node, "key", f"{where}: the key {key!r} is used twice")
+            self.error(node, "key", f"{where}: the key {excerpt(key)} is used twice")
         else:
             seen.add(key)
             return key, True
-        seen.add(key)
+        if isinstance(key, Hashable):
+            seen.add(key)
         return key, False
 
     def mapping(self, node, key, where: str, required=True) -> LDict | None:
@@ -142,6 +206,7 @@ class Checker:
         value = str(value).strip()
         if len(value) > max_len:
             self.error(node, key, f"{where}: '{key}' is longer than {max_len} characters")
+            value = value[:max_len]         # later messages may name it
         return value
 
     def bilingual(self, node, key, where: str, required=True, max_len=2000) -> dict:
@@ -159,7 +224,7 @@ class Checker:
             return {"en": None, "zh": None}
         unknown = set(value) - {"en", "zh"}
         if unknown:
-            self.error(value, sorted(unknown)[0], f"{where}: '{key}' has unknown language {sorted(unknown)[0]!r} (use en, zh)")
+            self.error(value, sorted(unknown)[0], f"{where}: '{key}' has unknown language {excerpt(sorted(unknown)[0])} (use en, zh)")
         out = {}
         for lang in ("en", "zh"):
             v = value.get(lang)

@@ -22,6 +22,7 @@ from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
 from lms.i18n import localized
+from lms.limits import IMPORT_MAX_ANSWERS, IMPORT_MAX_BYTES, IMPORT_MAX_TEXT, excerpt
 
 FORMATS = ("gift", "aiken", "xml")
 LEVEL_TAG = re.compile(r"^level-([FPE])$")
@@ -66,21 +67,54 @@ def guess_format(filename: str) -> str:
     return "aiken" if name.endswith((".aiken", ".aiken.txt")) else "gift"
 
 
+def read_import(stream, display: str) -> bytes:
+    """The bytes of a question file sent from the browser or named on the command line: reads no more than
+    IMPORT_MAX_BYTES and one, and raises ContentInvalid when there was more."""
+    raw = stream.read(IMPORT_MAX_BYTES + 1)
+    if len(raw) > IMPORT_MAX_BYTES:
+        raise ContentInvalid([ContentError(display, None, _too_big())])
+    return raw
+
+
+def _too_big() -> str:
+    return _("the file is larger than %(mb)s MB; split it into several files", mb=f"{IMPORT_MAX_BYTES / 1e6:g}")
+
+
+_TEXTS = ("name", "text", "general_feedback", "graderinfo", "feedback_true", "feedback_false")
+_PART_TEXTS = ("text", "feedback", "answer", "value")
+
+
+def _too_long(q: dict) -> bool:
+    """Whether a text of a parsed question (its name, text, feedbacks, an answer or a pair) is longer than
+    IMPORT_MAX_TEXT characters, or it has more than IMPORT_MAX_ANSWERS answers or pairs (what each format's
+    parser already stops at)."""
+    parts = (q.get("answers") or []) + (q.get("pairs") or [])
+    return (len(parts) > IMPORT_MAX_ANSWERS
+            or any(len(q.get(k) or "") > IMPORT_MAX_TEXT for k in _TEXTS)
+            or any(len(p.get(k) or "") > IMPORT_MAX_TEXT for p in parts for k in _PART_TEXTS))
+
+
 def parse_questions(text: str, fmt: str, display: str) -> list[dict]:
-    """Parse a file; raises ContentInvalid listing every error with file and line."""
+    """Parse a file; raises ContentInvalid listing every error with file and line. Bounded by lms.limits:
+    the size of the text, then (in each format's parser) the questions, answers and errors, then the texts."""
+    if len(text) > IMPORT_MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > IMPORT_MAX_BYTES:
+        raise ContentInvalid([ContentError(display, None, _too_big())])
     parser = {"aiken": parse_aiken, "xml": parse_moodle_xml}.get(fmt, parse_gift)
     result: GiftResult = parser(text)
     errors = [ContentError(display, e.line, e.reason) for e in result.errors]
     seen: dict[str, int] = {}
     for q in result.questions:
+        if _too_long(q):
+            errors.append(ContentError(display, q["line"], _("a text of this question is longer than %(n)d "
+                                                             "characters", n=IMPORT_MAX_TEXT)))
         if q.get("idnumber"):
             if q["idnumber"] in seen:
-                errors.append(ContentError(display, q["line"], f"id {q['idnumber']!r} is used twice "
+                errors.append(ContentError(display, q["line"], f"id {excerpt(q['idnumber'])} is used twice "
                                                                  f"(first on line {seen[q['idnumber']]})"))
             seen.setdefault(q["idnumber"], q["line"])
         for tag in q.get("tags", []):
             if tag.startswith("level-") and not LEVEL_TAG.match(tag):
-                errors.append(ContentError(display, q["line"], f"tag {tag!r}: the level must be one of "
+                errors.append(ContentError(display, q["line"], f"tag {excerpt(tag)}: the level must be one of "
                                                                  f"{', '.join('level-' + c for c in LEVEL_CODES)}"))
     if not result.questions and not errors:
         errors.append(ContentError(display, None, "the file holds no question"))

@@ -70,7 +70,8 @@ def quiz(public_id: str):
     from lms.assessment.drawing import shortfalls
     page = render_template("assessment/quiz.html", quiz=quiz, course=course, attempts=attempts, open_att=open_att,
                            grade=grade, form=ActionForm(), editor=editor, extra_minutes=extra_minutes,
-                           extra_attempts=extra_attempts, shortfalls=shortfalls(quiz) if editor else [])
+                           extra_attempts=extra_attempts, shortfalls=shortfalls(quiz) if editor else [],
+                           password_min=starting.PASSWORD_MIN_LENGTH, password_max=starting.PASSWORD_MAX_LENGTH)
     db.session.commit()         # once, after rendering, so that nothing the page shows is read again
     return page
 

@@ -18,8 +18,20 @@ Fractions are strings of Moodle's grade options ("1", "0.5", "-0.3333333", ...).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import chain
+
+from flask_babel import gettext as _
+
+from lms.limits import (
+    IMPORT_MAX_ANSWERS,
+    IMPORT_MAX_QUESTION_LINES,
+    IMPORT_MAX_QUESTIONS,
+    MAX_ERRORS,
+    excerpt,
+)
 
 FORMATS = ("moodle", "html", "plain", "markdown")
 
@@ -50,6 +62,28 @@ class GiftError:
 class GiftResult:
     questions: list[dict] = field(default_factory=list)
     errors: list[GiftError] = field(default_factory=list)
+
+    def full(self, line: int) -> bool:
+        """Whether reading must stop at ``line``: more than IMPORT_MAX_QUESTIONS questions, or MAX_ERRORS errors
+        (then says so, once, as the last error). The parsers of every format ask it after each question."""
+        if len(self.questions) > IMPORT_MAX_QUESTIONS:
+            self.questions.pop()
+            self.errors.append(GiftError(line, _("more than %(n)d questions in one file; split it into several "
+                                                 "files", n=IMPORT_MAX_QUESTIONS)))
+            return True
+        if len(self.errors) >= MAX_ERRORS:
+            self.errors.append(GiftError(line, _("%(n)d errors: reading stopped here; correct these first",
+                                                 n=len(self.errors))))
+            return True
+        return False
+
+
+def too_many_answers() -> str:
+    return _("more than %(n)d answers in one question", n=IMPORT_MAX_ANSWERS)
+
+
+def too_many_lines() -> str:
+    return _("this question is longer than %(n)d lines", n=IMPORT_MAX_QUESTION_LINES)
 
 
 def snap_fraction(value: Decimal) -> str | None:
@@ -103,37 +137,68 @@ def _weight(answer: str) -> tuple[Decimal | None, str]:
     return value, answer[end + 1:]
 
 
-def _lines(text: str) -> list[str]:
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\n" not in text and "\r" in text:
-        return text.split("\r")
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+_LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n)")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of a text, one at a time (a file of a million lines is never held as a million strings), ended
+    by \\n, \\r\\n or \\r."""
+    end = 1 if text.startswith("\ufeff") else 0
+    for m in _LINE.finditer(text, end):
+        yield m.group(1)
+        end = m.end()
+    yield text[end:]
 
 
 def parse_gift(text: str) -> GiftResult:
-    """Parse a whole GIFT file. Every problem is reported with its line; nothing raises."""
+    """Parse a whole GIFT file. Every problem is reported with its line; nothing raises. Reading stops at the
+    limits of lms.limits (questions, errors); a question longer than IMPORT_MAX_QUESTION_LINES is skipped."""
     result = GiftResult()
     category: list[str] = []
     context = "$course$"
     block: list[tuple[int, str]] = []
-    lines = _lines(text)
-    for n, line in enumerate(lines + [""], start=1):
+    skipping = False
+    for n, line in enumerate(chain(_lines(text), [""]), start=1):
         if line.strip() == "":
             if block:
-                try:
-                    item = _read_block(block, category, context, result)
-                except Exception as exc:  # never crash on any input
-                    result.errors.append(GiftError(block[0][0], f"could not read this question ({type(exc).__name__})"))
-                    item = None
+                item = _read_safely(block, category, context, result)
                 if item is not None and item.get("qtype") == "category":
                     category, context = item["category"], item["context"]
                 elif item is not None:
                     result.questions.append(item)
-                block = []
+                if result.full(block[0][0]):
+                    break
+            block, skipping = [], False
+        elif skipping:
+            continue
+        elif len(block) >= IMPORT_MAX_QUESTION_LINES:
+            result.errors.append(GiftError(block[0][0], too_many_lines()))
+            if result.full(block[0][0]):
+                break
+            block, skipping = [], True
         else:
             block.append((n, line))
     return result
+
+
+def _read_safely(block: list[tuple[int, str]], category, context, result: GiftResult) -> dict | None:
+    try:
+        return _read_block(block, category, context, result)
+    except Exception as exc:  # never crash on any input
+        result.errors.append(GiftError(block[0][0], f"could not read this question ({type(exc).__name__})"))
+        return None
+
+
+def _split_answers(answertext: str, sep: str, fail) -> list[str] | None:
+    """The answers of an answer block, split at ``sep`` (a leading empty one dropped); None after reporting more
+    than IMPORT_MAX_ANSWERS. Splits no further than one past the limit."""
+    parts = answertext.split(sep, IMPORT_MAX_ANSWERS + 1)
+    if parts and parts[0].strip() == "":
+        parts = parts[1:]
+    if len(parts) > IMPORT_MAX_ANSWERS:
+        fail(too_many_answers())
+        return None
+    return parts
 
 
 def _metadata(comments: list[str]) -> tuple[str | None, list[str]]:
@@ -262,9 +327,9 @@ def _fraction_or_fail(value: Decimal, fail, where: str) -> str | None:
 def _multichoice(q: dict, answertext: str, fail) -> dict | None:
     q["qtype"] = "multichoice"
     q["single"] = "=" in answertext
-    parts = answertext.replace("=", "~=").split("~")
-    if parts and parts[0].strip() == "":
-        parts = parts[1:]
+    parts = _split_answers(answertext.replace("=", "~="), "~", fail)
+    if parts is None:
+        return None
     if len(parts) < 2:
         fail("a multiple-choice question needs at least 2 answers")
         return None
@@ -292,9 +357,9 @@ def _multichoice(q: dict, answertext: str, fail) -> dict | None:
 
 def _match(q: dict, answertext: str, fail) -> dict | None:
     q["qtype"] = "match"
-    parts = answertext.split("=")
-    if parts and parts[0].strip() == "":
-        parts = parts[1:]
+    parts = _split_answers(answertext, "=", fail)
+    if parts is None:
+        return None
     if len(parts) < 2:
         fail("a matching question needs at least 2 pairs")
         return None
@@ -317,9 +382,9 @@ def _match(q: dict, answertext: str, fail) -> dict | None:
 def _weighted_answers(answertext: str, q: dict, fail, empty_message: str):
     """The '='-separated answers of a short-answer or numerical question, each with its grade
     (100% unless a %weight% says otherwise) and feedback; None after reporting a problem."""
-    parts = answertext.split("=")
-    if parts and parts[0].strip() == "":
-        parts = parts[1:]
+    parts = _split_answers(answertext, "=", fail)
+    if parts is None:
+        return None
     if not parts:
         fail(empty_message)
         return None
@@ -374,18 +439,18 @@ def _numerical(q: dict, answertext: str, fail) -> dict | None:
         if ans.find("..") > 0:
             lo, hi = _number(ans[:ans.find("..")]), _number(ans[ans.find("..") + 2:])
             if lo is None or hi is None:
-                fail(f"answer {i}: '{ans}' is not a range of two numbers (min..max)")
+                fail(f"answer {i}: {excerpt(ans)} is not a range of two numbers (min..max)")
                 return None
             value, tol = (lo + hi) / 2, hi - (lo + hi) / 2
         elif ans.find(":") > 0:
             value, tol = _number(ans[:ans.find(":")]), _number(ans[ans.find(":") + 1:])
             if value is None or tol is None:
-                fail(f"answer {i}: '{ans}' is not a number with a tolerance (value:tolerance)")
+                fail(f"answer {i}: {excerpt(ans)} is not a number with a tolerance (value:tolerance)")
                 return None
         else:
             value, tol = _number(ans), Decimal(0)
             if value is None:
-                fail(f"answer {i}: '{ans}' is not a number")
+                fail(f"answer {i}: {excerpt(ans)} is not a number")
                 return None
         if tol < 0:
             fail(f"answer {i}: the tolerance cannot be negative")

@@ -1,7 +1,10 @@
 """Moodle XML import and export for the same question types as GIFT (question/format/xml).
 
-The reader uses expat directly, so that every error names its line; a document type declaration
-(and with it any entity trick) is refused.
+The reader uses expat directly, so that every error names its line. A document type declaration is refused
+when it starts, so no entity can be declared: no "billion laughs" (expat 2.4+ also bounds entity expansion
+itself) and no external entity (XXE; expat never fetches one without a handler, and none is set). Reading
+stops at the limits of lms.limits: elements per file, questions per file, answers per question, characters per
+text; no more than the limit is built.
 """
 from __future__ import annotations
 
@@ -10,14 +13,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape, quoteattr
 
-from lms.assessment.gift import GiftError, GiftResult, snap_fraction, split_category
+from flask_babel import gettext as _
+
+from lms.assessment.gift import GiftError, GiftResult, snap_fraction, split_category, too_many_answers
+from lms.limits import (
+    IMPORT_MAX_ANSWERS,
+    IMPORT_MAX_QUESTIONS,
+    IMPORT_MAX_TEXT,
+    IMPORT_MAX_XML_ELEMENTS,
+    excerpt,
+)
 
 _FMT_IN = {"moodle_auto_format": "moodle", "html": "html", "plain_text": "plain", "markdown": "markdown"}
 _FMT_OUT = {v: k for k, v in _FMT_IN.items()}
 TYPES = ("multichoice", "truefalse", "shortanswer", "numerical", "matching", "essay", "description")
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     tag: str
     attrs: dict
@@ -43,21 +55,54 @@ class _DTDRefused(Exception):
     pass
 
 
+class _Refused(Exception):
+    """A limit was passed: reading stops at once."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line, self.reason = line, reason
+
+
 def _parse(text: str) -> Node:
     parser = xml.parsers.expat.ParserCreate()
     root = Node("#root", {}, 0)
     stack = [root]
+    texts: list[list[str]] = [[]]       # each open element's character data, joined when it ends
+    sizes = [0]
+    counts = {"elements": 0, "questions": 0}
+    answers: dict[tuple[int, str], int] = {}        # (question number, tag) → how many so far
 
     def start(tag, attrs):
-        node = Node(tag, attrs, parser.CurrentLineNumber)
-        stack[-1].children.append(node)
+        line, parent = parser.CurrentLineNumber, stack[-1]
+        counts["elements"] += 1
+        if counts["elements"] > IMPORT_MAX_XML_ELEMENTS:
+            raise _Refused(line, _("more than %(n)d XML elements in one file; split it into several files",
+                                   n=IMPORT_MAX_XML_ELEMENTS))
+        if tag == "question" and parent.tag == "quiz":
+            counts["questions"] += 1
+            if counts["questions"] > IMPORT_MAX_QUESTIONS:
+                raise _Refused(line, _("more than %(n)d questions in one file; split it into several files",
+                                       n=IMPORT_MAX_QUESTIONS))
+        elif tag in ("answer", "subquestion") and parent.tag == "question":
+            key = (counts["questions"], tag)
+            answers[key] = answers.get(key, 0) + 1
+            if answers[key] > IMPORT_MAX_ANSWERS:
+                raise _Refused(parent.line, too_many_answers())
+        node = Node(tag, attrs, line)
+        parent.children.append(node)
         stack.append(node)
+        texts.append([])
+        sizes.append(0)
 
     def end(tag):
-        stack.pop()
+        stack.pop().text = "".join(texts.pop())
+        sizes.pop()
 
     def chars(data):
-        stack[-1].text += data
+        sizes[-1] += len(data)
+        if sizes[-1] > IMPORT_MAX_TEXT:
+            raise _Refused(stack[-1].line, _("a text is longer than %(n)d characters", n=IMPORT_MAX_TEXT))
+        texts[-1].append(data)
 
     def doctype(*args):
         raise _DTDRefused()
@@ -82,11 +127,11 @@ def _fraction(raw: str, line: int, errors: list[GiftError]) -> str | None:
     try:
         value = Decimal(raw or "0") / 100
     except InvalidOperation:
-        errors.append(GiftError(line, f"fraction {raw!r} is not a number"))
+        errors.append(GiftError(line, f"fraction {excerpt(raw)} is not a number"))
         return None
     snapped = snap_fraction(value)
     if snapped is None:
-        errors.append(GiftError(line, f"fraction {raw}% is not one of Moodle's grades"))
+        errors.append(GiftError(line, f"fraction {raw[:20]}% is not one of Moodle's grades"))
     return snapped
 
 
@@ -96,6 +141,9 @@ def parse_moodle_xml(text: str) -> GiftResult:
         root = _parse(text)
     except _DTDRefused:
         result.errors.append(GiftError(1, "document type declarations are not accepted"))
+        return result
+    except _Refused as exc:
+        result.errors.append(GiftError(exc.line, exc.reason))
         return result
     except xml.parsers.expat.ExpatError as exc:
         result.errors.append(GiftError(exc.lineno, f"not well-formed XML: {xml.parsers.expat.ErrorString(exc.code)}"))
@@ -111,7 +159,7 @@ def parse_moodle_xml(text: str) -> GiftResult:
             context, category = split_category(qn.value("category"))
             continue
         if qtype not in TYPES:
-            result.errors.append(GiftError(qn.line, f"question type {qtype!r} is not supported"))
+            result.errors.append(GiftError(qn.line, f"question type {excerpt(qtype)} is not supported"))
             continue
         errors: list[GiftError] = []
         text_, fmt = _text(qn.find("questiontext"))
@@ -160,7 +208,7 @@ def parse_moodle_xml(text: str) -> GiftResult:
                     value = value if value == "*" else format(Decimal(value).normalize(), "f")
                     tol = format(abs(Decimal(tol)).normalize(), "f")
                 except InvalidOperation:
-                    errors.append(GiftError(a.line, f"'{value}' ± '{tol}' is not a number with a tolerance"))
+                    errors.append(GiftError(a.line, f"{excerpt(value)} ± {excerpt(tol)} is not a number with a tolerance"))
                     continue
                 fb, fb_fmt = _text(a.find("feedback"), fmt)
                 q["answers"].append({"value": value, "tolerance": "0" if value == "*" else tol,
@@ -183,6 +231,8 @@ def parse_moodle_xml(text: str) -> GiftResult:
             result.errors.extend(errors)
         else:
             result.questions.append(q)
+        if result.full(qn.line):
+            break
     return result
 
 

@@ -30,6 +30,7 @@ from lms.catalog.models import Course
 from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
 from lms.extensions import db
 from lms.frameworks.models import LEVEL_CODES
+from lms.limits import excerpt
 
 ALLOWED = {"title", "intro", "module", "required", "time_limit_minutes", "attempts", "grading", "pass_mark",
            "shuffle_questions", "shuffle_answers", "review", "sections", "kind", "opens", "closes"}
@@ -84,13 +85,13 @@ def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_fa
     if not isinstance(data, dict):
         raise ContentInvalid([ContentError(display, 1, "a quiz file must be a mapping")])
     if not KEY_RE.match(key):
-        c.error(data, None, f"the file name {key!r} must be lower-case letters, digits and '-'")
+        c.error(data, None, f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")
     for k in set(data) - ALLOWED:
-        c.error(data, k, f"unknown key {k!r}")
+        c.error(data, k, f"unknown key {excerpt(k)}")
     where = "quiz"
     module = data.get("module")
-    if module is not None and module not in module_keys:
-        c.error(data, "module", f"quiz: module {module!r} is not a module of this course ({', '.join(sorted(module_keys))})")
+    if module is not None and (not isinstance(module, str) or module not in module_keys):
+        c.error(data, "module", f"quiz: module {excerpt(module)} is not a module of this course ({', '.join(sorted(module_keys))})")
     review = data.get("review", {}) or {}
     if not isinstance(review, dict):
         c.error(data, "review", "quiz: 'review' must be a mapping with feedback and answers")
@@ -127,10 +128,10 @@ def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_fa
             c.error(sections, i - 1, f"{sw}: must be a mapping")
             continue
         for k in set(s) - {"bank", "questions", "draw", "competency", "category", "tag", "level", "mark"}:
-            c.error(s, k, f"{sw}: unknown key {k!r}")
+            c.error(s, k, f"{sw}: unknown key {excerpt(k)}")
         bank = s.get("bank")
         if not isinstance(bank, str) or bank not in bank_families:
-            c.error(s, "bank" if "bank" in s else None, f"{sw}: bank {bank!r} is not a question bank "
+            c.error(s, "bank" if "bank" in s else None, f"{sw}: bank {excerpt(bank)} is not a question bank "
                                                           f"(known: {', '.join(sorted(bank_families)) or 'none'})")
         questions = s.get("questions")
         draw = s.get("draw")

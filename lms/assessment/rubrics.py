@@ -34,6 +34,7 @@ from lms.catalog.files import KEY_RE
 from lms.content import Checker, ContentError, ContentInvalid, digest, line_of, parse_yaml
 from lms.db import utcnow
 from lms.extensions import db
+from lms.limits import excerpt
 
 ALLOWED = {"title", "description", "bank", "questions", "criteria"}
 CRITERION_KEYS = {"key", "name", "description", "levels"}
@@ -110,7 +111,7 @@ def _criterion(c: Checker, cr, i: int, seen: set[str]) -> dict | None:
     if not isinstance(cr, dict):
         return None
     key, fresh = c.keyed_item(cr, CRITERION_KEYS, cw, seen, KEY_RE)
-    cw = f"criterion {key!r}" if fresh else cw
+    cw = f"criterion {excerpt(key)}" if fresh else cw
     out = {"key": key, "name": _pair(c, cr, "name", cw, max_len=300),
            "description": _pair(c, cr, "description", cw, required=False), "levels": []}
     levels = cr.get("levels")
@@ -126,7 +127,7 @@ def _criterion(c: Checker, cr, i: int, seen: set[str]) -> dict | None:
             c.error(levels, j - 1, f"{lw}: must be a mapping with 'points' and 'descriptor'")
             continue
         for k in sorted(set(lv) - LEVEL_KEYS):
-            c.error(lv, k, f"{lw}: unknown key {k!r}")
+            c.error(lv, k, f"{lw}: unknown key {excerpt(k)}")
         points = _points(c, lv, lw)
         if points is not None:
             if points in points_seen:
@@ -145,9 +146,9 @@ def parse_rubric(text: str, display: str, slug: str, known: dict[str, dict[str, 
         raise ContentInvalid([ContentError(display, 1, "a rubric must be a mapping")])
     c = Checker(display)
     if not KEY_RE.match(slug or "") or slug in RESERVED:
-        c.error(data, None, f"the rubric's name {slug!r} must be lower-case letters, digits and '-' (not 'new')")
+        c.error(data, None, f"the rubric's name {excerpt(slug)} must be lower-case letters, digits and '-' (not 'new')")
     for k in sorted(set(data) - ALLOWED):
-        c.error(data, k, f"unknown key {k!r}")
+        c.error(data, k, f"unknown key {excerpt(k)}")
     out = {"slug": slug, "title": _pair(c, data, "title", "rubric", max_len=300),
            "description": _pair(c, data, "description", "rubric", required=False, max_len=4000),
            "bank": None, "questions": [], "criteria": []}
@@ -157,7 +158,7 @@ def parse_rubric(text: str, display: str, slug: str, known: dict[str, dict[str, 
                 "rubric: 'bank' must name a question bank family (the file name without .en.gift / .zh.gift)")
         bank = None
     elif bank not in known:
-        c.error(data, "bank", f"rubric: there is no question bank {bank!r} (no {bank}.en.gift or {bank}.zh.gift)")
+        c.error(data, "bank", f"rubric: there is no question bank {excerpt(bank)} (no {bank[:80]}.en.gift or {bank[:80]}.zh.gift)")
         bank = None
     out["bank"] = bank
     questions = data.get("questions")
@@ -171,15 +172,15 @@ def parse_rubric(text: str, display: str, slug: str, known: dict[str, dict[str, 
             continue
         idn = str(idn).strip()
         if idn in out["questions"]:
-            c.error(questions, i, f"question {idn!r} is listed twice")
+            c.error(questions, i, f"question {excerpt(idn)} is listed twice")
             continue
         if bank is not None:
             types = known[bank].get(idn)
             if types is None:
-                c.error(questions, i, f"question {idn!r} is not in the bank {bank!r}")
+                c.error(questions, i, f"question {excerpt(idn)} is not in the bank {excerpt(bank)}")
             elif types != {"essay"}:
                 other = ", ".join(sorted(types - {"essay"}))
-                c.error(questions, i, f"question {idn!r} is a {other} question, not an essay; "
+                c.error(questions, i, f"question {excerpt(idn)} is a {other} question, not an essay; "
                                       "rubrics are for essays graded by a person")
         out["questions"].append(idn)
     out["_question_lines"] = {str(q).strip(): line_of(questions, i) for i, q in enumerate(questions)
@@ -209,7 +210,7 @@ def _claimed(exclude: set[str]) -> dict[tuple[str, str], str]:
 
 def _check_claims(items: list[tuple[str, dict]], exclude: set[str]) -> list[ContentError]:
     """A question has at most one rubric: across the rubrics given, and against the stored ones not given."""
-    errors, taken = [], {k: (f"the rubric {s!r}", None) for k, s in _claimed(exclude).items()}
+    errors, taken = [], {k: (f"the rubric {excerpt(s)}", None) for k, s in _claimed(exclude).items()}
     for display, data in items:
         for idn in data["questions"]:
             key = (data["bank"], idn)
@@ -217,7 +218,7 @@ def _check_claims(items: list[tuple[str, dict]], exclude: set[str]) -> list[Cont
             if key in taken:
                 other, other_line = taken[key]
                 where = f"{other} ({other_line})" if other_line else other
-                errors.append(ContentError(display, line, f"question {idn!r} already has a rubric: {where}"))
+                errors.append(ContentError(display, line, f"question {excerpt(idn)} already has a rubric: {where}"))
             else:
                 taken[key] = (display, f"line {line}" if line else None)
     return errors
@@ -275,7 +276,7 @@ def apply_rubric(data: dict, source: str, source_hash: str | None, display: str,
         if old.key not in wanted and old.id is not None:
             used = db.session.scalar(select(EssayRubricScore.id).where(EssayRubricScore.criterion_id == old.id).limit(1))
             if used:
-                raise ContentInvalid([ContentError(display, None, f"criterion {old.key!r} has grades and cannot be "
+                raise ContentInvalid([ContentError(display, None, f"criterion {excerpt(old.key)} has grades and cannot be "
                                                                   "removed; keep it (its text and levels may change)")])
     rubric.title_en, rubric.title_zh = data["title"]["en"], data["title"]["zh"]
     rubric.description_en, rubric.description_zh = data["description"]["en"], data["description"]["zh"]
@@ -303,7 +304,7 @@ def save_rubric_text(slug: str, text: str, rubric: EssayRubric | None) -> EssayR
     """Save a rubric edited in the browser, checked by the same reader as the files. The file's hash is kept,
     so a later ``lms load`` of the unchanged file does not overwrite the browser's edit."""
     if rubric is None and db.session.scalar(select(EssayRubric.id).where(EssayRubric.slug == slug)):
-        raise ContentInvalid([ContentError("rubric", None, f"a rubric named {slug!r} already exists")])
+        raise ContentInvalid([ContentError("rubric", None, f"a rubric named {excerpt(slug)} already exists")])
     data = parse_rubric(text, "rubric", slug, question_types())
     errors = _check_claims([("rubric", data)], {slug})
     if errors:

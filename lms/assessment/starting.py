@@ -228,11 +228,19 @@ def _activate(attempt_id: int, quiz: Quiz, extra_minutes: int = 0) -> Attempt | 
     return db.session.get(Attempt, attempt_id, populate_existing=True)
 
 
+PASSWORD_MIN_LENGTH = 6        # an exam's password: long enough not to be guessed in the ten tries allowed
+PASSWORD_MAX_LENGTH = 100
+
+
 def clean_password(text: str | None) -> str | None:
-    """An exam's password as set by its instructors: trimmed, None when empty; at most 100 characters."""
+    """An exam's password as set by its instructors: trimmed, None when empty; from PASSWORD_MIN_LENGTH to
+    PASSWORD_MAX_LENGTH characters."""
     text = (text or "").strip()
-    if len(text) > 100:
+    if len(text) > PASSWORD_MAX_LENGTH:
         raise ExamError(_("The password can be at most 100 characters long."))
+    if text and len(text) < PASSWORD_MIN_LENGTH:
+        raise ExamError(_("The password must be at least %(n)d characters long; it was not changed.",
+                          n=PASSWORD_MIN_LENGTH))
     return text or None
 
 

@@ -366,10 +366,9 @@ def _read_upload(form) -> tuple[list[dict], list[str]]:
     """The questions of the uploaded file, or the errors, each with its file and line."""
     upload = form.file.data
     name = upload.filename or "upload"
-    raw = upload.read()
     fmt = banks.guess_format(name) if form.fmt.data == "auto" else form.fmt.data
     try:
-        return banks.parse_questions(raw.decode("utf-8"), fmt, name), []
+        return banks.parse_questions(banks.read_import(upload, name).decode("utf-8"), fmt, name), []
     except UnicodeDecodeError:
         return [], [_("%(name)s is not UTF-8 text; save it as UTF-8 and try again.", name=name)]
     except ContentInvalid as exc:

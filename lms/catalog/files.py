@@ -13,6 +13,7 @@ import yaml
 
 from lms.content import SLUG_RE, Checker, ContentError, ContentInvalid, LDict, parse_yaml
 from lms.frameworks.models import LEVEL_CODES
+from lms.limits import excerpt
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,78}$")
 STEM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,78}$")
@@ -32,7 +33,7 @@ def _decimal(c: Checker, node, key, where, required=True) -> Decimal | None:
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        c.error(node, key, f"{where}: '{key}' must be a number, not {value!r}")
+        c.error(node, key, f"{where}: '{key}' must be a number, not {excerpt(value)}")
         return None
     if d < 0 or d > 1000:
         c.error(node, key, f"{where}: '{key}' must be between 0 and 1000")
@@ -53,7 +54,7 @@ def parse_lesson(text: str, file: str) -> dict:
     if not isinstance(meta, dict):
         raise ContentInvalid([ContentError(file, 2, "the front matter must be a mapping (title, summary, hours)")])
     for k in set(meta) - {"title", "summary", "hours"}:
-        c.error(meta, k, f"unknown front-matter key {k!r} (allowed: title, summary, hours)", line=meta.key_lines[k] + 1)
+        c.error(meta, k, f"unknown front-matter key {excerpt(k)} (allowed: title, summary, hours)", line=meta.key_lines[k] + 1)
     # lines inside the front matter are offset by the opening '---'
     shifted = LDict(meta)
     shifted.line = meta.line + 1
@@ -70,7 +71,7 @@ def parse_lesson(text: str, file: str) -> dict:
                 out["body"][current] = "\n".join(chunk).strip() or None
             lang = m.group(1)
             if lang not in ("en", "zh"):
-                c.error(None, None, f"unknown body language {lang!r} (use en or zh)", line=n)
+                c.error(None, None, f"unknown body language {excerpt(lang)} (use en or zh)", line=n)
                 current = None
             elif out["body"].get(lang) is not None or (current == lang):
                 c.error(None, None, f"the '{lang}' body appears twice", line=n)
@@ -97,7 +98,7 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
     errors: list[ContentError] = []
     name = f"{prefix}/course.yaml"
     if not SLUG_RE.match(slug):
-        errors.append(ContentError(prefix, None, f"folder name {slug!r} is not a valid slug (lower case letters, digits, '-')"))
+        errors.append(ContentError(prefix, None, f"folder name {excerpt(slug)} is not a valid slug (lower case letters, digits, '-')"))
     if "course.yaml" not in files:
         raise ContentInvalid(errors + [ContentError(name, None, "course.yaml is missing")])
     texts = {}
@@ -115,7 +116,7 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
     allowed = {"code", "title", "summary", "level", "hours", "languages", "status", "competencies",
                "prerequisites", "modules"}
     for k in set(data) - allowed:
-        c.error(data, k, f"unknown key {k!r}")
+        c.error(data, k, f"unknown key {excerpt(k)}")
     course = {"slug": slug, "code": c.text(data, "code", "course", max_len=20),
               "title": c.bilingual(data, "title", "course", max_len=300),
               "summary": c.bilingual(data, "summary", "course", required=False),
@@ -125,9 +126,9 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
               "languages": [], "competencies": [], "prerequisites": [], "modules": [],
               "_lines": {"competencies": {}, "prerequisites": {}}, "_file": name}
     if course["level"] and course["level"] not in LEVEL_CODES:
-        c.error(data, "level", f"course: level {course['level']!r} is not one of {', '.join(LEVEL_CODES)}")
+        c.error(data, "level", f"course: level {excerpt(course['level'])} is not one of {', '.join(LEVEL_CODES)}")
     if course["status"] not in STATUSES_IN_FILES:
-        c.error(data, "status", f"course: status {course['status']!r} is not one of {', '.join(STATUSES_IN_FILES)}")
+        c.error(data, "status", f"course: status {excerpt(course['status'])} is not one of {', '.join(STATUSES_IN_FILES)}")
     langs = data.get("languages", ["en", "zh"])
     if not isinstance(langs, list) or not langs or any(x not in ("en", "zh") for x in langs):
         c.error(data, "languages", "course: 'languages' must be a list of en and/or zh")
@@ -145,7 +146,7 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
         code = c.text(item, "code", f"competency {i + 1}", max_len=20)
         level = c.text(item, "level", f"competency {code or i + 1}", max_len=4)
         if level and level not in LEVEL_CODES:
-            c.error(item, "level", f"competency {code}: level {level!r} is not one of {', '.join(LEVEL_CODES)}")
+            c.error(item, "level", f"competency {code}: level {excerpt(level)} is not one of {', '.join(LEVEL_CODES)}")
         if code in seen_codes:
             c.error(item, "code", f"competency {code} is listed twice")
         seen_codes.add(code)
@@ -176,7 +177,7 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
         if key and not KEY_RE.match(key):
             c.error(mod, "key", f"{mw}: key may only hold lower-case letters, digits and '-'")
         if key in mkeys:
-            c.error(mod, "key", f"{mw}: key {key!r} is used twice")
+            c.error(mod, "key", f"{mw}: key {excerpt(key)} is used twice")
         mkeys.add(key)
         m = {"key": key, "title": c.bilingual(mod, "title", mw, max_len=300),
              "summary": c.bilingual(mod, "summary", mw, required=False), "lessons": []}
@@ -187,10 +188,10 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
         for li, stem in enumerate(stems):
             line = stems.item_lines[li]
             if not isinstance(stem, str) or not STEM_RE.match(stem):
-                c.error(None, None, f"{mw}: lesson {stem!r} is not a valid file stem", line=line)
+                c.error(None, None, f"{mw}: lesson {excerpt(stem)} is not a valid file stem", line=line)
                 continue
             if stem in used_stems:
-                c.error(None, None, f"{mw}: lesson {stem!r} is listed twice", line=line)
+                c.error(None, None, f"{mw}: lesson {excerpt(stem)} is listed twice", line=line)
                 continue
             used_stems[stem] = line
             path = f"lessons/{stem}.md"

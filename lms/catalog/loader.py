@@ -10,6 +10,7 @@ from lms.catalog.models import Course, CourseCompetency, CoursePrerequisite, Les
 from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.models import Competency, Framework
+from lms.limits import excerpt
 
 
 def read_course_dir(folder: Path) -> dict[str, bytes]:
@@ -36,11 +37,11 @@ def check_references(courses: list[dict], framework_codes: set[str], known_slugs
         for comp in c["competencies"]:
             if comp["code"] not in framework_codes:
                 errors.append(ContentError(c["_file"], c["_lines"]["competencies"].get(comp["code"]),
-                                           f"competency {comp['code']!r} is not in the competency framework"))
+                                           f"competency {excerpt(comp['code'])} is not in the competency framework"))
         for p in c["prerequisites"]:
             if p not in slugs:
                 errors.append(ContentError(c["_file"], c["_lines"]["prerequisites"].get(p),
-                                           f"prerequisite {p!r} is not a known course"))
+                                           f"prerequisite {excerpt(p)} is not a known course"))
     graph = {c["slug"]: c["prerequisites"] for c in courses}
     for c in courses:
         stack, seen = list(graph.get(c["slug"], [])), set()

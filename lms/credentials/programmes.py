@@ -14,6 +14,7 @@ from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yam
 from lms.credentials.models import Programme
 from lms.extensions import db
 from lms.frameworks.models import LEVEL_CODES
+from lms.limits import excerpt
 
 ALLOWED = {"title", "description", "level", "competencies", "requirements", "approval", "validity_years", "cpd"}
 REQUIREMENTS = {"courses", "exams", "projects", "hours", "experience_years", "prerequisite"}
@@ -40,9 +41,9 @@ def parse_programme(text: str, display: str, key: str, refs: dict) -> dict:
         raise ContentInvalid([ContentError(display, 1, "a programme must be a mapping")])
     c = Checker(display)
     if not KEY_RE.match(key):
-        c.error(data, None, f"the file name {key!r} must be lower-case letters, digits and '-'")
+        c.error(data, None, f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")
     for k in sorted(set(data) - ALLOWED):
-        c.error(data, k, f"unknown key {k!r}")
+        c.error(data, k, f"unknown key {excerpt(k)}")
     level = data.get("level")
     if level not in LEVEL_CODES:
         c.error(data, "level" if "level" in data else None, f"programme: 'level' must be one of {', '.join(LEVEL_CODES)}")
@@ -61,12 +62,12 @@ def parse_programme(text: str, display: str, key: str, refs: dict) -> dict:
     for i, item in enumerate(comps):
         if not isinstance(item, dict) or item.get("code") not in refs["competencies"] or item.get("level") not in LEVEL_CODES:
             c.error(comps, i, f"competency {i + 1}: needs a 'code' of the competency framework and a 'level' "
-                              f"({', '.join(LEVEL_CODES)}); got {dict(item) if isinstance(item, dict) else item!r}")
+                              f"({', '.join(LEVEL_CODES)}); got {excerpt(dict(item) if isinstance(item, dict) else item)}")
             continue
         out["competencies"].append({"code": item["code"], "level": item["level"]})
     req = c.mapping(data, "requirements", "programme") or {}
     for k in sorted(set(req) - REQUIREMENTS):
-        c.error(req, k, f"requirements: unknown key {k!r} (known: {', '.join(sorted(REQUIREMENTS))})")
+        c.error(req, k, f"requirements: unknown key {excerpt(k)} (known: {', '.join(sorted(REQUIREMENTS))})")
     r = out["requirements"]
     courses = req.get("courses", []) or []
     if not isinstance(courses, list):
@@ -74,7 +75,7 @@ def parse_programme(text: str, display: str, key: str, refs: dict) -> dict:
         courses = []
     for i, slug in enumerate(courses):
         if slug not in refs["courses"]:
-            c.error(courses, i, f"requirements: course {slug!r} does not exist")
+            c.error(courses, i, f"requirements: course {excerpt(slug)} does not exist")
     r["courses"] = [s for s in courses if isinstance(s, str)]
     for kind, ref_key, item_key in (("exams", "quizzes", "quiz"), ("projects", "briefs", "brief")):
         items = req.get(kind, []) or []
@@ -88,11 +89,11 @@ def parse_programme(text: str, display: str, key: str, refs: dict) -> dict:
                 c.error(items, i, f"{where}: must be a mapping with course, {item_key} and min")
                 continue
             for k in sorted(set(item) - {"course", item_key, "min"}):
-                c.error(item, k, f"{where}: unknown key {k!r}")
+                c.error(item, k, f"{where}: unknown key {excerpt(k)}")
             pair = (item.get("course"), item.get(item_key))
             if pair not in refs[ref_key]:
                 c.error(item, item_key if item_key in item else None,
-                        f"{where}: {'exam' if kind == 'exams' else 'project brief'} {pair[1]!r} of course {pair[0]!r} "
+                        f"{where}: {'exam' if kind == 'exams' else 'project brief'} {excerpt(pair[1])} of course {excerpt(pair[0])} "
                         "does not exist")
             minimum = _number(c, item, "min", where, 0, 100, required=True)
             r[kind].append({"course": pair[0], item_key: pair[1], "min": minimum})
@@ -100,12 +101,12 @@ def parse_programme(text: str, display: str, key: str, refs: dict) -> dict:
     r["experience_years"] = _number(c, req, "experience_years", "requirements", 0, 60) or 0
     prereq = req.get("prerequisite")
     if prereq is not None and (prereq not in refs["programmes"] or prereq == key):
-        c.error(req, "prerequisite", f"requirements: prerequisite {prereq!r} is not another programme "
+        c.error(req, "prerequisite", f"requirements: prerequisite {excerpt(prereq)} is not another programme "
                                      f"(known: {', '.join(sorted(refs['programmes'] - {key})) or 'none'})")
     r["prerequisite"] = prereq
     cpd = c.mapping(data, "cpd", "programme") or {}
     for k in sorted(set(cpd) - {"credits", "audit_share", "activities"}):
-        c.error(cpd, k, f"cpd: unknown key {k!r}")
+        c.error(cpd, k, f"cpd: unknown key {excerpt(k)}")
     out["cpd"] = {"credits": _number(c, cpd, "credits", "cpd", 0, 1000, required=True),
                   "audit_share": _number(c, cpd, "audit_share", "cpd", 0, 1, whole=False) or 0, "activities": []}
     acts = cpd.get("activities", []) or []
@@ -118,7 +119,7 @@ def parse_programme(text: str, display: str, key: str, refs: dict) -> dict:
             c.error(acts, i, f"{where}: needs a 'type' and 'per' ({', '.join(CPD_PER)})")
             continue
         for k in sorted(set(a) - {"type", "per", "credits", "cap", "cap_share"}):
-            c.error(a, k, f"{where}: unknown key {k!r}")
+            c.error(a, k, f"{where}: unknown key {excerpt(k)}")
         out["cpd"]["activities"].append({
             "type": a["type"], "per": a["per"], "credits": _number(c, a, "credits", where, 0, 100, True, whole=False),
             "cap": _number(c, a, "cap", where, 0, 1000, whole=False),

@@ -18,6 +18,7 @@ from lms.frameworks.models import (
     LevelDescriptor,
     ProficiencyLevel,
 )
+from lms.limits import excerpt
 
 RELATIONS = ("exact", "broader", "narrower", "related")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
@@ -63,9 +64,9 @@ def parse_framework(text: str, file: str) -> dict:
         dcode = c.text(dom, "code", f"domain {di + 1}", max_len=20)
         where = f"domain {dcode or di + 1}"
         if dcode and not CODE_RE.match(dcode):
-            c.error(dom, "code", f"{where}: code {dcode!r} may only hold letters, digits, '.', '_' and '-'")
+            c.error(dom, "code", f"{where}: code {excerpt(dcode)} may only hold letters, digits, '.', '_' and '-'")
         if dcode in seen:
-            c.error(dom, "code", f"{where}: code {dcode!r} is used twice")
+            c.error(dom, "code", f"{where}: code {excerpt(dcode)} is used twice")
         seen.add(dcode)
         d = {"code": dcode, "name": c.bilingual(dom, "name", where, max_len=300),
              "description": c.bilingual(dom, "description", where, required=False), "competencies": []}
@@ -80,9 +81,9 @@ def parse_framework(text: str, file: str) -> dict:
             ccode = c.text(comp, "code", f"{where}, competency {ci + 1}", max_len=20)
             cw = f"competency {ccode or ci + 1}"
             if ccode and not CODE_RE.match(ccode):
-                c.error(comp, "code", f"{cw}: code {ccode!r} may only hold letters, digits, '.', '_' and '-'")
+                c.error(comp, "code", f"{cw}: code {excerpt(ccode)} may only hold letters, digits, '.', '_' and '-'")
             if ccode in seen:
-                c.error(comp, "code", f"{cw}: code {ccode!r} is used twice")
+                c.error(comp, "code", f"{cw}: code {excerpt(ccode)} is used twice")
             seen.add(ccode)
             item = {"code": ccode, "name": c.bilingual(comp, "name", cw, max_len=300),
                     "description": c.bilingual(comp, "description", cw, required=False),
@@ -90,7 +91,7 @@ def parse_framework(text: str, file: str) -> dict:
             lv = c.mapping(comp, "levels", cw)
             if lv is not None:
                 for extra in set(lv) - set(LEVEL_CODES):
-                    c.error(lv, extra, f"{cw}: unknown level {extra!r} (use {', '.join(LEVEL_CODES)})")
+                    c.error(lv, extra, f"{cw}: unknown level {excerpt(extra)} (use {', '.join(LEVEL_CODES)})")
                 for code in LEVEL_CODES:
                     if code not in lv:
                         c.error(lv, None, f"{cw}: the descriptor for level {code} is missing")
@@ -107,7 +108,7 @@ def parse_framework(text: str, file: str) -> dict:
                     continue
                 rel = c.text(al, "relation", aw, max_len=20)
                 if rel and rel not in RELATIONS:
-                    c.error(al, "relation", f"{aw}: relation {rel!r} is not one of {', '.join(RELATIONS)}")
+                    c.error(al, "relation", f"{aw}: relation {excerpt(rel)} is not one of {', '.join(RELATIONS)}")
                 prov = al.get("provisional", False)
                 if not isinstance(prov, bool):
                     c.error(al, "provisional", f"{aw}: 'provisional' must be true or false")

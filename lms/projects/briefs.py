@@ -15,6 +15,7 @@ from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yam
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
+from lms.limits import excerpt
 from lms.projects.models import TEMPLATES, Brief, Criterion, CriterionScore
 
 ALLOWED = {"title", "purpose", "deliverables", "level", "pass_mark", "two_examiners", "defence", "resubmission",
@@ -67,10 +68,10 @@ def _bands(c: Checker, rubric) -> list[dict]:
         if b["min"] is None or b["max"] is None:
             return out
         if b["min"] > b["max"]:
-            c.error(None, None, f"rubric band {b['key']!r}: min {b['min']} is above max {b['max']}", line=b["_line"])
+            c.error(None, None, f"rubric band {excerpt(b['key'])}: min {b['min']} is above max {b['max']}", line=b["_line"])
         elif b["min"] != expected:
             what = "a gap" if b["min"] > expected else "an overlap"
-            c.error(None, None, f"rubric band {b['key']!r}: starts at {b['min']} but the previous band ends at "
+            c.error(None, None, f"rubric band {excerpt(b['key'])}: starts at {b['min']} but the previous band ends at "
                                 f"{expected - 1} ({what}); bands must cover 0–100 in order", line=b["_line"])
         expected = b["max"] + 1
     if out and expected != 101:
@@ -84,9 +85,9 @@ def parse_brief(text: str, display: str, key: str, fw_codes: set[str]) -> dict:
         raise ContentInvalid([ContentError(display, 1, "a project brief must be a mapping")])
     c = Checker(display)
     if not KEY_RE.match(key):
-        c.error(data, None, f"the file name {key!r} must be lower-case letters, digits and '-'")
+        c.error(data, None, f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")
     for k in sorted(set(data) - ALLOWED):
-        c.error(data, k, f"unknown key {k!r}")
+        c.error(data, k, f"unknown key {excerpt(k)}")
     where = "brief"
     level = data.get("level")
     if level not in LEVEL_CODES:
@@ -118,7 +119,7 @@ def parse_brief(text: str, display: str, key: str, fw_codes: set[str]) -> dict:
     rubric = c.mapping(data, "rubric", where)
     if rubric is not None:
         for k in sorted(set(rubric) - {"bands", "criteria"}):
-            c.error(rubric, k, f"rubric: unknown key {k!r}")
+            c.error(rubric, k, f"rubric: unknown key {excerpt(k)}")
         out["bands"] = _bands(c, rubric)
         band_keys = [b["key"] for b in out["bands"]]
         criteria = rubric.get("criteria")
@@ -132,20 +133,20 @@ def parse_brief(text: str, display: str, key: str, fw_codes: set[str]) -> dict:
                 c.error(criteria, i - 1, f"{cw}: must be a mapping")
                 continue
             ckey, fresh = c.keyed_item(cr, CRITERION_KEYS, cw, seen, KEY_RE)
-            cw = f"criterion {ckey!r}" if fresh else cw
+            cw = f"criterion {excerpt(ckey)}" if fresh else cw
             comp = cr.get("competency")
             if comp not in fw_codes:
                 c.error(cr, "competency" if "competency" in cr else None,
-                        f"{cw}: competency {comp!r} is not in the competency framework")
+                        f"{cw}: competency {excerpt(comp)} is not in the competency framework")
             descriptors = cr.get("descriptors") or {}
             if not isinstance(descriptors, dict):
                 c.error(cr, "descriptors", f"{cw}: 'descriptors' must be a mapping from band key to text")
                 descriptors = {}
             for k in sorted(set(descriptors) - set(band_keys)):
-                c.error(descriptors, k, f"{cw}: descriptor for {k!r}, which is not a band ({', '.join(band_keys)})")
+                c.error(descriptors, k, f"{cw}: descriptor for {excerpt(k)}, which is not a band ({', '.join(band_keys)})")
             for k in band_keys:
                 if k not in descriptors:
-                    c.error(cr, "descriptors" if "descriptors" in cr else None, f"{cw}: no descriptor for band {k!r}")
+                    c.error(cr, "descriptors" if "descriptors" in cr else None, f"{cw}: no descriptor for band {excerpt(k)}")
             out["criteria"].append({
                 "key": ckey, "title": c.bilingual(cr, "title", cw, max_len=300),
                 "guidance": c.bilingual(cr, "guidance", cw, required=False),
@@ -202,7 +203,7 @@ def apply_brief(course: Course, data: dict, source: str, source_hash: str | None
         if old.key not in wanted and old.id is not None:
             used = db.session.scalar(select(CriterionScore.id).where(CriterionScore.criterion_id == old.id).limit(1))
             if used:
-                raise ContentInvalid([ContentError(display, None, f"criterion {old.key!r} has grades and cannot be "
+                raise ContentInvalid([ContentError(display, None, f"criterion {excerpt(old.key)} has grades and cannot be "
                                                                   "removed; keep it (a weight change is allowed)")])
     brief.title_en, brief.title_zh = data["title"]["en"], data["title"]["zh"]
     brief.purpose_en, brief.purpose_zh = data["purpose"]["en"], data["purpose"]["zh"]
@@ -237,6 +238,6 @@ def save_brief_text(course: Course, key: str, text: str, brief: Brief | None) ->
     if not key or not KEY_RE.match(key):
         raise ContentInvalid([ContentError("brief", None, "the key must be lower-case letters, digits and '-'")])
     if brief is None and db.session.scalar(select(Brief.id).where(Brief.course_id == course.id, Brief.key == key)):
-        raise ContentInvalid([ContentError("brief", None, f"a brief with the key {key!r} already exists")])
+        raise ContentInvalid([ContentError("brief", None, f"a brief with the key {excerpt(key)} already exists")])
     data = parse_brief(text, "brief", key, codes)
     return apply_brief(course, data, text, brief.source_hash if brief else None, "brief", force=True)

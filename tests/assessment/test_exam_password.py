@@ -87,3 +87,20 @@ def test_guessing_the_password_from_home_is_stopped_after_ten_tries(app, client,
     assert other.post(f"/quizzes/{quiz.public_id}/start", data={"password": "ROOM-42"}).status_code == 302
     assert _open(users["other"]) is not None
     limiter.reset()
+
+
+def test_a_short_password_is_refused_and_the_form_says_the_minimum(app, client, quiz, users):
+    teacher = _teacher(app)
+    page = teacher.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
+    assert 'minlength="6"' in page and "At least 6 and at most 100 characters." in page
+    teacher.post(f"/teach/quizzes/{quiz.public_id}/password", data={"password": "ROOM-42"})
+    for short in ("1", "abc", " 12345 "):
+        resp = teacher.post(f"/teach/quizzes/{quiz.public_id}/password", data={"password": short},
+                            follow_redirects=True)
+        assert "The password must be at least 6 characters long; it was not changed." in resp.get_data(as_text=True)
+        assert db.session.get(Quiz, quiz.id).password == "ROOM-42"
+    teacher.post(f"/teach/quizzes/{quiz.public_id}/password", data={"password": "123456"})
+    assert db.session.get(Quiz, quiz.id).password == "123456"
+    teacher.post("/lang", data={"lang": "zh_Hans", "next": "/"})         # and in Chinese
+    resp = teacher.post(f"/teach/quizzes/{quiz.public_id}/password", data={"password": "abc"}, follow_redirects=True)
+    assert "密码至少需要 6 个字符" in resp.get_data(as_text=True)
