@@ -203,7 +203,17 @@ def forgot():
                         "Open this link within %(hours)d hours to choose a new password:\n%(link)s\n\n"
                         "The link works once. If you did not ask for it, ignore this message.",
                         hours=hours, link=link))
-            db.session.commit()
+        else:
+            # a mail either way, so that the answer takes the same work; only the address's owner reads which
+            base = current_app.config["LMS_BASE_URL"]
+            send_mail(form.email.data.strip(), _("Password reset requested"),
+                      _("Someone asked to reset the password of an account with this e-mail address, but no "
+                        "active account uses it, so nothing was changed.\n\n"
+                        "If you meant to create an account, register here:\n%(register)s\n\n"
+                        "If your account was deactivated, ask the centre's administrators. "
+                        "If you did not ask for anything, ignore this message.",
+                        register=base + url_for("accounts.register")))
+        db.session.commit()
         # the same answer whether or not the address is known
         flash(_("If an account exists for that address, a reset link is on its way."), "info")
         return redirect(url_for("accounts.login"))
