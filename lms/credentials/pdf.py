@@ -427,3 +427,12 @@ def attached_credential(pdf: bytes) -> dict | None:
             except (ValueError, UnicodeDecodeError):
                 return None
     return None
+
+
+def page_text(pdf: bytes) -> str | None:
+    """The text layer of a PDF's first page (where a certificate prints the holder's name), or None."""
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        return reader.pages[0].extract_text() if reader.pages else None
+    except Exception:
+        return None

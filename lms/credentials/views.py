@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim,
 from lms.db import utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
-from lms.security import role_required
+from lms.security import role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
 JSON_LD = "application/ld+json"
@@ -211,7 +211,25 @@ def linkedin(public_id: str):
                                      verify_url, cred.public_id))
 
 
+def _anonymous_limit() -> str:
+    return current_app.config["ANONYMOUS_CHECK_LIMIT"]
+
+
+def read_document(raw: bytes) -> tuple[dict | None, str | None]:
+    """The credential in an uploaded file (a PDF that carries one, or the JSON itself) and, for a PDF, the
+    text of its first page; (None, None) when there is none."""
+    if raw.startswith(b"%PDF-"):
+        doc = pdf.attached_credential(raw)
+        return (doc, pdf.page_text(raw)) if doc is not None else (None, None)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None
+    return doc, None
+
+
 @bp.route("/verify", methods=["GET", "POST"])
+@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=trusted_checker)
 def verify_upload():
     form = ActionForm()
     report, problem = None, None
@@ -225,17 +243,12 @@ def verify_upload():
         elif len(raw) > 5_000_000:
             problem = _("The file is larger than 5 MB; a certificate is much smaller.")
         else:
-            doc = pdf.attached_credential(raw) if raw.startswith(b"%PDF-") else None
-            if doc is None and not raw.startswith(b"%PDF-"):
-                try:
-                    doc = json.loads(raw.decode("utf-8"))
-                except (ValueError, UnicodeDecodeError):
-                    doc = None
+            doc, text = read_document(raw)
             if doc is None:
                 problem = _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
                             "a JSON file must be the credential itself).", name=upload.filename or "file")
             else:
-                report = svc.verify_document(doc)
+                report = svc.verify_document(doc, page_text=text)
     return render_template("credentials/upload.html", form=form, report=report, problem=problem)
 
 

@@ -22,7 +22,7 @@ from lms.accounts.forms import ActionForm
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
 from lms.extensions import db, limiter
-from lms.security import role_required
+from lms.security import role_required, trusted_checker
 
 bp = Blueprint("employers", __name__)
 api = Blueprint("employers_api", __name__, url_prefix="/api/v1")
@@ -37,14 +37,8 @@ def _bearer() -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def _trusted() -> bool:
-    """Signed-in employers and administrators are not rate-limited in the browser."""
-    return getattr(current_user, "is_authenticated", False) and (current_user.has_role("employer")
-                                                                  or current_user.has_role("admin"))
-
-
 @bp.route("/verify/bulk", methods=["GET", "POST"])
-@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=_trusted)
+@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=trusted_checker)
 def bulk():
     form = ActionForm()
     results, problem = None, None
