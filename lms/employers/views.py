@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
+from lms.credentials import services as credentials
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
 from lms.extensions import db, limiter
@@ -56,13 +57,13 @@ def bulk():
                 text, problem = "", _("%(name)s: not UTF-8 text; save the CSV as UTF-8.", name=name)
         if not problem:
             try:
-                ids = svc.parse_ids(text)
-                if not ids:
+                rows = svc.parse_ids(text)
+                if not rows:
                     raise svc.BulkError(_("No credential IDs found."))
             except svc.BulkError as exc:
                 problem = f"{name}: {exc}"
             else:
-                results = svc.check_ids(ids)
+                results = svc.check_rows(rows)
                 db.session.commit()
                 if request.form.get("format") == "csv":
                     return Response("\ufeff" + svc.to_csv(results), mimetype="text/csv; charset=utf-8", headers={
@@ -114,21 +115,36 @@ def _has_key() -> bool:
 @api.post("/verify")
 @limiter.limit(_anonymous_limit, exempt_when=_has_key)      # the API never looks at the session cookie
 def api_verify():
-    """``{"ids": ["<32 hex>", ...]}`` → ``{"results": [{id, status, programme, ...}], "counts": {...}}``."""
+    """``{"ids": ["<32 hex> or a verification URL", ...], "credentials": [<signed credential>, ...]}`` →
+    ``{"results": [{id, status, programme, ...}], "documents": [{verdict, checks, signed, ...}], "counts": {...}}``:
+    each credential is checked as an upload is (:func:`lms.credentials.services.verify_document`)."""
     if _bearer() is not None and svc.key_for(_bearer()) is None:
         return jsonify(error="invalid or revoked API key"), 401
-    data = request.get_json(silent=True)
-    ids = data.get("ids") if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        return jsonify(error='send JSON like {"ids": ["<credential id>", ...]}'), 400
+    if (request.content_length or 0) > svc.API_MAX_BYTES:
+        return jsonify(error=f"the request is larger than {svc.API_MAX_BYTES} bytes"), 413
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    ids = data.get("ids", []) if isinstance(data, dict) else None
+    docs = data.get("credentials", []) if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not isinstance(docs, list) \
+            or not (ids or docs):
+        return jsonify(error='send JSON like {"ids": ["<credential id or verification URL>", ...]} '
+                             'or {"credentials": [<signed credential>, ...]}'), 400
     if len(ids) > svc.MAX_IDS:
         return jsonify(error=f"at most {svc.MAX_IDS} ids per request"), 400
-    bad = [i for i in ids if not svc.ID_RE.match(i.strip().lower())]
+    if len(docs) > svc.MAX_DOCUMENTS:
+        return jsonify(error=f"at most {svc.MAX_DOCUMENTS} credentials per request"), 400
+    found = [svc.credential_id(i) for i in ids]
+    bad = [i for i, f in zip(ids, found, strict=True) if f is None]
     if bad:
-        return jsonify(error="not credential ids (32 hexadecimal characters)", invalid=bad[:20]), 400
-    results = svc.check_ids([i.strip().lower() for i in ids])
+        return jsonify(error="not credential ids (32 hexadecimal characters) or verification URLs",
+                       invalid=bad[:20]), 400
+    results = svc.check_ids(found)
+    documents = [credentials.report_json(credentials.verify_document(doc)) for doc in docs]
     db.session.commit()
     counts = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return jsonify(results=results, counts=counts)
+    for status in [r["status"] for r in results] + [d["verdict"] for d in documents]:
+        counts[status] = counts.get(status, 0) + 1
+    return jsonify(results=results, documents=documents, counts=counts)

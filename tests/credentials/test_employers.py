@@ -26,11 +26,25 @@ def test_bulk_csv_gives_a_table_and_a_csv(app, world):  # noqa: F811
     assert "3 checked" in page and page.count(cred.public_id) >= 2 and "unknown" in page
     resp = c.post("/verify/bulk", data={"ids": "\n".join(rows), "format": "csv"})
     lines = resp.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert resp.mimetype == "text/csv" and lines[0] == "id,status,programme,level,validFrom,validUntil,reason,holder"
-    assert lines[1].startswith(f"{cred.public_id},valid,foundation,F,") and lines[2] == f"{'0' * 32},unknown,,,,,,"
-    bad = c.post("/verify/bulk", data={"file": (io.BytesIO(_csv(cred.public_id, "not-an-id")), "ids.csv"),
-                                       "format": "html"}, content_type="multipart/form-data").get_data(as_text=True)
-    assert "ids.csv: line 3: &#39;not-an-id&#39; is not a credential ID" in bad
+    assert resp.mimetype == "text/csv" and lines[0] == "id,status,programme,level,validFrom,validUntil,reason,holder,error"
+    assert lines[1].startswith(f"{cred.public_id},valid,foundation,F,") and lines[2] == f"{'0' * 32},unknown,,,,,,,"
+
+
+def test_each_bad_row_of_a_csv_has_its_own_error_and_the_others_are_checked(app, world):  # noqa: F811
+    cred = world["cred"]
+    c = app.test_client()
+    login(c, make_user(("employer",), "hr@example.com").email)
+    csv_bytes = _csv("not-an-id", cred.public_id, "1234", "0" * 32)
+    page = c.post("/verify/bulk", data={"file": (io.BytesIO(csv_bytes), "ids.csv"), "format": "html"},
+                  content_type="multipart/form-data").get_data(as_text=True)
+    assert "4 checked" in page
+    assert "line 2: &#39;not-an-id&#39; is not a credential ID" in page and "line 4: &#39;1234&#39; is not" in page
+    assert f'<a href="/v/{cred.public_id}">' in page and "unknown" in page
+    lines = c.post("/verify/bulk", data={"file": (io.BytesIO(csv_bytes), "ids.csv"), "format": "csv"},
+                   content_type="multipart/form-data").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[1].startswith("not-an-id,invalid,") and "line 2:" in lines[1]
+    assert lines[2].startswith(f"{cred.public_id},valid,") and lines[3].startswith("1234,invalid,")
+    assert lines[4] == f"{'0' * 32},unknown,,,,,,,"
 
 
 def test_ten_thousand_ids_are_checked_in_a_few_queries(app, world, count_queries):  # noqa: F811

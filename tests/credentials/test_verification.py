@@ -160,3 +160,39 @@ def test_an_equivalent_copy_is_the_same_credential(app, world):  # noqa: F811
     page = _upload(anon, json.dumps(copy).encode()).get_data(as_text=True)
     assert "Not authentic" in page and f"It differs from the credential {cred.public_id} in our register." in page
     assert "What the signature covers" not in page
+
+
+def test_the_api_checks_documents_and_urls_as_the_upload_does(app, world):  # noqa: F811
+    from lms.employers.services import create_key
+    cred = world["cred"]
+    _key, secret = create_key(make_user(("employer",), "hr@example.com"), "ERP")
+    db.session.commit()
+    api = app.test_client()
+    genuine = json.loads(cred.signed_json)
+    genuine["proof"] = [genuine["proof"]]
+    altered = json.loads(cred.signed_json)
+    altered["credentialSubject"]["identifier"][1]["identityHash"] = "王芳"
+    bomb = crafted(9, genuine["proof"][0]["verificationMethod"])
+    start = time.monotonic()
+    resp = api.post("/api/v1/verify", headers={"Authorization": f"Bearer {secret}"}, json={
+        "ids": [f"http://lms.example.com/v/{cred.public_id}"], "credentials": [genuine, altered, bomb, {"a": 1}]})
+    assert time.monotonic() - start < 3.0
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert data["results"][0]["id"] == cred.public_id and data["results"][0]["status"] == "valid"
+    ok, bad, refused, other = data["documents"]
+    assert ok["verdict"] == "valid" and ok["authentic"] and ok["id"] == cred.public_id and ok["status"] == "valid"
+    assert ok["signed"]["names"] == ["刘洋", "Liu Yang"] and ok["signed"]["level"] == "TTM-F"
+    assert ok["signed"]["issuer"] == {"id": "did:web:lms.example.com", "name": svc.ISSUER_NAME}
+    assert ok["signed"]["validUntil"] == svc.stamp(cred.valid_until)
+    assert {c["check"]: c["ok"] for c in ok["checks"]}["record"] is True
+    assert bad["verdict"] == "tampered" and "signed" not in bad
+    assert {c["check"]: c["ok"] for c in bad["checks"]} == {"format": True, "signature": False, "issuer": True,
+                                                            "record": False}
+    assert refused["verdict"] == "refused" and refused["refused"]["bound"] == "steps" and not refused["authentic"]
+    assert other["verdict"] == "tampered" and other["checks"][0]["check"] == "format"
+    assert data["counts"] == {"valid": 2, "tampered": 2, "refused": 1}
+    too_many = api.post("/api/v1/verify", headers={"Authorization": f"Bearer {secret}"},
+                        json={"credentials": [genuine] * 21})
+    assert too_many.status_code == 400 and "at most 20 credentials" in too_many.get_json()["error"]
+    assert api.post("/api/v1/verify", headers={"Authorization": f"Bearer {secret}"}, json={}).status_code == 400
