@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
-from lms.credentials import keys, signing, statuslist
+from lms.credentials import keys, pdf, signing, statuslist
 from lms.credentials.eligibility import all_met, evaluate, live_credential
 from lms.credentials.models import LIST_SIZE, Credential, Programme, StatusCounter, StatusList
 from lms.db import utcnow
@@ -428,6 +428,19 @@ def registered(doc: dict) -> Credential | None:
 
 def _normalised_name(text: str) -> str:
     return "".join(text.split()).casefold()
+
+
+def read_upload(raw: bytes) -> tuple[dict | None, str | None]:
+    """The credential in an uploaded file (a PDF that carries one, or the JSON itself) and, for a PDF, the
+    text of its first page; (None, None) when there is none."""
+    if raw.startswith(b"%PDF-"):
+        doc = pdf.attached_credential(raw)
+        return (doc, pdf.page_text(raw)) if doc is not None else (None, None)
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None
+    return doc, None
 
 
 def verify_document(doc, page_text: str | None = None) -> VerificationReport:

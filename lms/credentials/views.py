@@ -20,6 +20,7 @@ from lms.security import role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
 JSON_LD = "application/ld+json"
+MAX_FILE_BYTES = 5_000_000       # an uploaded certificate file
 
 
 def _json(data, status=200, cache: int | None = None) -> Response:
@@ -215,17 +216,19 @@ def _anonymous_limit() -> str:
     return current_app.config["ANONYMOUS_CHECK_LIMIT"]
 
 
-def read_document(raw: bytes) -> tuple[dict | None, str | None]:
-    """The credential in an uploaded file (a PDF that carries one, or the JSON itself) and, for a PDF, the
-    text of its first page; (None, None) when there is none."""
-    if raw.startswith(b"%PDF-"):
-        doc = pdf.attached_credential(raw)
-        return (doc, pdf.page_text(raw)) if doc is not None else (None, None)
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None, None
-    return doc, None
+def check_file(upload) -> tuple[svc.VerificationReport | None, str | None]:
+    """Check an uploaded certificate file (a PDF that carries the credential, or its JSON): the report, or why
+    there is none."""
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if not raw:
+        return None, _("Choose a PDF certificate or a JSON credential.")
+    if len(raw) > MAX_FILE_BYTES:
+        return None, _("The file is larger than 5 MB; a certificate is much smaller.")
+    doc, text = svc.read_upload(raw)
+    if doc is None:
+        return None, _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
+                       "a JSON file must be the credential itself).", name=upload.filename or "file")
+    return svc.verify_document(doc, page_text=text), None
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -237,18 +240,10 @@ def verify_upload():
         if not form.validate_on_submit():
             abort(400)
         upload = request.files.get("file")
-        raw = upload.read(5_000_001) if upload else b""
-        if not raw:
+        if upload is None or not upload.filename:
             problem = _("Choose a PDF certificate or a JSON credential.")
-        elif len(raw) > 5_000_000:
-            problem = _("The file is larger than 5 MB; a certificate is much smaller.")
         else:
-            doc, text = read_document(raw)
-            if doc is None:
-                problem = _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
-                            "a JSON file must be the credential itself).", name=upload.filename or "file")
-            else:
-                report = svc.verify_document(doc, page_text=text)
+            report, problem = check_file(upload)
     return render_template("credentials/upload.html", form=form, report=report, problem=problem)
 
 

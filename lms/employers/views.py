@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.credentials import services as credentials
+from lms.credentials.views import check_file
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
 from lms.extensions import db, limiter
@@ -42,37 +43,45 @@ def _bearer() -> str | None:
 @limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=trusted_checker)
 def bulk():
     form = ActionForm()
-    results, problem = None, None
+    results, problem, documents = None, None, None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        upload = request.files.get("file")
-        text = request.form.get("ids", "")
-        name = "text"
-        if upload and upload.filename:
-            name = upload.filename
-            try:
-                text = upload.read(2_000_001).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text, problem = "", _("%(name)s: not UTF-8 text; save the CSV as UTF-8.", name=name)
-        if not problem:
-            try:
-                rows = svc.parse_ids(text)
-                if not rows:
-                    raise svc.BulkError(_("No credential IDs found."))
-            except svc.BulkError as exc:
-                problem = f"{name}: {exc}"
-            else:
-                results = svc.check_rows(rows)
-                db.session.commit()
-                if request.form.get("format") == "csv":
-                    return Response("\ufeff" + svc.to_csv(results), mimetype="text/csv; charset=utf-8", headers={
-                        "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
+        upload, text = request.files.get("file"), request.form.get("ids", "")
+        files = [f for f in request.files.getlist("documents") if f.filename]
+        if len(files) > svc.MAX_DOCUMENTS:
+            problem = _("At most %(n)d certificate files can be checked at once.", n=svc.MAX_DOCUMENTS)
+        else:
+            documents = [(f.filename, *check_file(f)) for f in files] or None     # each as an upload to /verify
+            if documents is None or text.strip() or (upload and upload.filename):
+                results, problem = _check_csv(upload, text)
+        db.session.commit()
+        if results is not None and request.form.get("format") == "csv":
+            return Response("\ufeff" + svc.to_csv(results), mimetype="text/csv; charset=utf-8", headers={
+                "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
     counts = {}
     for r in results or []:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return render_template("employers/bulk.html", form=form, results=results, problem=problem, counts=counts,
-                           limit=svc.MAX_IDS)
+                           limit=svc.MAX_IDS, documents=documents, max_documents=svc.MAX_DOCUMENTS)
+
+
+def _check_csv(upload, text: str) -> tuple[list[dict] | None, str | None]:
+    """The results of a CSV file (or of the pasted text), or the problem with it."""
+    name = "text"
+    if upload and upload.filename:
+        name = upload.filename
+        try:
+            text = upload.read(2_000_001).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, _("%(name)s: not UTF-8 text; save the CSV as UTF-8.", name=name)
+    try:
+        rows = svc.parse_ids(text)
+        if not rows:
+            raise svc.BulkError(_("No credential IDs found."))
+    except svc.BulkError as exc:
+        return None, f"{name}: {exc}"
+    return svc.check_rows(rows), None
 
 
 @bp.route("/employer/keys", methods=["GET", "POST"])

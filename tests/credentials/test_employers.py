@@ -111,3 +111,27 @@ def test_holders_are_reminded_once_before_expiry(app, world, runner):  # noqa: F
     assert "0 reminder(s) sent" in runner.invoke(args=["credentials", "remind-expiring", "--days", "60"]).output
     mails = [p.read_bytes() for p in sorted(app.config["LMS_OUTBOX"].glob("*.eml"))]
     assert any(b"expires soon" in m and b"holder@example.com" in m for m in mails)
+
+
+def test_bulk_checks_certificate_files_each_as_an_upload_is(app, world):  # noqa: F811
+    import json
+
+    from lms.credentials.views import certificate_pdf_bytes
+    cred = world["cred"]
+    c = app.test_client()
+    login(c, make_user(("employer",), "hr@example.com").email)
+    altered = json.loads(cred.signed_json)
+    altered["validUntil"] = "2099-01-01T00:00:00Z"
+    page = c.post("/verify/bulk", data={"format": "html", "documents": [
+        (io.BytesIO(certificate_pdf_bytes(cred)), "liu.pdf"), (io.BytesIO(json.dumps(altered).encode()), "edited.json"),
+        (io.BytesIO(b"hello"), "note.txt")]}, content_type="multipart/form-data").get_data(as_text=True)
+    liu, edited, note = page.index("liu.pdf"), page.index("edited.json"), page.index("note.txt")
+    assert liu < edited < note
+    assert "Authentic and valid." in page[liu:edited] and "刘洋" in page[liu:edited]
+    assert "What the signature covers" in page[liu:edited]
+    assert "Not authentic" in page[edited:note] and "What the signature covers" not in page[edited:note]
+    assert "note.txt: no signed credential found" in page[note:]
+    assert "No credential IDs found" not in page
+    files = [(io.BytesIO(b"{}"), f"{i}.json") for i in range(21)]
+    page = c.post("/verify/bulk", data={"documents": files}, content_type="multipart/form-data").get_data(as_text=True)
+    assert "At most 20 certificate files can be checked at once." in page
