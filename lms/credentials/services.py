@@ -435,7 +435,7 @@ def read_upload(raw: bytes) -> tuple[dict | None, str | None]:
     text of its first page; (None, None) when there is none."""
     if raw.startswith(b"%PDF-"):
         doc = pdf.attached_credential(raw)
-        return (doc, pdf.page_text(raw)) if doc is not None else (None, None)
+        return (doc, pdf.page_text(raw) or "") if doc is not None else (None, None)     # unreadable: no name in it
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):

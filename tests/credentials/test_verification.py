@@ -196,3 +196,14 @@ def test_the_api_checks_documents_and_urls_as_the_upload_does(app, world):  # no
                         json={"credentials": [genuine] * 21})
     assert too_many.status_code == 400 and "at most 20 credentials" in too_many.get_json()["error"]
     assert api.post("/api/v1/verify", headers={"Authorization": f"Bearer {secret}"}, json={}).status_code == 400
+
+
+def test_a_pdf_page_too_large_to_read_is_not_read_and_gets_the_warning(app, world, monkeypatch):  # noqa: F811
+    """Text extraction is slow on huge pages: past the bound the page is not read, and its text cannot vouch
+    for the name."""
+    monkeypatch.setattr(pdf, "MAX_PAGE_CONTENT", 1_000)              # a certificate's page is about 20 kB
+    data = certificate_pdf_bytes(world["cred"])
+    assert pdf.page_text(data) is None
+    page = _upload(app.test_client(), data, "certificate.pdf").get_data(as_text=True)
+    assert "Authentic and valid." in page
+    assert "the text of this PDF does not contain the signed name 刘洋 · Liu Yang" in page
