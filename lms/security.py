@@ -29,6 +29,12 @@ def role_required(*roles: str):
     return decorator
 
 
+def trusted_checker() -> bool:
+    """Signed-in employers and administrators: not rate-limited when they check certificates in the browser."""
+    return getattr(current_user, "is_authenticated", False) and (current_user.has_role("employer")
+                                                                  or current_user.has_role("admin"))
+
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

@@ -411,3 +411,22 @@ def attached_credential(pdf: bytes) -> dict | None:
             except (ValueError, UnicodeDecodeError):
                 return None
     return None
+
+
+MAX_PAGE_CONTENT = 1_000_000      # bytes of a first page's drawing instructions (a certificate's: about 20 kB)
+
+
+def page_text(pdf: bytes) -> str | None:
+    """The text layer of a PDF's first page (where a certificate prints the holder's name), or None when there
+    is none or its drawing instructions are past :data:`MAX_PAGE_CONTENT` (text extraction is slow on them)."""
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        if not reader.pages:
+            return None
+        page = reader.pages[0]
+        contents = page.get_contents()
+        if contents is None or len(contents.get_data()) > MAX_PAGE_CONTENT:
+            return None
+        return page.extract_text()
+    except Exception:
+        return None

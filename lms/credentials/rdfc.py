@@ -227,7 +227,7 @@ def canonize(doc: JsonObject, *, loader: ContextLoader | None = None) -> str:
         raise
 
 
-def _canonize_expanded(expanded: Any, loader: ContextLoader) -> str:
+def _canonize_expanded(expanded: Any, loader: ContextLoader, steps: Steps | None = None) -> str:
     """:func:`canonize` of a document, from its expanded form (as :func:`_checked_expansion` gives it).
 
     ``jsonld.normalize`` is ``to_rdf`` (expand, node map, RDF triples) then URDNA2015. Expanding an
@@ -237,12 +237,93 @@ def _canonize_expanded(expanded: Any, loader: ContextLoader) -> str:
     steps and options as pyld 3.x's ``to_rdf``/``normalize``; tests compare the two on credentials.
     The dataset may be assembled from a part kept from an earlier document (see
     :func:`_dataset_with_kept_parts`); pyld's URDNA2015 canonicalises it either way.
+    With ``steps``, canonicalisation stops with :class:`TooComplex` once they are used up (see :class:`Steps`).
     """
     known_hashes: dict[str, str] = {}
-    dataset = _dataset_with_kept_parts(expanded, loader, known_hashes)
+    dataset = _dataset_with_kept_parts(expanded, loader, known_hashes, steps)
     if dataset is None:
         dataset = _dataset(expanded, loader, "_:b")
-    return _URDNA2015(known_hashes).main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
+    return _URDNA2015(known_hashes, steps).main(dataset, {"algorithm": "URDNA2015", "format": "application/n-quads"})
+
+
+# --------------------------------------------------------------------------------------------
+# Bounds on documents from anyone (RDFC-1.0, "Dataset Poisoning")
+# --------------------------------------------------------------------------------------------
+
+# What a document that is not our own record may contain before it is canonicalised. A credential of
+# this centre is about 10 kB, 250 JSON values, 30 objects without an ``id`` and 6 levels deep.
+LIMITS = {"bytes": 131_072, "values": 5_000, "depth": 16, "blank_nodes": 200}
+# Steps of Hash N-Degree Quads (about 12 µs each): a document whose blank nodes all differ takes none;
+# one built so that many blank nodes look alike (the algorithm is exponential in them) hits this quickly.
+CANONICALISATION_STEPS = 5_000
+
+
+class TooComplex(ValueError):
+    """A document past one of :data:`LIMITS`, or whose canonicalisation needs more than its budget of steps.
+
+    ``what`` is ``bytes``, ``values``, ``depth``, ``blank_nodes`` or ``steps``; ``limit`` the bound."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        self.what, self.limit = what, limit
+        super().__init__(f"the document is too complex to check ({what} over {limit})")
+
+
+def check_bounds(doc: Any, limits: Mapping[str, int] = LIMITS) -> None:
+    """Raise :class:`TooComplex` if ``doc`` (parsed JSON) is past a bound, without recursion, and stopping
+    as soon as it is. Blank nodes are counted as the objects that have no ``id`` / ``@id`` or a blank
+    node identifier (``_:…``) as one, value objects and ``@context`` excepted."""
+    values = blanks = 0
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        values += 1
+        if values > limits["values"]:
+            raise TooComplex("values", limits["values"])
+        if depth > limits["depth"]:
+            raise TooComplex("depth", limits["depth"])
+        if isinstance(value, dict):
+            node_id = value.get("id", value.get("@id"))
+            if "@value" not in value and (not isinstance(node_id, str) or node_id.startswith("_:")):
+                blanks += 1
+                if blanks > limits["blank_nodes"]:
+                    raise TooComplex("blank_nodes", limits["blank_nodes"])
+            stack.extend((v, depth + 1) for k, v in value.items() if k != "@context")
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    size = len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    if size > limits["bytes"]:
+        raise TooComplex("bytes", limits["bytes"])
+
+
+class Steps:
+    """A budget of canonicalisation steps, shared by every canonicalisation of one verification."""
+
+    def __init__(self, budget: int = CANONICALISATION_STEPS) -> None:
+        self.budget = self.left = budget
+
+    def take(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise TooComplex("steps", self.budget)
+
+
+class _StepCounter(IdentifierIssuer):
+    """The canonical identifier issuer, counting the steps of Hash N-Degree Quads.
+
+    RDFC-1.0 asks implementations to bound the work of that algorithm ("Dataset Poisoning"); pyld has no
+    such option. Each permutation it tries, and each blank node it starts from, first asks the canonical
+    issuer whether the node already has a canonical identifier (``has_id``, steps 5.4.4.1 and 5.2 of the
+    algorithm in pyld 3.x): counting those calls counts the work, and past the budget it stops.
+    ``tests/credentials/test_verification.py`` checks that a crafted document is stopped quickly.
+    """
+
+    def __init__(self, prefix: str, steps: Steps) -> None:
+        super().__init__(prefix)
+        self._steps = steps
+
+    def has_id(self, old: str) -> bool:
+        self._steps.take()
+        return super().has_id(old)
 
 
 class _URDNA2015(URDNA2015):
@@ -253,9 +334,11 @@ class _URDNA2015(URDNA2015):
     the part was kept (see :func:`_kept_part`) is the one it would compute again.
     """
 
-    def __init__(self, known_hashes: Mapping[str, str]) -> None:
+    def __init__(self, known_hashes: Mapping[str, str], steps: Steps | None = None) -> None:
         super().__init__()
         self._known_hashes = known_hashes
+        if steps is not None:
+            self.canonical_issuer = _StepCounter(self.canonical_issuer.prefix, steps)
 
     def hash_first_degree_quads(self, id_: str) -> str:
         known = self._known_hashes.get(id_)
@@ -294,8 +377,8 @@ class _NoShortcut(Exception):
     pass
 
 
-def _dataset_with_kept_parts(expanded: Any, loader: ContextLoader,
-                             known_hashes: dict[str, str]) -> dict[str, list] | None:
+def _dataset_with_kept_parts(expanded: Any, loader: ContextLoader, known_hashes: dict[str, str],
+                             steps: Steps | None = None) -> dict[str, list] | None:
     """The RDF dataset of ``expanded``, with the triples of its large embedded nodes taken from the
     loader's cache, or None when the document does not lend itself to that.
 
@@ -354,7 +437,7 @@ def _dataset_with_kept_parts(expanded: Any, loader: ContextLoader,
     for node, text in parts:
         kept = loader._rdf_parts.get(text)
         if kept is None:
-            kept = _kept_part(node, loader)
+            kept = _kept_part(node, loader, steps)
             if kept is None:
                 return None
             loader._rdf_parts[text] = kept
@@ -373,7 +456,7 @@ def _copy_triple(triple: JsonObject) -> JsonObject:
     return {k: dict(v) for k, v in triple.items()}
 
 
-def _kept_part(node: JsonObject, loader: ContextLoader) -> tuple | None:
+def _kept_part(node: JsonObject, loader: ContextLoader, steps: Steps | None = None) -> tuple | None:
     """The triples of an embedded node on its own, the IRIs of their subjects, and the
     first-degree hash of each blank node as pyld's URDNA2015 computes it. Each kept part names its
     blank nodes with a prefix of its own (``_:s<n>x…``): two parts of one document never share one."""
@@ -381,7 +464,7 @@ def _kept_part(node: JsonObject, loader: ContextLoader) -> tuple | None:
     if set(part) != {"@default"}:
         return None
     triples = tuple(part["@default"])
-    canon = URDNA2015()
+    canon = _URDNA2015({}, steps)
     canon.main({"@default": [_copy_triple(t) for t in triples]}, {"format": "application/n-quads"})
     hashes = {label: info["hash"] for label, info in canon.blank_node_info.items() if "hash" in info}
     bnodes = {c["value"] for t in triples for k, c in t.items() if k != "predicate" and c["type"] == "blank node"}

@@ -35,16 +35,21 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from lms.credentials import rdfc
 from lms.credentials.rdfc import (  # noqa: F401  (re-exported: the public names callers use)
     CONTEXTS_DIR,
+    LIMITS,
     ContextLoader,
     JsonObject,
+    Steps,
+    TooComplex,
     UndefinedTerms,
     UnknownContext,
     _canonize_expanded,
     _checked_expansion,
     _copy_json,
     canonize,
+    check_bounds,
     default_loader,
     undefined_terms,
     vendored_contexts,
@@ -151,7 +156,8 @@ def signing_input(unsecured_doc: JsonObject, proof_options: JsonObject, *,
             + hashlib.sha256(canonize(unsecured_doc, loader=loader).encode("utf-8")).digest())
 
 
-def _proof_config_hash(proof_config: JsonObject, loader: ContextLoader) -> tuple[list[str], bytes]:
+def _proof_config_hash(proof_config: JsonObject, loader: ContextLoader,
+                       steps: Steps | None = None) -> tuple[list[str], bytes]:
     """What the guard reports for the proof configuration, and the SHA-256 of its canonical form.
 
     Both depend only on the configuration (and the loader's contexts), so they are cached in the
@@ -164,7 +170,7 @@ def _proof_config_hash(proof_config: JsonObject, loader: ContextLoader) -> tuple
     cached = loader._proof_configs.get(key) if key is not None else None
     if cached is None:
         expanded, terms = _checked_expansion(proof_config, loader)
-        digest = hashlib.sha256(_canonize_expanded(expanded, loader).encode("utf-8")).digest()
+        digest = hashlib.sha256(_canonize_expanded(expanded, loader, steps).encode("utf-8")).digest()
         cached = (tuple(terms), digest)
         if key is not None:
             loader._proof_configs[key] = cached
@@ -212,18 +218,25 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
 class VerifyResult:
     ok: bool
     errors: list[str] = field(default_factory=list)
+    too_complex: TooComplex | None = None     # canonicalisation was stopped: nothing was decided
 
 
-def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None = None) -> VerifyResult:
+def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None = None,
+           steps: int = rdfc.CANONICALISATION_STEPS) -> VerifyResult:
     """Check the embedded ``eddsa-rdfc-2022`` proof of ``doc`` (vc-di-eddsa "Verify Proof").
 
     ``resolve_key(verification_method)`` returns the Ed25519 public key the issuer publishes for
     that verification method (and authorises for ``assertionMethod``), or None if unknown.
     Only the proof is checked: validity dates and credential status are the caller's business.
-    Never raises: every problem is reported in ``errors``, in plain English.
+    Never raises: every problem is reported in ``errors``, in plain English. Canonicalisation (of the
+    document and of the proof configuration together) takes at most ``steps`` steps of Hash N-Degree
+    Quads; past them ``too_complex`` says so. Bound what a document may contain first
+    (:func:`check_bounds`): the expansion before canonicalisation is not counted.
     """
     try:
-        errors = _verify(doc, resolve_key, loader or default_loader())
+        errors = _verify(doc, resolve_key, loader or default_loader(), Steps(steps))
+    except TooComplex as error:
+        return VerifyResult(ok=False, errors=[str(error)], too_complex=error)
     except Exception as error:  # a verifier must not crash on hostile input
         errors = [f"the credential could not be checked: {error}"]
     return VerifyResult(ok=not errors, errors=errors)
@@ -243,7 +256,7 @@ def _proof_value_bytes(proof_value: Any) -> tuple[bytes | None, str | None]:
     return signature, None
 
 
-def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader) -> list[str]:
+def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader, steps: Steps) -> list[str]:
     if not isinstance(doc, dict):
         return ["the credential is not a JSON object"]
     proof = doc.get("proof")
@@ -297,17 +310,20 @@ def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader) -> list[s
     if not isinstance(public_key, Ed25519PublicKey):
         return [f"key {verification_method} is not an Ed25519 key"]
 
-    terms = undefined_terms(unsecured, loader=loader)
+    # The same steps as :func:`sign` (one expansion for the guard and canonicalisation, the proof
+    # configuration's hash cached), and the same result as :func:`signing_input`.
+    expanded, terms = _checked_expansion(unsecured, loader)
     if terms:
         errors.append("the credential uses terms its contexts do not define, which the signature "
                       "does not cover: " + ", ".join(terms))
-    terms = undefined_terms({**proof_options, "@context": unsecured["@context"]}, loader=loader)
+    terms, config_hash = _proof_config_hash({**proof_options, "@context": unsecured["@context"]}, loader, steps)
     if terms:
         errors.append("the proof uses terms the contexts do not define: " + ", ".join(terms))
 
     assert signature is not None
+    digest = hashlib.sha256(_canonize_expanded(expanded, loader, steps).encode("utf-8")).digest()
     try:
-        public_key.verify(signature, signing_input(unsecured, proof_options, loader=loader))
+        public_key.verify(signature, config_hash + digest)
     except InvalidSignature:
         errors.append("the signature does not match the content")
     return errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,11 +17,12 @@ from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim,
 from lms.db import utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
-from lms.security import role_required
+from lms.security import role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
 JSON_LD = "application/ld+json"
 WITHDRAWN = ("revoked", "suspended")     # no longer offered for LinkedIn or for sharing in full
+MAX_FILE_BYTES = 5_000_000       # an uploaded certificate file
 
 
 def _json(data, status=200, cache: int | None = None) -> Response:
@@ -220,8 +221,28 @@ def linkedin(public_id: str):
                                      verify_url, cred.public_id))
 
 
+def _anonymous_limit() -> str:
+    return current_app.config["ANONYMOUS_CHECK_LIMIT"]
+
+
+def check_file(upload) -> tuple[svc.VerificationReport | None, str | None]:
+    """Check an uploaded certificate file (a PDF that carries the credential, or its JSON): the report, or why
+    there is none."""
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if not raw:
+        return None, _("Choose a PDF certificate or a JSON credential.")
+    if len(raw) > MAX_FILE_BYTES:
+        return None, _("The file is larger than 5 MB; a certificate is much smaller.")
+    doc, text = svc.read_upload(raw)
+    if doc is None:
+        return None, _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
+                       "a JSON file must be the credential itself).", name=upload.filename or "file")
+    return svc.verify_document(doc, page_text=text), None
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @body_limit(6_000_000)      # a certificate file of at most 5 MB, and the form
+@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=trusted_checker)
 def verify_upload():
     form = ActionForm()
     report, problem = None, None
@@ -229,23 +250,10 @@ def verify_upload():
         if not form.validate_on_submit():
             abort(400)
         upload = request.files.get("file")
-        raw = upload.read(5_000_001) if upload else b""
-        if not raw:
+        if upload is None or not upload.filename:
             problem = _("Choose a PDF certificate or a JSON credential.")
-        elif len(raw) > 5_000_000:
-            problem = _("The file is larger than 5 MB; a certificate is much smaller.")
         else:
-            doc = pdf.attached_credential(raw) if raw.startswith(b"%PDF-") else None
-            if doc is None and not raw.startswith(b"%PDF-"):
-                try:
-                    doc = json.loads(raw.decode("utf-8"))
-                except (ValueError, UnicodeDecodeError):
-                    doc = None
-            if doc is None:
-                problem = _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
-                            "a JSON file must be the credential itself).", name=upload.filename or "file")
-            else:
-                report = svc.verify_document(doc)
+            report, problem = check_file(upload)
     return render_template("credentials/upload.html", form=form, report=report, problem=problem)
 
 

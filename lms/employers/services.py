@@ -21,6 +21,8 @@ from lms.employers.models import ApiKey
 from lms.extensions import db
 
 MAX_IDS = 10_000
+MAX_DOCUMENTS = 20              # signed credentials per API request (each checked as an upload is)
+API_MAX_BYTES = 4_000_000       # an API request: 10,000 verification URLs, or 20 credentials of the largest kind
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
 URL_ID_RE = re.compile(r"/v/([0-9a-f]{32})(?:[/?#]|$)")
 
@@ -29,29 +31,41 @@ class BulkError(ValueError):
     pass
 
 
-def parse_ids(text: str) -> list[str]:
-    """Credential IDs from a CSV: the first column of each row (a header row and blank rows are skipped);
-    a verification URL is accepted in place of an ID. Raises BulkError naming the line of a bad row."""
-    ids, errors = [], []
+def parse_ids(text: str) -> list[dict]:
+    """The rows of a CSV of credential IDs, in order: the first column of each row (a header row and blank rows
+    are skipped); a verification URL is accepted in place of an ID. Each row is ``{"line", "id"}``, or
+    ``{"line", "input", "error"}`` for a cell that is neither: a bad row has its own error and the others are
+    still checked. Raises BulkError if there are more rows than can be checked at once."""
+    rows = []
     for lineno, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         cell = (row[0] if row else "").strip().strip("\ufeff").lower()
         if not cell or (lineno == 1 and not ID_RE.match(cell) and not URL_ID_RE.search(cell)
                         and cell.replace(" ", "") in ("id", "credentialid", "credential_id", "credential")):
             continue
-        match = URL_ID_RE.search(cell)
-        cell = match.group(1) if match else cell
-        if not ID_RE.match(cell):
-            errors.append(_("line %(n)d: %(v)s is not a credential ID (32 hexadecimal characters)", n=lineno,
-                            v=repr(cell[:40])))
-            if len(errors) >= 20:
-                break
-            continue
-        ids.append(cell)
-    if errors:
-        raise BulkError("; ".join(errors))
-    if len(ids) > MAX_IDS:
-        raise BulkError(_("%(n)d IDs: at most %(m)d can be checked at once.", n=len(ids), m=MAX_IDS))
-    return ids
+        if len(rows) >= MAX_IDS:
+            raise BulkError(_("More than %(m)d IDs: at most %(m)d can be checked at once.", m=MAX_IDS))
+        ident = credential_id(cell)
+        if ident is None:
+            rows.append({"line": lineno, "input": cell[:40], "error": _(
+                "line %(n)d: %(v)s is not a credential ID (32 hexadecimal characters)", n=lineno, v=repr(cell[:40]))})
+        else:
+            rows.append({"line": lineno, "id": ident})
+    return rows
+
+
+def credential_id(text: str) -> str | None:
+    """The credential ID in an ID or a verification URL, or None."""
+    text = text.strip().lower()
+    match = URL_ID_RE.search(text)
+    text = match.group(1) if match else text
+    return text if ID_RE.match(text) else None
+
+
+def check_rows(rows: list[dict]) -> list[dict]:
+    """One result per row of :func:`parse_ids`: the check of its ID, or ``status: invalid`` with its error."""
+    checked = iter(check_ids([r["id"] for r in rows if "id" in r]))
+    return [next(checked) if "id" in r else {"id": r["input"], "status": "invalid", "error": r["error"]}
+            for r in rows]
 
 
 def check_ids(ids: list[str]) -> list[dict]:
@@ -82,7 +96,7 @@ def check_ids(ids: list[str]) -> list[dict]:
     return out
 
 
-CSV_FIELDS = ("id", "status", "programme", "level", "validFrom", "validUntil", "reason", "holder")
+CSV_FIELDS = ("id", "status", "programme", "level", "validFrom", "validUntil", "reason", "holder", "error")
 
 
 def to_csv(results: list[dict]) -> str:

@@ -20,10 +20,12 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
+from lms.credentials import services as credentials
+from lms.credentials.views import check_file
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
 from lms.extensions import db, limiter
-from lms.security import role_required
+from lms.security import role_required, trusted_checker
 
 bp = Blueprint("employers", __name__)
 api = Blueprint("employers_api", __name__, url_prefix="/api/v1")
@@ -38,48 +40,50 @@ def _bearer() -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
-def _trusted() -> bool:
-    """Signed-in employers and administrators are not rate-limited in the browser."""
-    return getattr(current_user, "is_authenticated", False) and (current_user.has_role("employer")
-                                                                  or current_user.has_role("admin"))
-
-
 @bp.route("/verify/bulk", methods=["GET", "POST"])
-@body_limit(3_000_000)      # a list of at most 2 MB, and the form
-@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=_trusted)
+@body_limit(26_000_000)     # a list of at most 2 MB, or up to 20 certificate files (5 MB each, spooled to disk)
+@limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=trusted_checker)
 def bulk():
     form = ActionForm()
-    results, problem = None, None
+    results, problem, documents = None, None, None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        upload = request.files.get("file")
-        text = request.form.get("ids", "")
-        name = "text"
-        if upload and upload.filename:
-            name = upload.filename
-            try:
-                text = upload.read(2_000_001).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text, problem = "", _("%(name)s: not UTF-8 text; save the CSV as UTF-8.", name=name)
-        if not problem:
-            try:
-                ids = svc.parse_ids(text)
-                if not ids:
-                    raise svc.BulkError(_("No credential IDs found."))
-            except svc.BulkError as exc:
-                problem = f"{name}: {exc}"
-            else:
-                results = svc.check_ids(ids)
-                db.session.commit()
-                if request.form.get("format") == "csv":
-                    return Response("\ufeff" + svc.to_csv(results), mimetype="text/csv; charset=utf-8", headers={
-                        "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
+        upload, text = request.files.get("file"), request.form.get("ids", "")
+        files = [f for f in request.files.getlist("documents") if f.filename]
+        if len(files) > svc.MAX_DOCUMENTS:
+            problem = _("At most %(n)d certificate files can be checked at once.", n=svc.MAX_DOCUMENTS)
+        else:
+            documents = [(f.filename, *check_file(f)) for f in files] or None     # each as an upload to /verify
+            if documents is None or text.strip() or (upload and upload.filename):
+                results, problem = _check_csv(upload, text)
+        db.session.commit()
+        if results is not None and request.form.get("format") == "csv":
+            return Response("\ufeff" + svc.to_csv(results), mimetype="text/csv; charset=utf-8", headers={
+                "Content-Disposition": 'attachment; filename="certificate-check.csv"'})
     counts = {}
     for r in results or []:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return render_template("employers/bulk.html", form=form, results=results, problem=problem, counts=counts,
-                           limit=svc.MAX_IDS)
+                           limit=svc.MAX_IDS, documents=documents, max_documents=svc.MAX_DOCUMENTS)
+
+
+def _check_csv(upload, text: str) -> tuple[list[dict] | None, str | None]:
+    """The results of a CSV file (or of the pasted text), or the problem with it."""
+    name = "text"
+    if upload and upload.filename:
+        name = upload.filename
+        try:
+            text = upload.read(2_000_001).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return None, _("%(name)s: not UTF-8 text; save the CSV as UTF-8.", name=name)
+    try:
+        rows = svc.parse_ids(text)
+        if not rows:
+            raise svc.BulkError(_("No credential IDs found."))
+    except svc.BulkError as exc:
+        return None, f"{name}: {exc}"
+    return svc.check_rows(rows), None
 
 
 @bp.route("/employer/keys", methods=["GET", "POST"])
@@ -155,23 +159,37 @@ def _has_key() -> bool:
 
 
 @api.post("/verify")
+@body_limit(svc.API_MAX_BYTES)
 @limiter.limit(_anonymous_limit, exempt_when=_has_key)      # the API never looks at the session cookie
 def api_verify():
-    """``{"ids": ["<32 hex>", ...]}`` → ``{"results": [{id, status, programme, ...}], "counts": {...}}``."""
+    """``{"ids": ["<32 hex> or a verification URL", ...], "credentials": [<signed credential>, ...]}`` →
+    ``{"results": [{id, status, programme, ...}], "documents": [{verdict, checks, signed, ...}], "counts": {...}}``:
+    each credential is checked as an upload is (:func:`lms.credentials.services.verify_document`)."""
     if _bearer() is not None and svc.key_for(_bearer()) is None:
         return jsonify(error="invalid or revoked API key"), 401
-    data = request.get_json(silent=True)
-    ids = data.get("ids") if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        return jsonify(error='send JSON like {"ids": ["<credential id>", ...]}'), 400
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    ids = data.get("ids", []) if isinstance(data, dict) else None
+    docs = data.get("credentials", []) if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not isinstance(docs, list) \
+            or not (ids or docs):
+        return jsonify(error='send JSON like {"ids": ["<credential id or verification URL>", ...]} '
+                             'or {"credentials": [<signed credential>, ...]}'), 400
     if len(ids) > svc.MAX_IDS:
         return jsonify(error=f"at most {svc.MAX_IDS} ids per request"), 400
-    bad = [i for i in ids if not svc.ID_RE.match(i.strip().lower())]
+    if len(docs) > svc.MAX_DOCUMENTS:
+        return jsonify(error=f"at most {svc.MAX_DOCUMENTS} credentials per request"), 400
+    found = [svc.credential_id(i) for i in ids]
+    bad = [i for i, f in zip(ids, found, strict=True) if f is None]
     if bad:
-        return jsonify(error="not credential ids (32 hexadecimal characters)", invalid=bad[:20]), 400
-    results = svc.check_ids([i.strip().lower() for i in ids])
+        return jsonify(error="not credential ids (32 hexadecimal characters) or verification URLs",
+                       invalid=bad[:20]), 400
+    results = svc.check_ids(found)
+    documents = [credentials.report_json(credentials.verify_document(doc)) for doc in docs]
     db.session.commit()
     counts = {}
-    for r in results:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return jsonify(results=results, counts=counts)
+    for status in [r["status"] for r in results] + [d["verdict"] for d in documents]:
+        counts[status] = counts.get(status, 0) + 1
+    return jsonify(results=results, documents=documents, counts=counts)

@@ -26,11 +26,25 @@ def test_bulk_csv_gives_a_table_and_a_csv(app, world):  # noqa: F811
     assert "3 checked" in page and page.count(cred.public_id) >= 2 and "unknown" in page
     resp = c.post("/verify/bulk", data={"ids": "\n".join(rows), "format": "csv"})
     lines = resp.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert resp.mimetype == "text/csv" and lines[0] == "id,status,programme,level,validFrom,validUntil,reason,holder"
-    assert lines[1].startswith(f"{cred.public_id},valid,foundation,F,") and lines[2] == f"{'0' * 32},unknown,,,,,,"
-    bad = c.post("/verify/bulk", data={"file": (io.BytesIO(_csv(cred.public_id, "not-an-id")), "ids.csv"),
-                                       "format": "html"}, content_type="multipart/form-data").get_data(as_text=True)
-    assert "ids.csv: line 3: &#39;not-an-id&#39; is not a credential ID" in bad
+    assert resp.mimetype == "text/csv" and lines[0] == "id,status,programme,level,validFrom,validUntil,reason,holder,error"
+    assert lines[1].startswith(f"{cred.public_id},valid,foundation,F,") and lines[2] == f"{'0' * 32},unknown,,,,,,,"
+
+
+def test_each_bad_row_of_a_csv_has_its_own_error_and_the_others_are_checked(app, world):  # noqa: F811
+    cred = world["cred"]
+    c = app.test_client()
+    login(c, make_user(("employer",), "hr@example.com").email)
+    csv_bytes = _csv("not-an-id", cred.public_id, "1234", "0" * 32)
+    page = c.post("/verify/bulk", data={"file": (io.BytesIO(csv_bytes), "ids.csv"), "format": "html"},
+                  content_type="multipart/form-data").get_data(as_text=True)
+    assert "4 checked" in page
+    assert "line 2: &#39;not-an-id&#39; is not a credential ID" in page and "line 4: &#39;1234&#39; is not" in page
+    assert f'<a href="/v/{cred.public_id}">' in page and "unknown" in page
+    lines = c.post("/verify/bulk", data={"file": (io.BytesIO(csv_bytes), "ids.csv"), "format": "csv"},
+                   content_type="multipart/form-data").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[1].startswith("not-an-id,invalid,") and "line 2:" in lines[1]
+    assert lines[2].startswith(f"{cred.public_id},valid,") and lines[3].startswith("1234,invalid,")
+    assert lines[4] == f"{'0' * 32},unknown,,,,,,,"
 
 
 def test_ten_thousand_ids_are_checked_in_a_few_queries(app, world, count_queries):  # noqa: F811
@@ -97,3 +111,27 @@ def test_holders_are_reminded_once_before_expiry(app, world, runner):  # noqa: F
     assert "0 reminder(s) sent" in runner.invoke(args=["credentials", "remind-expiring", "--days", "60"]).output
     mails = [p.read_bytes() for p in sorted(app.config["LMS_OUTBOX"].glob("*.eml"))]
     assert any(b"expires soon" in m and b"holder@example.com" in m for m in mails)
+
+
+def test_bulk_checks_certificate_files_each_as_an_upload_is(app, world):  # noqa: F811
+    import json
+
+    from lms.credentials.views import certificate_pdf_bytes
+    cred = world["cred"]
+    c = app.test_client()
+    login(c, make_user(("employer",), "hr@example.com").email)
+    altered = json.loads(cred.signed_json)
+    altered["validUntil"] = "2099-01-01T00:00:00Z"
+    page = c.post("/verify/bulk", data={"format": "html", "documents": [
+        (io.BytesIO(certificate_pdf_bytes(cred)), "liu.pdf"), (io.BytesIO(json.dumps(altered).encode()), "edited.json"),
+        (io.BytesIO(b"hello"), "note.txt")]}, content_type="multipart/form-data").get_data(as_text=True)
+    liu, edited, note = page.index("liu.pdf"), page.index("edited.json"), page.index("note.txt")
+    assert liu < edited < note
+    assert "Authentic and valid." in page[liu:edited] and "刘洋" in page[liu:edited]
+    assert "What the signature covers" in page[liu:edited]
+    assert "Not authentic" in page[edited:note] and "What the signature covers" not in page[edited:note]
+    assert "note.txt: no signed credential found" in page[note:]
+    assert "No credential IDs found" not in page
+    files = [(io.BytesIO(b"{}"), f"{i}.json") for i in range(21)]
+    page = c.post("/verify/bulk", data={"documents": files}, content_type="multipart/form-data").get_data(as_text=True)
+    assert "At most 20 certificate files can be checked at once." in page
