@@ -108,16 +108,21 @@ def _attach_evidence(holder: User, cred: Credential, act: CpdActivity, name: str
     """Check the file, the certificate's evidence count and the holder's storage, then store it."""
     try:
         act.evidence_kind = uploads.check_upload(name, data, current_app.config["UPLOAD_MAX_BYTES"])
-        uploads.take_person(holder.id)
-        room = evidence_room(cred)
-        if room.files >= room.max_files:
-            raise CpdError(_("%(name)s: refused, this certificate already has %(n)d evidence files, the most "
-                             "allowed.", name=name, n=room.max_files))
-        uploads.check_storage(holder.id, len(data))
+        _room_for(cred, name, len(data))                 # refuse before writing anything...
+        act.evidence_stored, _sha = uploads.store(data)
+        uploads.take_person(holder.id)                   # ...and count again once the holder's other uploads wait
+        _room_for(cred, name, len(data))
     except uploads.UploadRejected as exc:
         raise CpdError(str(exc)) from None
-    act.evidence_stored, _sha = uploads.store(data)
     act.evidence_name, act.evidence_size = name, len(data)
+
+
+def _room_for(cred: Credential, name: str, size: int) -> None:
+    room = evidence_room(cred)
+    if room.files >= room.max_files:
+        raise CpdError(_("%(name)s: refused, this certificate already has %(n)d evidence files, the most "
+                         "allowed.", name=name, n=room.max_files))
+    uploads.check_storage(cred.holder_id, size)
 
 
 def log_activity(holder: User, cred: Credential, *, kind: str, quantity: str, done_on: date | None,

@@ -330,19 +330,21 @@ def submit_files(trainee: User, project: Project, files: list[tuple[str, bytes]]
             errors.append(str(exc))
     if errors:
         raise ProjectError(" ".join(errors))
-    uploads.take_person(trainee.id)
-    db.session.expire(project)           # read the versions again now that the person's other uploads wait
-    block = upload_block(project)
-    if block is not None:
-        raise ProjectError(BLOCK_MESSAGES[block]())
+    size = sum(len(d) for _n, d in files)
     try:
-        uploads.check_storage(trainee.id, sum(len(d) for _n, d in files))
+        uploads.check_storage(trainee.id, size)          # refuse before writing anything...
+        written = [uploads.store(data) for _n, data in files]
+        uploads.take_person(trainee.id)                  # ...and count again once the person's other uploads wait
+        db.session.expire(project)
+        block = upload_block(project)
+        if block is not None:
+            raise ProjectError(BLOCK_MESSAGES[block]())
+        uploads.check_storage(trainee.id, size)
     except uploads.UploadRejected as exc:
         raise ProjectError(str(exc)) from None
     version = max((s.version for s in project.submissions), default=0) + 1
     sub = Submission(version=version, note=note.strip() or None)
-    for (name, data), kind in zip(files, kinds, strict=True):
-        stored, sha = uploads.store(data)
+    for (name, data), kind, (stored, sha) in zip(files, kinds, written, strict=True):
         sub.files.append(SubmissionFile(name=name, stored_name=stored, kind=kind, size=len(data), sha256=sha))
     project.submissions.append(sub)
     refresh_status(project)

@@ -169,8 +169,8 @@ def take_person(user_id: int) -> None:
 
 
 def check_storage(user_id: int, incoming: int) -> Storage:
-    """Refuses (UploadRejected) when ``incoming`` more bytes would take the person beyond their quota.
-    Call ``take_person`` first."""
+    """Refuses (UploadRejected) when ``incoming`` more bytes would take the person beyond their quota. Check
+    before writing the files, to refuse early, and again after ``take_person``, before their rows are added."""
     now = storage(user_id)
     if now.used + incoming > now.limit:
         raise UploadRejected(_("Refused: %(size)s more would take your storage beyond its limit of %(limit)s "
@@ -188,10 +188,3 @@ def path_of(stored: str) -> Path:
     if not stored.isalnum():
         raise FileNotFoundError(stored)
     return storage_dir() / stored
-
-
-def remove(stored: str) -> None:
-    try:
-        path_of(stored).unlink()
-    except FileNotFoundError:
-        pass

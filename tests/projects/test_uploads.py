@@ -194,3 +194,16 @@ def test_a_submission_that_fails_after_writing_its_files_leaves_none_behind(app,
         upload(client, project, [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(office("docx")), "b.docx")])
     monkeypatch.undo()
     assert _nothing_stored(app)
+
+
+def test_an_upload_that_meets_another_one_over_the_quota_is_refused_and_its_files_removed(app, people, monkeypatch):
+    client, project = confirmed(app, people)
+    real = uploads.take_person
+
+    def meanwhile(user_id):          # the person's other tab stored 9 kB while these files were being written
+        app.config["UPLOAD_QUOTA_BYTES"] = 10
+        real(user_id)
+    monkeypatch.setattr(uploads, "take_person", meanwhile)
+    page = upload(client, project, [(io.BytesIO(PDF), "a.pdf")]).get_data(as_text=True)
+    assert "would take your storage beyond its limit of 10 B" in page.replace("&#39;", "'")
+    assert _nothing_stored(app)
