@@ -151,10 +151,6 @@ class Storage:
     used: int       # bytes
     limit: int
 
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.used / self.limit) if self.limit else 1.0
-
 
 def storage(user_id: int) -> Storage:
     return Storage(sum(count(user_id) for count in USAGE), current_app.config["UPLOAD_QUOTA_BYTES"])
