@@ -39,7 +39,12 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_CJK_FONT", "Noto Sans SC from `node_modules` (`npm ci`)", "TrueType font with Chinese glyphs embedded in certificate PDFs (`LMS_CJK_FONT_BOLD` for the bold face)."),
     ("LMS_UPLOAD_DIR", "<instance>/uploads", "Where project deliverables are stored (outside the web root, random names)."),
     ("LMS_UPLOAD_MAX_MB", "25", "Largest deliverable file accepted, in megabytes."),
+    ("LMS_UPLOAD_QUOTA_MB", "200", "Storage one person may fill with project deliverables and CPD evidence together, in megabytes."),
+    ("LMS_PROJECT_MAX_VERSIONS", "10", "Versions of its deliverables a project may submit."),
+    ("LMS_PROJECT_MAX_FILES", "10", "Files in one submitted version of a project's deliverables."),
+    ("LMS_CPD_MAX_EVIDENCE", "30", "Evidence files a holder may attach to the CPD activities of one certificate."),
     ("LMS_SPONSOR_LINK_DAYS", "14", "How long a sponsor's confirmation link is valid."),
+    ("LMS_SPONSOR_MAILS_PER_DAY", "3", "Confirmation e-mails one project may send its sponsor in 24 hours (the first one included)."),
     ("LMS_GRADE_DIFFERENCE", "15", "Two examiners' totals further apart than this (points) send a project to reconciliation."),
     ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for the rate-limit counters (without it they are kept in the database, shared by every worker and app server just the same)."),
     ("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour", "How often one address may check certificates without signing in or an API key (bulk, API, upload)."),
@@ -151,7 +156,12 @@ class Settings:
             # the routes that take uploads: a submission may carry several files; each is checked against
             # UPLOAD_MAX_BYTES
             "UPLOAD_REQUEST_MAX_BYTES": int(float(_env("LMS_UPLOAD_MAX_MB", "25")) * 1_000_000) * 4 + 1_000_000,
+            "UPLOAD_QUOTA_BYTES": int(float(_env("LMS_UPLOAD_QUOTA_MB", "200")) * 1_000_000),
+            "PROJECT_MAX_VERSIONS": int(_env("LMS_PROJECT_MAX_VERSIONS", "10")),
+            "PROJECT_MAX_FILES": int(_env("LMS_PROJECT_MAX_FILES", "10")),
+            "CPD_MAX_EVIDENCE": int(_env("LMS_CPD_MAX_EVIDENCE", "30")),
             "SPONSOR_LINK_DAYS": int(_env("LMS_SPONSOR_LINK_DAYS", "14")),
+            "SPONSOR_MAILS_PER_DAY": int(_env("LMS_SPONSOR_MAILS_PER_DAY", "3")),
             "GRADE_DIFFERENCE": float(_env("LMS_GRADE_DIFFERENCE", "15")),
             "REDIS_URL": _env("LMS_REDIS_URL"),
             # counters every worker and server shares: Redis when configured, otherwise the database (lms.core.ratelimit)

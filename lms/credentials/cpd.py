@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
@@ -77,12 +77,61 @@ def total(cred: Credential) -> CpdTotal:
                     credits(cred, [a for a in acts if a.state == "pending"]), needed(cred))
 
 
+def can_log(cred: Credential) -> bool:
+    """CPD is logged for a valid certificate, or an expired one that can still be renewed; not for one that
+    is suspended, revoked or superseded."""
+    from lms.credentials.services import status_of
+    return status_of(cred) in ("valid", "expired")
+
+
+@dataclass
+class EvidenceRoom:
+    files: int          # evidence files attached to this certificate's CPD
+    max_files: int
+    storage: uploads.Storage
+
+
+def evidence_room(cred: Credential) -> EvidenceRoom:
+    files = db.session.scalar(select(func.count()).select_from(CpdActivity).where(
+        CpdActivity.credential_id == cred.id, CpdActivity.evidence_stored.is_not(None)))
+    return EvidenceRoom(files, current_app.config["CPD_MAX_EVIDENCE"], uploads.storage(cred.holder_id))
+
+
+def evidence_bytes(user_id: int) -> int:
+    """Bytes of CPD evidence the person has uploaded (for the storage quota shared with project deliverables)."""
+    return db.session.scalar(select(func.coalesce(func.sum(CpdActivity.evidence_size), 0))
+                             .join(Credential, CpdActivity.credential_id == Credential.id)
+                             .where(Credential.holder_id == user_id))
+
+
+def _attach_evidence(holder: User, cred: Credential, act: CpdActivity, name: str, data: bytes) -> None:
+    """Check the file, the certificate's evidence count and the holder's storage, then store it."""
+    try:
+        act.evidence_kind = uploads.check_upload(name, data, current_app.config["UPLOAD_MAX_BYTES"])
+        _room_for(cred, name, len(data))                 # refuse before writing anything...
+        act.evidence_stored, _sha = uploads.store(data)
+        uploads.take_person(holder.id)                   # ...and count again once the holder's other uploads wait
+        _room_for(cred, name, len(data))
+    except uploads.UploadRejected as exc:
+        raise CpdError(str(exc)) from None
+    act.evidence_name, act.evidence_size = name, len(data)
+
+
+def _room_for(cred: Credential, name: str, size: int) -> None:
+    room = evidence_room(cred)
+    if room.files >= room.max_files:
+        raise CpdError(_("%(name)s: refused, this certificate already has %(n)d evidence files, the most "
+                         "allowed.", name=name, n=room.max_files))
+    uploads.check_storage(cred.holder_id, size)
+
+
 def log_activity(holder: User, cred: Credential, *, kind: str, quantity: str, done_on: date | None,
                  description: str, evidence: tuple[str, bytes] | None) -> CpdActivity:
     if cred.holder_id != holder.id:
         raise CpdError(_("Only the holder logs CPD for a certificate."))
-    if cred.state != "active":
-        raise CpdError(_("CPD is logged for an active certificate."))
+    if not can_log(cred):
+        raise CpdError(_("CPD is logged for a valid certificate, or for an expired one that can still be "
+                         "renewed; not for a suspended, revoked or replaced one."))
     if kind not in rules(cred):
         raise CpdError(_("Choose the kind of activity."))
     try:
@@ -98,13 +147,7 @@ def log_activity(holder: User, cred: Credential, *, kind: str, quantity: str, do
     act = CpdActivity(credential_id=cred.id, kind=kind, quantity=amount, done_on=done_on,
                       description=description.strip()[:3000])
     if evidence and evidence[1]:
-        name, data = evidence
-        try:
-            act.evidence_kind = uploads.check_upload(name, data, current_app.config["UPLOAD_MAX_BYTES"])
-        except uploads.UploadRejected as exc:
-            raise CpdError(str(exc)) from None
-        act.evidence_stored, _sha = uploads.store(data)
-        act.evidence_name = name
+        _attach_evidence(holder, cred, act, *evidence)
     share = float(cred.programme.cpd.get("audit_share") or 0)
     act.audit = secrets.randbelow(1_000_000) < share * 1_000_000
     db.session.add(act)

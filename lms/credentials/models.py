@@ -115,6 +115,7 @@ class CpdActivity(db.Model):
     evidence_name: Mapped[str | None] = mapped_column(String(255))
     evidence_stored: Mapped[str | None] = mapped_column(String(64))
     evidence_kind: Mapped[str | None] = mapped_column(String(10))
+    evidence_size: Mapped[int | None]                     # bytes, counted in the holder's storage quota
     state: Mapped[str] = mapped_column(String(20), default="pending")   # pending | approved | rejected
     audit: Mapped[bool] = mapped_column(default=False)    # picked at random: the evidence must be checked
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

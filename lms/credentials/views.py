@@ -364,6 +364,10 @@ def review_claim(claim_id: int, action: str):
 
 def register_hooks() -> None:
     from lms.catalog import services as catalog
+    from lms.credentials import cpd
+    from lms.projects import uploads
+    if cpd.evidence_bytes not in uploads.USAGE:
+        uploads.USAGE.append(cpd.evidence_bytes)
     if svc.listener not in catalog.PROGRESS_LISTENERS:
         catalog.PROGRESS_LISTENERS.append(svc.listener)
 
@@ -408,7 +412,8 @@ def cpd_log(public_id: str):
                 " " + _("It was picked at random for an audit of its evidence.") if act.audit else ""), "success")
             return redirect(url_for("credentials.cpd_log", public_id=public_id))
     return render_template("credentials/cpd.html", cred=cred, acts=cpd.activities(cred), total=cpd.total(cred),
-                           rules=cpd.rules(cred), form=form, today=utcnow().date().isoformat())
+                           rules=cpd.rules(cred), form=form, today=utcnow().date().isoformat(),
+                           can_log=cpd.can_log(cred), room=cpd.evidence_room(cred))
 
 
 @bp.post("/certificates/<public_id>/renew")

@@ -140,6 +140,14 @@ class Project(db.Model):
         return self.sponsor_decision == "confirmed" or self.override_reason is not None
 
 
+class SponsorMail(db.Model):
+    """One confirmation e-mail sent to a project's sponsor; counted to limit how many go out in a day."""
+    __tablename__ = "project_sponsor_mails"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExaminerAssignment(db.Model):
     __tablename__ = "project_examiners"
     __table_args__ = (UniqueConstraint("project_id", "user_id"), UniqueConstraint("project_id", "role"))

@@ -15,6 +15,10 @@ class ProjectError(ValueError):
     """A refused action; the message is shown to the user as it is."""
 
 
+class SponsorLinkUnusable(ProjectError):
+    """The sponsor's link cannot be used (any more): expired, forged, replaced or already answered."""
+
+
 # ---------------------------------------------------------------- who may do what
 
 def is_course_staff(user, brief: Brief) -> bool:

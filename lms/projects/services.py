@@ -5,16 +5,18 @@ here so that views and templates reach the feature through one module. Functions
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 
 from lms.accounts.models import User
 from lms.accounts.services import audit, normalise_email
-from lms.catalog.models import CourseInstructor
+from lms.catalog.models import CourseInstructor, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
 from lms.mail import send_mail
@@ -40,6 +42,7 @@ from lms.projects.models import (
     Brief,
     ExaminerAssignment,
     Project,
+    SponsorMail,
     Submission,
     SubmissionFile,
     TechnologyAssessment,
@@ -47,6 +50,7 @@ from lms.projects.models import (
 from lms.projects.rules import (  # noqa: F401 - the feature's API
     OPEN_STATUSES,
     ProjectError,
+    SponsorLinkUnusable,
     can_download,
     can_manage,
     can_see_details,
@@ -71,6 +75,9 @@ def register_project(trainee: User, brief: Brief, *, title: str, description: st
                      sponsor_email: str) -> Project:
     if not trainee.has_role("trainee"):
         raise ProjectError(_("Only trainees register projects."))
+    block = course_block(trainee, brief)
+    if block is not None:
+        raise ProjectError(BLOCK_MESSAGES[block]())
     if sponsor_kind not in SPONSOR_KINDS:
         raise ProjectError(_("Choose the kind of sponsor organisation."))
     if normalise_email(sponsor_email) == normalise_email(trainee.email):
@@ -99,21 +106,58 @@ def sponsor_link(project: Project) -> str:
     return absolute_url("projects.sponsor", token=token)
 
 
+def sponsor_mails_today(project: Project) -> int:
+    """Confirmation e-mails sent to the project's sponsor in the last 24 hours."""
+    since = utcnow() - timedelta(days=1)
+    return db.session.scalar(select(func.count()).select_from(SponsorMail)
+                             .where(SponsorMail.project_id == project.id, SponsorMail.sent_at > since))
+
+
+MAIL_TITLE_MAX = 120
+_LINKISH = [(re.compile(r":(?=/)"), "[:]"), (re.compile(r"@"), "[at]"), (re.compile(r"(?<=\w)\.(?=[^\W\d_])"), "[.]")]
+
+
+def mail_title(title: str) -> str:
+    """The project's title as it may appear in mail to an outside address: one line, at most
+    MAIL_TITLE_MAX characters, and nothing a mail program would turn into a link (``http[:]//``,
+    ``example[.]com``, ``name[at]example[.]com``)."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in title).split())
+    if len(text) > MAIL_TITLE_MAX:
+        text = text[:MAIL_TITLE_MAX - 1].rstrip() + "…"
+    for pattern, replacement in _LINKISH:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def send_sponsor_request(project: Project) -> None:
+    """E-mail the sponsor a new link. The mail carries the platform's own words, the project's title and the
+    link, nothing else the trainee typed; a project sends at most SPONSOR_MAILS_PER_DAY in 24 hours."""
     if project.sponsor_decision is not None:
         raise ProjectError(_("The sponsor has already answered."))
     link = sponsor_link(project)
+    db.session.flush()       # the new nonce's UPDATE holds the project's row: parallel requests count in turn
+    limit = current_app.config["SPONSOR_MAILS_PER_DAY"]
+    if sponsor_mails_today(project) >= limit:
+        raise ProjectError(_("The sponsor has already been sent %(n)d e-mails about this project in the last "
+                             "24 hours, the most allowed; you can send a new link tomorrow.", n=limit))
+    db.session.add(SponsorMail(project_id=project.id))
+    db.session.flush()
     days = current_app.config["SPONSOR_LINK_DAYS"]
-    trainee = project.trainee.display_name
-    body = (f"Dear {project.sponsor_name},\n\n"
-            f"{trainee} has registered a real project with {project.sponsor_org} for assessment as a "
-            f"technology-transfer manager: \"{project.title}\".\n"
-            "Please confirm that the project is real and describe their role, or decline, at this link "
-            f"(valid for {days} days, usable once; no account is needed):\n\n{link}\n\n"
-            f"{project.sponsor_name} 您好：\n\n"
-            f"{trainee} 以贵单位（{project.sponsor_org}）的真实项目“{project.title}”申请技术经理人项目考核。"
-            f"请通过以下链接确认项目真实并说明其承担的工作，或予以拒绝（{days} 天内有效，仅可使用一次，无需注册账号）：\n\n"
-            f"{link}\n")
+    title = mail_title(project.title)
+    body = ("Hello,\n\n"
+            "A trainee of our technology-transfer manager certification has registered a real project with your "
+            "organisation for assessment, and has named you as the person who can confirm it. The project's "
+            f"title is:\n\n    {title}\n\n"
+            "Please confirm that the project is real and describe the trainee's role, or decline, at this link "
+            f"(valid for {days} days, usable once; no account is needed). The page shows who registered the "
+            f"project and what they wrote about it.\n\n{link}\n\n"
+            "If you do not know this project, decline it on that page or ignore this e-mail.\n\n"
+            "您好：\n\n"
+            "我们技术经理人认证的一位学员以贵单位的真实项目申请项目考核，并指定您为可以确认该项目的联系人。项目名称：\n\n"
+            f"    {title}\n\n"
+            f"请通过以下链接确认项目真实并说明该学员承担的工作，或予以拒绝（{days} 天内有效，仅可使用一次，无需注册账号）。"
+            f"页面上列有登记人及其填写的项目说明。\n\n{link}\n\n"
+            "如您不了解此项目，请在该页面上予以拒绝，或忽略本邮件。\n")
     send_mail(project.sponsor_email, "Please confirm a project / 请确认项目", body)
 
 
@@ -122,30 +166,38 @@ def project_for_token(token: str) -> Project:
     try:
         data = _serializer().loads(token, max_age=days * 86400)
     except SignatureExpired:
-        raise ProjectError(_("This link has expired. Ask the trainee to send a new one.")) from None
+        raise SponsorLinkUnusable(_("This link has expired. Ask the trainee to send a new one.")) from None
     except BadSignature:
-        raise ProjectError(_("This link is not valid.")) from None
+        raise SponsorLinkUnusable(_("This link is not valid.")) from None
     project = db.session.scalar(select(Project).where(Project.public_id == str(data.get("p"))))
     if project is None:
-        raise ProjectError(_("This link is not valid."))
+        raise SponsorLinkUnusable(_("This link is not valid."))
     if project.sponsor_decision is not None:
-        raise ProjectError(_("This link has been used: the answer is recorded."))
+        raise SponsorLinkUnusable(_("This link has been used: the answer is recorded."))
     if project.sponsor_nonce_hash != _sha(str(data.get("n"))):
-        raise ProjectError(_("This link has been replaced by a newer one; use the latest e-mail."))
+        raise SponsorLinkUnusable(_("This link has been replaced by a newer one; use the latest e-mail."))
     return project
 
 
 def sponsor_decide(token: str, *, confirm: bool, statement: str, signed_name: str, address: str | None) -> Project:
+    """Record the sponsor's answer once: the answer is written only where none is recorded and the link is
+    still the current one, in one UPDATE, so of two answers sent at once one is recorded (and mailed)."""
     project = project_for_token(token)
     if confirm and not statement.strip():
         raise ProjectError(_("Describe the trainee's role in the project to confirm it."))
-    project.sponsor_decision = "confirmed" if confirm else "declined"
-    project.sponsor_statement = statement.strip() or None
-    project.sponsor_signed_name = signed_name.strip()
-    project.sponsor_decided_at = utcnow()
-    project.sponsor_decided_from = (address or "")[:64]
-    project.sponsor_nonce_hash = None
+    written = db.session.execute(
+        update(Project)
+        .where(Project.id == project.id, Project.sponsor_decision.is_(None),
+               Project.sponsor_nonce_hash == project.sponsor_nonce_hash)
+        .values(sponsor_decision="confirmed" if confirm else "declined", sponsor_statement=statement.strip() or None,
+                sponsor_signed_name=signed_name.strip(), sponsor_decided_at=utcnow(),
+                sponsor_decided_from=(address or "")[:64], sponsor_nonce_hash=None)
+        .execution_options(synchronize_session=False))
+    if written.rowcount != 1:
+        raise SponsorLinkUnusable(_("This link has been used: the answer is recorded."))
+    db.session.refresh(project)
     refresh_status(project)
+    db.session.flush()
     what = "confirmed / 已确认" if confirm else "declined / 已拒绝"
     send_mail(project.trainee.email, f"Your sponsor answered / 项目单位已答复: {what}",
               f"{project.sponsor_org} {what}: \"{project.title}\".\n\n{project_url(project)}\n")
@@ -219,17 +271,56 @@ def _grading_started(project: Project) -> bool:
     return any(g.submitted_at for g in project.grades)
 
 
+# why a trainee may not register a project or submit deliverables (None: they may)
+BLOCK_MESSAGES = {
+    "course_closed": lambda: _("Projects for this brief open when its course is published."),
+    "not_enrolled": lambda: _("Enrol in the brief's course first: real projects are for trainees enrolled in it."),
+    "declined": lambda: _("The sponsor declined this project; it cannot be submitted."),
+    "awaiting_sponsor": lambda: _("Deliverables can be submitted once the sponsor has confirmed the project "
+                                  "(or an administrator has confirmed it for them)."),
+    "grading_started": lambda: _("Grading has started; a new version can no longer be submitted."),
+    "versions_used": lambda: _("All %(n)d versions allowed for this project have been submitted.",
+                               n=current_app.config["PROJECT_MAX_VERSIONS"]),
+}
+
+
+def course_block(trainee: User, brief: Brief) -> str | None:
+    """``course_closed`` or ``not_enrolled`` when the trainee cannot work on the brief's projects, else None."""
+    if not brief.course.is_published:
+        return "course_closed"
+    enrolled = db.session.scalar(select(Enrolment.id).where(Enrolment.user_id == trainee.id,
+                                                            Enrolment.course_id == brief.course_id))
+    return None if enrolled is not None else "not_enrolled"
+
+
+def upload_block(project: Project) -> str | None:
+    """Why the trainee cannot submit a new version now (a key of BLOCK_MESSAGES), or None."""
+    if project.released_at is not None or _grading_started(project):
+        return "grading_started"
+    if not project.is_confirmed:
+        return "declined" if project.sponsor_decision == "declined" else "awaiting_sponsor"
+    block = course_block(project.trainee, project.brief)
+    if block is not None:
+        return block
+    if len(project.submissions) >= current_app.config["PROJECT_MAX_VERSIONS"]:
+        return "versions_used"
+    return None
+
+
 def submit_files(trainee: User, project: Project, files: list[tuple[str, bytes]], note: str = "") -> Submission:
-    """A new version with every file checked first: one bad file refuses the whole submission."""
+    """A new version with every file checked first: one bad file refuses the whole submission, and a refused
+    submission leaves no file and no row."""
     if project.trainee_id != trainee.id:
         raise ProjectError(_("Only the trainee submits deliverables."))
-    if project.status == "declined":
-        raise ProjectError(_("The sponsor declined this project; it cannot be submitted."))
-    if project.released_at is not None or _grading_started(project):
-        raise ProjectError(_("Grading has started; a new version can no longer be submitted."))
+    block = upload_block(project)
+    if block is not None:
+        raise ProjectError(BLOCK_MESSAGES[block]())
     files = [(n, d) for n, d in files if n or d]
     if not files:
         raise ProjectError(_("Choose at least one file."))
+    most = current_app.config["PROJECT_MAX_FILES"]
+    if len(files) > most:
+        raise ProjectError(_("A version has at most %(n)d files; you chose %(k)d.", n=most, k=len(files)))
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     errors, kinds = [], []
     for name, data in files:
@@ -239,22 +330,34 @@ def submit_files(trainee: User, project: Project, files: list[tuple[str, bytes]]
             errors.append(str(exc))
     if errors:
         raise ProjectError(" ".join(errors))
+    size = sum(len(d) for _n, d in files)
+    try:
+        uploads.check_storage(trainee.id, size)          # refuse before writing anything...
+        written = [uploads.store(data) for _n, data in files]
+        uploads.take_person(trainee.id)                  # ...and count again once the person's other uploads wait
+        db.session.expire(project)
+        block = upload_block(project)
+        if block is not None:
+            raise ProjectError(BLOCK_MESSAGES[block]())
+        uploads.check_storage(trainee.id, size)
+    except uploads.UploadRejected as exc:
+        raise ProjectError(str(exc)) from None
     version = max((s.version for s in project.submissions), default=0) + 1
     sub = Submission(version=version, note=note.strip() or None)
-    written: list[str] = []
-    try:
-        for (name, data), kind in zip(files, kinds, strict=True):
-            stored, sha = uploads.store(data)
-            written.append(stored)
-            sub.files.append(SubmissionFile(name=name, stored_name=stored, kind=kind, size=len(data), sha256=sha))
-        project.submissions.append(sub)
-        refresh_status(project)
-        db.session.flush()
-    except Exception:
-        for stored in written:
-            uploads.remove(stored)
-        raise
+    for (name, data), kind, (stored, sha) in zip(files, kinds, written, strict=True):
+        sub.files.append(SubmissionFile(name=name, stored_name=stored, kind=kind, size=len(data), sha256=sha))
+    project.submissions.append(sub)
+    refresh_status(project)
+    db.session.flush()
     return sub
+
+
+def deliverable_bytes(user_id: int) -> int:
+    """Bytes of project deliverables the person has uploaded (for the storage quota)."""
+    return db.session.scalar(select(func.coalesce(func.sum(SubmissionFile.size), 0))
+                             .join(Submission, SubmissionFile.submission_id == Submission.id)
+                             .join(Project, Submission.project_id == Project.id)
+                             .where(Project.trainee_id == user_id))
 
 
 def save_worksheet(trainee: User, project: Project, weights: dict[str, str], ratings: dict[str, str],

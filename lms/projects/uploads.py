@@ -1,5 +1,9 @@
 """Deliverable files: the type is read from the content (never from the name), names are checked, and
-files are stored outside the web root under random names (``<instance>/uploads/projects``)."""
+files are stored outside the web root under random names (``<instance>/uploads/projects``).
+
+Each person has one storage quota for every file they upload (project deliverables and CPD evidence):
+features that keep a person's files register a counter in ``USAGE``. A file written in a transaction that
+does not commit is removed when the transaction ends, so a refused or failed upload leaves nothing behind."""
 from __future__ import annotations
 
 import hashlib
@@ -8,10 +12,17 @@ import os
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from lms.accounts.models import User
+from lms.extensions import db
 
 KINDS = {  # kind -> (extensions that may carry it, MIME type)
     "pdf": ((".pdf",), "application/pdf"),
@@ -96,25 +107,80 @@ def storage_dir() -> Path:
 
 
 def store(data: bytes) -> tuple[str, str]:
-    """Write the bytes under a random name; returns (stored name, sha256)."""
+    """Write the bytes under a random name; returns (stored name, sha256). The file stays only if the
+    current transaction commits."""
     stored = secrets.token_hex(24)
     path = storage_dir() / stored
     tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o600)
-    tmp.replace(path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    db.session.info.setdefault(_UNCOMMITTED, []).append(path)
     return stored, hashlib.sha256(data).hexdigest()
+
+
+_UNCOMMITTED = "lms.uploads.uncommitted"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_files(session: Session, transaction) -> None:
+    if transaction.parent is not None:       # a savepoint: its files wait for the outer transaction
+        return
+    for path in session.info.pop(_UNCOMMITTED, ()):
+        path.unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- one person's storage
+
+USAGE: list[Callable[[int], int]] = []
+"""Counters of stored bytes, one per feature that keeps people's files: user id -> bytes of theirs."""
+
+
+@dataclass(frozen=True)
+class Storage:
+    used: int       # bytes
+    limit: int
+
+
+def storage(user_id: int) -> Storage:
+    return Storage(sum(count(user_id) for count in USAGE), current_app.config["UPLOAD_QUOTA_BYTES"])
+
+
+def take_person(user_id: int) -> None:
+    """Hold the person's row until the transaction ends, so that two uploads of one person (two tabs, two
+    app servers) are counted one after the other: a no-op UPDATE locks the row on PostgreSQL and takes
+    SQLite's write lock."""
+    db.session.execute(update(User).where(User.id == user_id).values(id=User.id)
+                       .execution_options(synchronize_session=False))
+
+
+def check_storage(user_id: int, incoming: int) -> Storage:
+    """Refuses (UploadRejected) when ``incoming`` more bytes would take the person beyond their quota. Check
+    before writing the files, to refuse early, and again after ``take_person``, before their rows are added."""
+    now = storage(user_id)
+    if now.used + incoming > now.limit:
+        raise UploadRejected(_("Refused: %(size)s more would take your storage beyond its limit of %(limit)s "
+                               "(%(used)s used by your project deliverables and CPD evidence together).",
+                               size=size_text(incoming), limit=size_text(now.limit), used=size_text(now.used)))
+    return now
+
+
+def size_text(n: int) -> str:
+    """As the ``filesize`` filter writes sizes in pages."""
+    return f"{n} B" if n < 1000 else f"{n / 1000:.0f} kB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB"
 
 
 def path_of(stored: str) -> Path:
     if not stored.isalnum():
         raise FileNotFoundError(stored)
     return storage_dir() / stored
-
-
-def remove(stored: str) -> None:
-    try:
-        path_of(stored).unlink()
-    except FileNotFoundError:
-        pass

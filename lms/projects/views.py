@@ -77,7 +77,8 @@ def brief(public_id: str):
 def register(public_id: str):
     b = _brief(public_id)
     form = RegisterProjectForm()
-    if form.validate_on_submit():
+    block = svc.course_block(current_user, b)
+    if block is None and form.validate_on_submit():
         try:
             project = svc.register_project(
                 current_user, b, title=form.title.data, description=form.description.data,
@@ -92,20 +93,24 @@ def register(public_id: str):
             flash(_("Project registered. We have e-mailed %(name)s a link to confirm it.", name=project.sponsor_name),
                   "success")
             return redirect(url_for("projects.show", public_id=project.public_id))
-    return render_template("projects/register.html", brief=b, form=form)
+    return render_template("projects/register.html", brief=b, form=form,
+                           block=svc.BLOCK_MESSAGES[block]() if block else None)
 
 
 @bp.route("/sponsor/<token>", methods=["GET", "POST"])
 def sponsor(token: str):
     try:
         project = svc.project_for_token(token)
-    except svc.ProjectError as exc:
+    except svc.SponsorLinkUnusable as exc:
         return render_template("projects/sponsor.html", problem=str(exc), project=None, form=None), 410
     form = SponsorForm()
     if form.validate_on_submit():
         try:
             svc.sponsor_decide(token, confirm=form.decision.data == "confirm", statement=form.statement.data or "",
                                signed_name=form.signed_name.data, address=request.remote_addr)
+        except svc.SponsorLinkUnusable as exc:      # answered meanwhile, from another tab or another click
+            db.session.rollback()
+            return render_template("projects/sponsor.html", problem=str(exc), project=None, form=None), 410
         except svc.ProjectError as exc:
             db.session.rollback()
             flash(str(exc), "error")
@@ -133,6 +138,11 @@ def show(public_id: str):
         staff_form.coach.data = project.coach.public_id if project.coach else ""
         for a in project.examiners:
             getattr(staff_form, a.role).data = a.user.public_id
+    uploading = None
+    if project.trainee_id == current_user.id:
+        block = svc.upload_block(project)
+        uploading = {"block": svc.BLOCK_MESSAGES[block]() if block else None,
+                     "versions": len(project.submissions), "storage": uploads.storage(current_user.id)}
     history = []
     p = project.previous
     while p is not None:
@@ -143,7 +153,7 @@ def show(public_id: str):
         staff_form=staff_form, submit_form=SubmitForm(), defence_form=DefenceForm(), override_form=OverrideForm(),
         details=svc.can_see_details(current_user, project), downloads=svc.can_download(current_user, project),
         show_grades=svc.grades_visible_to(current_user, project), my_role=svc.examiner_role(current_user, project),
-        history=history, worksheets=worksheets, render_markdown=render_markdown,
+        history=history, worksheets=worksheets, render_markdown=render_markdown, uploading=uploading,
         next_round=db.session.scalar(select(Project).where(Project.previous_id == project.id)))
 
 
@@ -475,6 +485,8 @@ def editor_links(course) -> list[tuple[str, str]]:
 
 
 def register_hooks() -> None:
+    if svc.deliverable_bytes not in uploads.USAGE:
+        uploads.USAGE.append(svc.deliverable_bytes)
     if editor_links not in catalog.EDITOR_LINKS:
         catalog.EDITOR_LINKS.append(editor_links)
     if activities not in catalog.MODULE_ACTIVITIES:

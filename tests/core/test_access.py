@@ -240,6 +240,7 @@ def world(app, tmp_path):
                                         confidential=False, sponsor_org="Acme", sponsor_kind="company",
                                         sponsor_name="S", sponsor_email="sponsor@example.com")
     projects.assign_examiner(people["admin"], project, people["instructor"], "lecturer")
+    projects.override_confirmation(people["admin"], project, "known sponsor")    # deliverables need a confirmation
     sub = projects.submit_files(people["trainee"], project, [("r.pdf", b"%PDF-1.4 test")])
     db.session.commit()
     people.update(brief=brief, project=project, file=sub.files[0])

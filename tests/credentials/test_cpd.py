@@ -5,10 +5,11 @@ import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.credentials import cpd, keys, signing
 from lms.credentials.models import CpdActivity, Credential
+from lms.db import utcnow
 from lms.extensions import db
 from tests.conftest import PG_URL, login
 from tests.credentials.test_issuance import world  # noqa: F401 - the fixture
@@ -139,3 +140,56 @@ def test_two_renewals_at_the_same_time_give_one_renewal_and_one_message(app, wor
     assert sum("Renewed: a new certificate" in page for _, page in pages) == 1
     assert sum("has just been renewed, or its status has changed" in page for _, page in pages) == 1
     assert len(list(db.session.scalars(select(Credential).where(Credential.previous_id == cred.id)))) == 1
+
+
+def _evidence_files(app):
+    folder = app.config["LMS_UPLOAD_DIR"] / "projects"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_only_a_valid_or_expired_renewable_certificate_logs_cpd(app, world):  # noqa: F811
+    cred, holder = world["cred"], app.test_client()
+    login(holder, world["holder"].email)
+    db.session.get(Credential, cred.id).suspended = True
+    db.session.commit()
+    page = holder.get(f"/certificates/{cred.public_id}/cpd").get_data(as_text=True)
+    assert "this certificate is suspended, revoked or replaced" in page and "Log the activity" not in page
+    page = _log(holder, cred, "training", 3, evidence=PDF)
+    assert "not for a suspended, revoked or replaced one" in page
+    assert db.session.scalar(select(func.count()).select_from(CpdActivity)) == 0 and _evidence_files(app) == []
+    # expired, not suspended: CPD still counts towards renewing it
+    c = db.session.get(Credential, cred.id)
+    c.suspended, c.valid_until = False, utcnow() - timedelta(days=10)
+    db.session.commit()
+    assert "Activity logged" in _log(holder, cred, "training", 3, evidence=PDF)
+
+
+def test_cpd_evidence_is_limited_per_certificate_and_the_page_says_so(app, world):  # noqa: F811
+    app.config["CPD_MAX_EVIDENCE"] = 1
+    cred, holder = world["cred"], app.test_client()
+    login(holder, world["holder"].email)
+    page = _log(holder, cred, "training", 3, evidence=PDF)
+    assert "Activity logged" in page and "1 of 1 evidence files attached to this certificate" in page
+    page = _log(holder, cred, "training", 4, description="A second licensing workshop, with slides", evidence=PDF)
+    assert "certificate-of-attendance.pdf: refused, this certificate already has 1 evidence files" in page
+    assert db.session.scalar(select(func.count()).select_from(CpdActivity)) == 1 and len(_evidence_files(app)) == 1
+
+
+def test_cpd_evidence_and_project_deliverables_share_one_storage_quota(app, world):  # noqa: F811
+    from lms.projects.models import Brief, Project, Submission, SubmissionFile
+    holder_user = world["holder"]
+    brief = db.session.scalar(select(Brief))
+    project = Project(brief=brief, trainee_id=holder_user.id, title="t", description="d", trainee_role="r",
+                      sponsor_org="o", sponsor_kind="company", sponsor_name="n", sponsor_email="n@o.example")
+    project.submissions.append(Submission(version=1, files=[SubmissionFile(
+        name="r.pdf", stored_name="a" * 48, kind="pdf", size=9_000, sha256="0" * 64)]))
+    db.session.add(project)
+    db.session.commit()
+    app.config["UPLOAD_QUOTA_BYTES"] = 9_000 + len(PDF) * 2
+    cred, holder = world["cred"], app.test_client()
+    login(holder, holder_user.email)
+    page = _log(holder, cred, "training", 3, evidence=PDF)
+    assert "Activity logged" in page and "Your storage: 9 kB of 9 kB used" in page
+    page = _log(holder, cred, "training", 3, description="Another workshop on licensing terms", evidence=PDF * 2)
+    assert "would take your storage beyond its limit of 9 kB" in page
+    assert db.session.scalar(select(func.count()).select_from(CpdActivity)) == 1 and len(_evidence_files(app)) == 1

@@ -46,6 +46,18 @@ def grade(page, scores, overall):
     page.get_by_label("Overall comment to the trainee").fill(overall)
 
 
+def _enrol(app, address, slug):
+    from lms.accounts.models import User
+    from lms.catalog.models import Course, Enrolment
+    from lms.extensions import db
+    with app.app_context():
+        course = db.session.scalar(db.select(Course).where(Course.slug == slug))
+        course.status = "published"
+        user = db.session.scalar(db.select(User).where(User.email == address))
+        db.session.add(Enrolment(user_id=user.id, course_id=course.id))
+        db.session.commit()
+
+
 def test_project_from_registration_to_feedback_and_evidence(browser, base_url, live_server, check_a11y):
     outbox = live_server.config["LMS_OUTBOX"]
     trainee = browser.new_context(bypass_csp=True).new_page()
@@ -56,6 +68,9 @@ def test_project_from_registration_to_feedback_and_evidence(browser, base_url, l
     trainee.get_by_label("Repeat the password").fill("a-good-password")
     trainee.get_by_role("button", name="Create account").click()
     confirm_registration(trainee, outbox, "project.trainee@example.com")
+    # real projects are for trainees enrolled in the brief's published course: P1 is an outline in the shipped
+    # content and needs F3 first, so the journey publishes it and enrols the trainee as an administrator would
+    _enrol(live_server, "project.trainee@example.com", "p1-technology-evaluation-dd")
     trainee.get_by_role("link", name="Projects").first.click()
     check_a11y(trainee, "projects")
     trainee.get_by_role("link", name="Technology Evaluation Report").click()
@@ -88,6 +103,7 @@ def test_project_from_registration_to_feedback_and_evidence(browser, base_url, l
 
     trainee.goto(project_url)
     expect(trainee.get_by_text("by 王芳")).to_be_visible()
+    expect(trainee.get_by_text("Version 1 of at most 10; up to 10 files, each at most 25.0 MB.")).to_be_visible()
     trainee.get_by_label("Files (PDF, DOCX, XLSX, PPTX, PNG or JPEG)").set_input_files(
         files=[{"name": "技术评估报告.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     trainee.get_by_role("button", name="Submit this version").click()

@@ -5,7 +5,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from lms.catalog.models import Course, CourseInstructor
+from lms.catalog.models import Course, CourseInstructor, Enrolment
 from lms.config import REPO_ROOT
 from lms.extensions import db
 from lms.loading import load_all
@@ -50,5 +50,7 @@ def people(content):
     }
     course = db.session.scalar(select(Course).where(Course.slug == F1))
     course.instructors.append(CourseInstructor(user_id=p["lecturer"].id))
+    for who in ("trainee", "other"):        # real projects are for trainees enrolled in the brief's course
+        db.session.add(Enrolment(user_id=p[who].id, course_id=course.id))
     db.session.commit()
     return p
