@@ -3,7 +3,7 @@ only an administrator links an account to an organisation (whose people an emplo
 
 Existing self-declared links are undone: each account keeps the organisation's name as its declared
 employer, and stays linked only where an administrator set that link (an audit event 'user.organisation' naming
-that organisation for that account).
+that organisation for that account; case and surrounding spaces aside).
 
 Revision ID: 59296868be56
 Revises: 7e4b1a9c2d55
@@ -31,7 +31,7 @@ def upgrade():
     op.execute(
         "UPDATE users SET organisation_id = NULL WHERE organisation_id IS NOT NULL AND NOT EXISTS ("
         "SELECT 1 FROM audit_events WHERE audit_events.action = 'user.organisation'"
-        " AND audit_events.target = users.email AND lower(audit_events.detail) = lower(users.employer_name))")
+        " AND audit_events.target = users.email AND lower(trim(audit_events.detail)) = lower(trim(users.employer_name)))")
 
 
 def downgrade():

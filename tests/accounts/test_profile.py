@@ -125,20 +125,23 @@ def test_migration_keeps_only_the_links_an_administrator_made(empty_database):  
                                   "VALUES (:id, :pid, :name, 'company', CURRENT_TIMESTAMP)"),
                              {"id": oid, "pid": f"o{oid}", "name": name})
             for uid, email, org in ((1, "linked@example.com", 1), (2, "declared@example.com", 1),
-                                    (3, "moved@example.com", 2)):
+                                    (3, "moved@example.com", 2), (4, "spaced@example.com", 1)):
                 conn.execute(text(
                     "INSERT INTO users (id, public_id, email, password_hash, organisation_id, locale, active, "
                     "session_version, created_at) VALUES (:id, :pid, :email, 'x', :org, 'en', true, 1, "
                     "CURRENT_TIMESTAMP)"), {"id": uid, "pid": f"p{uid}", "email": email, "org": org})
             # an administrator linked the first and the third; the third then declared another organisation
-            for email in ("linked@example.com", "moved@example.com"):
+            # (the fourth's audit detail was recorded with surrounding spaces)
+            for email, detail in (("linked@example.com", "acme materials"), ("moved@example.com", "acme materials"),
+                                  ("spaced@example.com", " Acme Materials ")):
                 conn.execute(text("INSERT INTO audit_events (action, target, detail, created_at) VALUES "
-                                  "('user.organisation', :email, 'acme materials', CURRENT_TIMESTAMP)"),
-                             {"email": email})
+                                  "('user.organisation', :email, :detail, CURRENT_TIMESTAMP)"),
+                             {"email": email, "detail": detail})
         upgrade(directory=directory, revision="59296868be56")
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT email, organisation_id, employer_name FROM users ORDER BY id")).all()
         db.engine.dispose()
     assert [tuple(r) for r in rows] == [("linked@example.com", 1, "Acme Materials"),
                                         ("declared@example.com", None, "Acme Materials"),
-                                        ("moved@example.com", None, "Other Labs")]
+                                        ("moved@example.com", None, "Other Labs"),
+                                        ("spaced@example.com", 1, "Acme Materials")]
