@@ -33,9 +33,11 @@ def certificate_font_files() -> tuple[Path, Path]:
 
 @functools.lru_cache(maxsize=4)
 def _character_map(path: str) -> frozenset[int]:
-    """The code points a font maps to a glyph, read once per font file through reportlab's TTFont."""
-    from reportlab.pdfbase.ttfonts import TTFont
-    return frozenset(TTFont("cmap-probe", path).face.charToGlyph)
+    """The code points a font maps to a glyph (its best Unicode cmap subtable, read with fontTools), once per
+    font file."""
+    from fontTools.ttLib import TTFont
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap() or ())
 
 
 def name_font_lacks(text: str) -> list[str]:
