@@ -27,9 +27,6 @@ def _name_message(code: str, chars: str, chinese: bool) -> str:
         return _("A name cannot contain markup characters (%(chars)s).", chars=chars)
     if code == "emoji":
         return _("A name cannot contain emoji or symbols (%(chars)s).", chars=chars)
-    if code == "outside_bmp":
-        return _("The certificate cannot carry these rare characters so that they copy correctly: %(chars)s. "
-                 "Use a common form of the character, or ask an administrator.", chars=chars)
     if code == "control":
         return _("The name contains invisible control characters; type it again.")
     if code == "dots":

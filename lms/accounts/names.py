@@ -2,9 +2,9 @@
 administrator's user page. Functions return a cleaned name and a problem code; the forms make the words.
 
 The certificate prints both names in its embedded font, so a character that font cannot draw is refused
-here rather than printed as an empty box. Characters outside the Basic Multilingual Plane are refused too:
-reportlab writes their ToUnicode entries as five hex digits instead of a UTF-16 surrogate pair, so the
-name would be drawn but copy out of the PDF as another character.
+here rather than printed as an empty box. A rare Han character outside the Basic Multilingual Plane (𠂇
+U+20087) is accepted when the font has it: the certificate maps it to text as a UTF-16 surrogate pair, so it
+copies out of the PDF as typed.
 """
 from __future__ import annotations
 
@@ -35,13 +35,11 @@ def _is_latin_letter(ch: str) -> bool:
 
 
 def _common_problem(name: str) -> tuple[str, str] | None:
-    """Markup, emoji and characters the PDF cannot carry: (code, offending characters)."""
+    """Markup, emoji and control characters: (code, offending characters)."""
     if found := [ch for ch in name if ch in _MARKUP]:
         return "markup", "".join(dict.fromkeys(found))
     if found := [ch for ch in name if _is_emoji(ch)]:
         return "emoji", "".join(dict.fromkeys(found))
-    if found := [ch for ch in name if ord(ch) > 0xFFFF]:
-        return "outside_bmp", "".join(dict.fromkeys(found))
     if found := [ch for ch in name if unicodedata.category(ch).startswith("C")]:
         return "control", ""
     return None
@@ -60,7 +58,7 @@ def clean_latin(value: str | None) -> str:
 
 def problem_zh(name: str) -> tuple[str, str] | None:
     """None when ``name`` (cleaned) is a Chinese name the certificate can print, else (code, characters):
-    markup, emoji, outside_bmp, control, script (not Chinese characters), dots (misplaced middle dot), font."""
+    markup, emoji, control, script (not Chinese characters), dots (misplaced middle dot), font."""
     if not name:
         return None
     if problem := _common_problem(name):

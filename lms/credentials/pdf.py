@@ -15,7 +15,7 @@ import json
 import re
 from urllib.parse import urlencode
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
@@ -219,7 +219,42 @@ def render(data: dict) -> bytes:
     # Only reportlab's font programs and their ToUnicode maps follow this document-wide setting at save.
     c._doc.setCompression(0)
     c.save()
+    if any(ord(ch) > 0xFFFF for ch in json.dumps({k: v for k, v in data.items() if k != "signed_json"},
+                                                  ensure_ascii=False, default=str)):
+        return _surrogate_pair_text_maps(buf.getvalue())
     return buf.getvalue()
+
+
+_WIDE_BFCHAR = re.compile(rb"<([0-9A-Fa-f]{2})> <([0-9A-Fa-f]{5,6})>")
+
+
+def _surrogate_pair_text_maps(pdf: bytes) -> bytes:
+    """Make characters outside the Basic Multilingual Plane (rare Han characters such as 𠂇 U+20087) copy out
+    of the PDF as themselves.
+
+    reportlab writes their entries in a font's ToUnicode CMap as the code point in five or six hex digits
+    (``<0E> <20087>``), which is not UTF-16BE: readers drop or garble the character. With pypdf, each such
+    entry is rewritten as its surrogate pair (``<0E> <D840DC87>``) in an incremental update, which leaves
+    reportlab's bytes, the file identifier and the attached credential as they were.
+    """
+    def pair(match: re.Match) -> bytes:
+        offset = int(match.group(2), 16) - 0x10000
+        return b"<%s> <%04X%04X>" % (match.group(1), 0xD800 + (offset >> 10), 0xDC00 + (offset & 0x3FF))
+
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    for page in writer.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            cmap = font.get_object().get("/ToUnicode")
+            if cmap is None:
+                continue
+            stream = cmap.get_object()
+            text_map = stream.get_data()
+            fixed = _WIDE_BFCHAR.sub(pair, text_map)
+            if fixed != text_map:
+                stream.set_data(fixed)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _draw_qr(c: canvas.Canvas, text: str, x: float, y: float, side: float) -> None:

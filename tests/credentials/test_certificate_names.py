@@ -28,6 +28,18 @@ def test_accepted_names_copy_back_out_of_the_certificate(name_zh, name_latin):
     assert f"{name_zh}  {name_latin}" in text or (name_zh in text and name_latin in text)
 
 
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_a_rare_character_outside_the_bmp_that_the_font_has_is_accepted_and_copies_back_out():
+    name_zh = "王\U00020087"                     # 𠂇 U+20087: in Noto Sans SC, outside the BMP
+    assert names.problem_zh(name_zh) is None
+    certificate = _certificate(name_zh, "Wang")
+    text = subprocess.run(["pdftotext", "-", "-"], input=certificate, capture_output=True, check=True).stdout.decode()
+    assert name_zh in text
+    assert name_zh in pdf.page_text(certificate)  # what the verification page reads out of an uploaded copy
+    # 𠮷 U+20BB7 is outside the BMP too, but the font has no glyph for it: refused rather than drawn as a box
+    assert names.problem_zh("吉\U00020BB7") == ("font", "\U00020BB7")
+
+
 def test_a_character_the_font_lacks_is_refused_and_a_character_it_has_is_not():
     # Noto Sans SC has no ł (so a Polish name would print a box) but has é and the middle dot
     assert names.problem_latin("Łukasz Nowak") == ("font", "Ł")
