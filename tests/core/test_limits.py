@@ -11,7 +11,7 @@ from lms.extensions import db
 from tests.assessment.conftest import quiz  # noqa: F401  (the small timed quiz, the trainee enrolled)
 from tests.conftest import login
 from tests.projects.conftest import PDF, content, people  # noqa: F401
-from tests.projects.test_flow import register
+from tests.projects.test_uploads import confirmed
 
 MB100 = 100_000_000
 
@@ -103,7 +103,7 @@ def test_a_form_above_its_limit_gets_the_error_page_in_the_readers_language(clie
 
 
 def test_an_upload_above_the_default_limit_but_within_its_own_is_accepted(app, people):  # noqa: F811
-    client, project = register(app, people)
+    client, project = confirmed(app, people)          # deliverables need the sponsor's confirmation
     big = PDF + b"0" * 3_000_000                     # 3 MB: above a form's 1 MB, within the upload limit
     resp = client.post(f"/projects/{project.public_id}/submit", content_type="multipart/form-data",
                        data={"files": [(io.BytesIO(big), "report.pdf")]}, follow_redirects=True)
