@@ -244,13 +244,18 @@ class LoginResult:
 
 
 # Three counters, each a key of LoginFailure rows within the window:
-#   pair:  one account from one address — LOGIN_MAX_FAILURES locks that account for that address only;
-#   acct:  one account from every address — LOGIN_MAX_FAILURES_PER_ACCOUNT locks the account (many addresses
-#          guessing one password); a password reset lifts it;
-#   addr:  one address on every account — past LOGIN_MAX_FAILURES_PER_ADDRESS the address gets no further try
-#          on any account it has failed on (guessing many accounts from one address), while accounts it never
-#          failed on stay open to it (the others behind the same NAT, e.g. an exam room).
+#   pair:  one account from one address — LOGIN_MAX_FAILURES lock that account for that address only;
+#   acct:  one account from every address — past LOGIN_MAX_FAILURES_PER_ACCOUNT (many addresses guessing one
+#          password) every address that has failed on the account is locked out of it, and an address that
+#          never failed on it gets one try: the owner's correct password from a new address still signs in,
+#          while guessing costs a fresh address per guess; a password reset lifts the lock;
+#   addr:  one address on every account — past LOGIN_MAX_FAILURES_PER_ADDRESS (guessing many accounts from one
+#          address) the address keeps BUSY_ADDRESS_PAIR_FAILURES tries on each account, so the others behind
+#          the same NAT (an exam room) who mistype once or twice still sign in.
+# Only failures are counted, and a sign-in forgets only its own address's failures on the account.
 # Known and unknown addresses are counted alike, so a refusal says nothing about whether an account exists.
+BUSY_ADDRESS_PAIR_FAILURES = 3
+
 
 def _pair_prefix(email: str) -> str:
     return f"pair:{hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]}|"
@@ -275,8 +280,9 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     counts = _recent_failures(keys, utcnow() - window)
     pair = counts.get(pair_key, 0)
     if (pair >= cfg["LOGIN_MAX_FAILURES"]
-            or counts.get(acct_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or (pair and counts.get(addr_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
+            or (pair and counts.get(acct_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+            or (pair >= BUSY_ADDRESS_PAIR_FAILURES
+                and counts.get(addr_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
         return LoginResult(None, locked_minutes=cfg["LOGIN_WINDOW_MINUTES"])
     user = user_by_email(email)
     if user is None:
@@ -288,7 +294,7 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
         db.session.add_all([LoginFailure(key=k) for k in keys])
         db.session.flush()
         return LoginResult(None)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key.in_((pair_key, acct_key))))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key))
     user.last_login_at = utcnow()
     return LoginResult(user)
 
