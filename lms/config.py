@@ -48,6 +48,7 @@ SETTINGS: list[tuple[str, str, str]] = [
     ("LMS_GRADE_DIFFERENCE", "15", "Two examiners' totals further apart than this (points) send a project to reconciliation."),
     ("LMS_REDIS_URL", "(empty: in-process)", "Redis (`redis://host:6379/0`) for the background-job queue (`lms worker`) and for the rate-limit counters (without it they are kept in the database, shared by every worker and app server just the same)."),
     ("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour", "How often one address may check certificates without signing in or an API key (bulk, API, upload)."),
+    ("LMS_ACCOUNT_MAIL_CLIENT_LIMIT", "20 per hour", "How many registrations and password-reset requests one client address may send (each e-mails the address it names); a centre that registers a whole room from one address raises it."),
     ("LMS_PROXY_FIX", "0", "Number of trusted reverse proxies in front of the app (for client addresses and https)."),
     ("LMS_TIMEZONE", "UTC", "Time zone, an IANA name such as `Asia/Shanghai`, in which exams' opening and closing times are shown, with the offset (times are stored in UTC)."),
 ]
@@ -168,6 +169,7 @@ class Settings:
             "RATELIMIT_STORAGE_URI": _env("LMS_REDIS_URL", "lms-database://"),
             "RATELIMIT_HEADERS_ENABLED": True,
             "ANONYMOUS_CHECK_LIMIT": _env("LMS_ANONYMOUS_CHECK_LIMIT", "20 per hour"),
+            "ACCOUNT_MAIL_CLIENT_LIMIT": _env("LMS_ACCOUNT_MAIL_CLIENT_LIMIT", "20 per hour"),
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",
