@@ -91,6 +91,13 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save profile"))
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """The registration's link creates the account only with the password chosen at registration."""
+    password = PasswordField(_l("The password you chose when you registered"),
+                             validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Confirm and sign in"))
+
+
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), new_password])

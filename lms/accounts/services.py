@@ -165,16 +165,17 @@ def _create_user(email: str, password_hash: str, *, name_zh, name_latin, locale,
 
 # --- registration, confirmed by an e-mailed link ---
 # The answer to a registration is the same whether or not the address has an account (the e-mail says the
-# rest), and a password is hashed either way so that both take about the same time.
-
-MAX_PENDING_PER_EMAIL = 3
+# rest), and a password is hashed either way so that both take about the same time. A new registration
+# replaces the address's waiting ones (only the newest link works), and the link creates the account only
+# with the password chosen at registration, so a stranger's registration of someone's address neither blocks
+# that person's own nor hands them an account with the stranger's password.
 
 
 @dataclass
 class RegistrationRequest:
     """What a registration led to: ``token`` for the confirmation link when the address is new; ``existing``
-    when the address already has an account (its owner is told by e-mail); neither when the address has
-    MAX_PENDING_PER_EMAIL registrations waiting already (no further mail)."""
+    when the address already has an account active (its owner is told by e-mail); neither when the address
+    belongs to a deactivated account (no mail)."""
     email: str
     token: str | None = None
     existing: User | None = None
@@ -190,10 +191,7 @@ def request_registration(email: str, password: str, *, name_zh: str | None = Non
     existing = user_by_email(email)
     if existing is not None:
         return RegistrationRequest(email, existing=existing if existing.active else None)
-    waiting = db.session.scalar(select(func.count()).select_from(PendingRegistration)
-                                .where(PendingRegistration.email == email)) or 0
-    if waiting >= MAX_PENDING_PER_EMAIL:
-        return RegistrationRequest(email)
+    db.session.execute(delete(PendingRegistration).where(PendingRegistration.email == email))
     token = secrets.token_urlsafe(32)
     hours = current_app.config["REGISTRATION_LINK_HOURS"]
     db.session.add(PendingRegistration(token_hash=_sha(token), email=email, password_hash=password_hash,
@@ -212,16 +210,22 @@ def pending_registration(token: str) -> PendingRegistration | None:
 
 @dataclass
 class Confirmation:
-    """``user`` is the new account; ``exists`` when the address has an account already (an earlier link of
-    the same address, or the same link followed twice at once); neither when the link is not valid."""
+    """``user`` is the new account; ``exists`` when the address has an account already (the same link
+    followed twice at once); ``wrong_password`` when the password is not the one chosen at registration (the
+    link stays valid); none of them when the link is not valid."""
     user: User | None = None
     exists: bool = False
+    wrong_password: bool = False
 
 
-def confirm_registration(token: str) -> Confirmation:
+def confirm_registration(token: str, password: str) -> Confirmation:
     row = pending_registration(token)
     if row is None:
         return Confirmation()
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return Confirmation(wrong_password=True)
     email = row.email
     # claim the link: of two requests following it at once, one deletes the row, the other deletes nothing
     claimed = db.session.execute(delete(PendingRegistration).where(PendingRegistration.id == row.id)).rowcount
@@ -231,7 +235,6 @@ def confirm_registration(token: str) -> Confirmation:
                         locale=row.locale, roles=("trainee",))
     if user is None:
         return Confirmation(exists=True)
-    # the address's other waiting registrations stay until they expire: following one says the account exists
     return Confirmation(user=user)
 
 
@@ -244,13 +247,18 @@ class LoginResult:
 
 
 # Three counters, each a key of LoginFailure rows within the window:
-#   pair:  one account from one address — LOGIN_MAX_FAILURES locks that account for that address only;
-#   acct:  one account from every address — LOGIN_MAX_FAILURES_PER_ACCOUNT locks the account (many addresses
-#          guessing one password); a password reset lifts it;
-#   addr:  one address on every account — past LOGIN_MAX_FAILURES_PER_ADDRESS the address gets no further try
-#          on any account it has failed on (guessing many accounts from one address), while accounts it never
-#          failed on stay open to it (the others behind the same NAT, e.g. an exam room).
+#   pair:  one account from one address — LOGIN_MAX_FAILURES lock that account for that address only;
+#   acct:  one account from every address — past LOGIN_MAX_FAILURES_PER_ACCOUNT (many addresses guessing one
+#          password) every address that has failed on the account is locked out of it, and an address that
+#          never failed on it gets one try: the owner's correct password from a new address still signs in,
+#          while guessing costs a fresh address per guess; a password reset lifts the lock;
+#   addr:  one address on every account — past LOGIN_MAX_FAILURES_PER_ADDRESS (guessing many accounts from one
+#          address) the address keeps BUSY_ADDRESS_PAIR_FAILURES tries on each account, so the others behind
+#          the same NAT (an exam room) who mistype once or twice still sign in.
+# Only failures are counted, and a sign-in forgets only its own address's failures on the account.
 # Known and unknown addresses are counted alike, so a refusal says nothing about whether an account exists.
+BUSY_ADDRESS_PAIR_FAILURES = 3
+
 
 def _pair_prefix(email: str) -> str:
     return f"pair:{hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]}|"
@@ -275,8 +283,9 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
     counts = _recent_failures(keys, utcnow() - window)
     pair = counts.get(pair_key, 0)
     if (pair >= cfg["LOGIN_MAX_FAILURES"]
-            or counts.get(acct_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or (pair and counts.get(addr_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
+            or (pair and counts.get(acct_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"])
+            or (pair >= BUSY_ADDRESS_PAIR_FAILURES
+                and counts.get(addr_key, 0) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
         return LoginResult(None, locked_minutes=cfg["LOGIN_WINDOW_MINUTES"])
     user = user_by_email(email)
     if user is None:
@@ -288,7 +297,7 @@ def authenticate(email: str, password: str, address: str | None) -> LoginResult:
         db.session.add_all([LoginFailure(key=k) for k in keys])
         db.session.flush()
         return LoginResult(None)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key.in_((pair_key, acct_key))))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key))
     user.last_login_at = utcnow()
     return LoginResult(user)
 

@@ -21,6 +21,7 @@ from lms.accounts import services
 from lms.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
+    ConfirmRegistrationForm,
     ForgotForm,
     LoginForm,
     NamesForm,
@@ -52,11 +53,22 @@ def _form_address() -> str:
     return "account-mail:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
-# Registration and reset requests e-mail whatever address they are given: five submissions per address an hour,
-# counted alike whether or not the address has an account (so the pause tells nothing either).
+def _account_mail_client_limit() -> str:
+    return current_app.config["ACCOUNT_MAIL_CLIENT_LIMIT"]
+
+
+def _account_mail_sent(response) -> bool:
+    return g.get("account_mail_counted", False)
+
+
+# Registration and reset requests e-mail whatever address they are given: five submissions per e-mail address an
+# hour, counted alike whether or not the address has an account (so the pause tells nothing either), and
+# ACCOUNT_MAIL_CLIENT_LIMIT per client address across all e-mail addresses (so nobody mails a list in bulk).
 ACCOUNT_MAIL_LIMIT = "5 per hour"
 _account_mail_limit = limiter.limit(ACCOUNT_MAIL_LIMIT, key_func=_form_address, methods=["POST"],
-                                    deduct_when=lambda response: g.get("account_mail_counted", False))
+                                    deduct_when=_account_mail_sent)
+_account_mail_client = limiter.shared_limit(_account_mail_client_limit, scope="account-mail-client",
+                                            methods=["POST"], deduct_when=_account_mail_sent)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,6 +107,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@_account_mail_client
 @_account_mail_limit
 def register():
     if current_user.is_authenticated:
@@ -113,9 +126,10 @@ def register():
                 hours = current_app.config["REGISTRATION_LINK_HOURS"]
                 send_mail(asked.email, _("Confirm your registration"),
                           _("Someone registered a trainee account with this e-mail address.\n\n"
-                            "Open this link within %(hours)d hours to confirm the registration and sign in:\n"
-                            "%(link)s\n\n"
-                            "If you did not register, ignore this message; no account is created.",
+                            "Open this link within %(hours)d hours and enter the password you chose to confirm "
+                            "the registration and sign in:\n%(link)s\n\n"
+                            "If you did not register, ignore this message; no account is created. If you register "
+                            "yourself, only the link of your own registration works.",
                             hours=hours, link=base + url_for("accounts.confirm_registration", token=asked.token)))
             elif asked.existing is not None:
                 send_mail(asked.email, _("Someone tried to register with your e-mail address"),
@@ -131,13 +145,24 @@ def register():
     return render_template("accounts/register.html", form=form)
 
 
+def _confirm_link_key() -> str:
+    return "register-confirm:" + (request.view_args or {}).get("token", "")[:100]
+
+
+# the password asked on the confirmation page: a few tries per link (only the address's mailbox has the link)
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per hour", key_func=_confirm_link_key, methods=["POST"])
 def confirm_registration(token: str):
     pending = services.pending_registration(token)
-    form = ActionForm()
-    if request.method == "POST" and form.validate_on_submit():
-        done = services.confirm_registration(token)
+    form = ConfirmRegistrationForm()
+    if pending is not None and form.validate_on_submit():
+        done = services.confirm_registration(token, form.password.data)
         db.session.commit()
+        if done.wrong_password:
+            form.password.errors.append(_("This is not the password chosen when the address was registered. "
+                                          "If you did not register, register again with your own password: "
+                                          "only the newest link of an address works."))
+            return render_template("accounts/confirm.html", form=form, email=pending.email), 400
         if done.user is not None:
             session.pop("lang", None)
             login_user(done.user)
@@ -188,6 +213,7 @@ def change_password():
 
 
 @bp.route("/account/forgot", methods=["GET", "POST"])
+@_account_mail_client
 @_account_mail_limit
 def forgot():
     form = ForgotForm()

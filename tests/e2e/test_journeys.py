@@ -25,6 +25,7 @@ def test_trainee_registers_switches_to_chinese_finds_course_through_framework_an
     check_a11y(page, "check your e-mail")
     page.goto(last_link_to(live_server.config["LMS_OUTBOX"], "wang.fang@example.com"))
     check_a11y(page, "confirm registration")
+    page.get_by_label("The password you chose when you registered").fill("a-good-password")
     page.get_by_role("button", name="Confirm and sign in").click()
     expect(page.get_by_role("heading", name="Welcome, 王芳")).to_be_visible()
     check_a11y(page, "dashboard")
