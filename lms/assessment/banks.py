@@ -531,9 +531,34 @@ def may_manage_bank(user, bank: QuestionBank) -> bool:
     return _may_manage(user, bank, served_courses([bank])[bank.id], taught, enrolled)
 
 
+def managed_families(user) -> set[str]:
+    """The bank families (what rubrics and exam sections name) the person manages: those whose every bank they
+    manage. (An exam drawing from a family draws from each of its languages' banks.)"""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    everything = all_banks()
+    served = served_courses(everything)
+    taught, enrolled = _user_courses(user)
+    verdicts: dict[str, bool] = {}
+    for b in everything:
+        fam = family(b.slug)
+        verdicts[fam] = verdicts.get(fam, True) and _may_manage(user, b, served[b.id], taught, enrolled)
+    return {fam for fam, managed in verdicts.items() if managed}
+
+
 def may_manage_family(user, fam: str) -> bool:
-    """Whether the person manages a bank of this family (what rubrics and exam sections name)."""
-    return any(family(b.slug) == fam for b in manageable_banks(user))
+    """Whether the person manages every bank of this family (and it has one)."""
+    return fam in managed_families(user)
+
+
+def may_create_bank(user, slug: str) -> bool:
+    """Whether the person may start the bank ``slug``: a new language of a family only if they manage every bank
+    it already has (the new bank would otherwise be drawn by that family's exams, and its courses make the
+    family's other banks theirs)."""
+    fam = family(slug)
+    if not any(family(b.slug) == fam for b in all_banks()):
+        return True
+    return may_manage_family(user, fam)
 
 
 def bank_by_slug(slug: str) -> QuestionBank | None:

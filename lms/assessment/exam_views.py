@@ -516,8 +516,8 @@ def _quiz_editor(course, quiz):
     if form.validate_on_submit():
         key = quiz.key if quiz else form.key.data.strip()
         drew = {s.bank for s in quiz.sections} if quiz else set()
-        from lms.assessment.banks import family, manageable_banks  # as they are before this exam draws
-        managed = {family(b.slug) for b in manageable_banks(current_user)}
+        from lms.assessment.banks import managed_families  # as they are before this exam draws
+        managed = managed_families(current_user)
         try:
             saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz)
         except ContentInvalid as exc:

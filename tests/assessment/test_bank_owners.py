@@ -250,3 +250,34 @@ def test_the_demo_instructor_manages_the_shipped_course_banks_and_the_examiner_s
     assert "f1-system-policy-ethics" not in client.get("/teach/questions").get_data(as_text=True)
     login(teacher := app.test_client(), "instructor@example.com", DEMO_PASSWORD)
     assert teacher.get(f"/teach/questions/{shipped.public_id}").status_code == 200
+
+
+def test_a_new_language_of_a_family_is_only_for_those_who_manage_the_family(app, world):
+    """Review of issue 16: an instructor who teaches nothing starts a draft course, imports into a new 'owned-zh'
+    for it, and then names the family 'owned' in an exam of that course: C1's keys would be theirs, and their
+    questions would be drawn by C1's exam in Chinese."""
+    mine = Course(slug="mine", code="MINE", title_en="Mine", level="F", status="draft")
+    db.session.add(mine)
+    db.session.flush()
+    mine.instructors.append(CourseInstructor(user_id=world["examiner"].id))
+    db.session.commit()
+    attacker = app.test_client()
+    login(attacker, world["examiner"].email)
+    page = attacker.post("/teach/questions/import", data={
+        "file": (io.BytesIO(b"// [id:B-1]\n::Keyed::Planted? {T}\n"), "x.zh.gift"), "bank": "owned-zh",
+        "language": "zh", "fmt": "auto", "course": "mine"}, content_type="multipart/form-data")
+    assert "The bank owned belongs to courses you do not teach" in page.get_data(as_text=True)
+    assert banks.bank_by_slug("owned-zh") is None
+    # C1's teacher, who manages the whole family, may add its Chinese bank; an administrator too
+    assert banks.may_create_bank(world["teacher"], "owned-zh") and banks.may_create_bank(world["admin"], "owned-zh")
+    assert banks.may_create_bank(world["examiner"], "fresh-zh")
+    # even with a bank of the family of their own (made before this rule), an exam may not draw from the family
+    banks.import_questions(banks.get_or_create_bank("owned-zh", "zh", user=world["examiner"], course=mine),
+                           banks.parse_questions("// [id:B-1]\n::Keyed::Planted? {T}\n", "gift", "x"))
+    db.session.commit()
+    source = 'title: {en: "Mine", zh: "我的"}\nrequired: false\nattempts: 1\nsections:\n  - {bank: owned, draw: 1}\n'
+    page = attacker.post("/teach/courses/mine/exams/new", data={"key": "grab", "source": source})
+    assert "The bank owned belongs to courses you do not teach" in page.get_data(as_text=True)
+    assert db.session.scalar(select(Quiz).where(Quiz.key == "grab")) is None
+    assert attacker.get("/teach/questions/export?bank=owned-en").status_code == 403
+    assert attacker.get("/teach/questions/rubrics/owned-rubric").status_code == 403
