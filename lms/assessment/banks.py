@@ -348,7 +348,12 @@ def load_bank_files(folder: Path, display_root: Path) -> tuple[list[tuple[Path, 
     parsed, errors = [], []
     for path in sorted(folder.glob("*.gift")):
         display = str(path.relative_to(display_root)) if path.is_relative_to(display_root) else str(path)
-        raw = path.read_bytes()
+        try:
+            with path.open("rb") as stream:         # no more than IMPORT_MAX_BYTES and one is read
+                raw = read_import(stream, display)
+        except ContentInvalid as exc:
+            errors.extend(exc.errors)
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
