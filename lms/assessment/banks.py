@@ -570,6 +570,17 @@ def bank_by_slug(slug: str) -> QuestionBank | None:
     return db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
 
 
+def may_change_bank_course(user, bank: QuestionBank) -> bool:
+    """Whether the person may give the bank another course: administrators; the instructors of the course it
+    belongs to (who manage it); when it belongs to none, those who manage it. Not an instructor who manages it
+    only through another course's exam."""
+    if not may_manage_bank(user, bank):
+        return False
+    if user.has_role("admin") or bank.course_id is None:
+        return True
+    return bank.course_id in _user_courses(user)[0]
+
+
 def set_bank_course(bank: QuestionBank, course, *, user) -> bool:
     """Give the bank the course it belongs to (None: no course). Returns whether anything changed."""
     new_id = course.id if course is not None else None

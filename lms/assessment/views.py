@@ -297,7 +297,8 @@ def categories(slug: str):
     elif request.method == "POST":
         errors[form.category.data or 0] = "; ".join(e for f in form for e in f.errors)
     return render_template("assessment/categories.html", bank=bank, rows=tree.bank_categories(bank), form=form,
-                           errors=errors, course_form=_course_form(bank), serving=banks.bank_courses(bank))
+                           errors=errors, serving=banks.bank_courses(bank),
+                           course_form=_course_form(bank) if banks.may_change_bank_course(current_user, bank) else None)
 
 
 def _course_form(bank, fill: bool = True):
@@ -323,6 +324,8 @@ def _course_form(bank, fill: bool = True):
 def bank_course(slug: str):
     """Set the course a bank belongs to; its instructors then manage the bank."""
     bank = _bank_or_404(slug)
+    if not banks.may_change_bank_course(current_user, bank):
+        abort(403)
     form = _course_form(bank, fill=False)
     if not form.validate_on_submit():
         abort(400)

@@ -281,3 +281,25 @@ def test_a_new_language_of_a_family_is_only_for_those_who_manage_the_family(app,
     assert db.session.scalar(select(Quiz).where(Quiz.key == "grab")) is None
     assert attacker.get("/teach/questions/export?bank=owned-en").status_code == 403
     assert attacker.get("/teach/questions/rubrics/owned-rubric").status_code == 403
+
+
+def test_only_the_owner_course_s_instructors_move_a_bank_to_another_course(app, world):
+    """An instructor who manages the bank only because their course's exam draws from it cannot take it over."""
+    world["bank"].course_id = world["c1"].id
+    quiz = Quiz(course_id=world["c2"].id, key="c2-exam", title_en="C2 exam")
+    quiz.sections = [QuizSection(position=0, bank="owned", draw=1)]
+    db.session.add(quiz)
+    db.session.commit()
+    other = app.test_client()
+    login(other, world["other_teacher"].email)
+    page = other.get("/teach/questions/banks/owned-en/categories")
+    assert page.status_code == 200 and "questions/banks/owned-en/course" not in page.get_data(as_text=True)
+    assert other.post("/teach/questions/banks/owned-en/course", data={"course": "c2"}).status_code == 403
+    assert other.post("/teach/questions/banks/owned-en/course", data={"course": ""}).status_code == 403
+    assert banks.bank_by_slug("owned-en").course_id == world["c1"].id
+    teacher = app.test_client()
+    login(teacher, world["teacher"].email)
+    assert "questions/banks/owned-en/course" in teacher.get("/teach/questions/banks/owned-en/categories").get_data(
+        as_text=True)
+    assert teacher.post("/teach/questions/banks/owned-en/course", data={"course": ""}).status_code == 302
+    assert banks.bank_by_slug("owned-en").course_id is None
