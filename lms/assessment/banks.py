@@ -536,6 +536,23 @@ def may_manage_bank(user, bank: QuestionBank) -> bool:
     return _may_manage(user, bank, served_courses([bank])[bank.id], taught, enrolled)
 
 
+def managed_bank_ids(user, bank_ids) -> set[int]:
+    """Which of these banks the person manages (whose keys they may see)."""
+    if not getattr(user, "is_authenticated", False) or not bank_ids:
+        return set()
+    bank_list = list(db.session.scalars(select(QuestionBank).where(QuestionBank.id.in_(list(bank_ids)))))
+    served = served_courses(bank_list)
+    taught, enrolled = _user_courses(user)
+    return {b.id for b in bank_list if _may_manage(user, b, served[b.id], taught, enrolled)}
+
+
+def items_with_keys_shown(user, items) -> set[int]:
+    """The attempt items (ids) whose right answers a member of staff reviewing someone's attempt sees: those whose
+    question is in a bank they manage."""
+    managed = managed_bank_ids(user, {i.version.question.bank_id for i in items})
+    return {i.id for i in items if i.version.question.bank_id in managed}
+
+
 def managed_families(user) -> set[str]:
     """The bank families (what rubrics and exam sections name) the person manages: those whose every bank they
     manage. (An exam drawing from a family draws from each of its languages' banks.)"""

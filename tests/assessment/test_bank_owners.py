@@ -303,3 +303,46 @@ def test_only_the_owner_course_s_instructors_move_a_bank_to_another_course(app, 
         as_text=True)
     assert teacher.post("/teach/questions/banks/owned-en/course", data={"course": ""}).status_code == 302
     assert banks.bank_by_slug("owned-en").course_id is None
+
+
+def test_staff_see_the_keys_of_an_attempt_and_of_the_item_analysis_only_for_the_banks_they_manage(app, world):
+    """C2's exam draws from the bank C1's exam uses: C2's instructor who is a trainee in C1 reviews C2's attempts
+    and its item analysis without the right answers; C2's other instructor, who manages the bank, sees them."""
+    from lms.assessment import exams, starting
+    quiz = Quiz(course_id=world["c2"].id, key="c2-exam", title_en="C2 exam", review_answers="after_submit")
+    quiz.sections = [QuizSection(position=0, bank="owned", idnumbers=["B-1", "B-2"])]
+    db.session.add(quiz)
+    db.session.flush()
+    catalog.enrol(world["trainee"], world["c2"])
+    att = starting.start(world["trainee"], quiz, "en", seed=1)
+    exams.submit(att)
+    db.session.commit()
+    assert att.state == "graded"
+    urls = (f"/attempts/{att.public_id}/review", f"/teach/quizzes/{quiz.public_id}/analysis",
+            f"/teach/quizzes/{quiz.public_id}/analysis.csv")
+    for role, keys in (("enrolled_teacher", False), ("other_teacher", True), ("admin", True)):
+        client = app.test_client()
+        login(client, world[role].email)
+        for url in urls:
+            resp = client.get(url)
+            assert resp.status_code == 200, (role, url)
+            assert ("Capital contribution" in resp.get_data(as_text=True)) is keys, (role, url)
+        review = client.get(urls[0]).get_data(as_text=True)
+        assert ("Right answer" in review) is keys and "Which route turns a patent into shares?" in review
+        analysis = client.get(urls[1]).get_data(as_text=True)
+        assert ("Not shown: you do not manage this question" in analysis) is not keys
+    # the trainee reviews their own attempt with the keys, as the exam allows
+    trainee = app.test_client()
+    login(trainee, world["trainee"].email)
+    assert "Capital contribution" in trainee.get(urls[0]).get_data(as_text=True)
+
+
+def test_the_exam_editor_names_only_the_bank_families_one_manages(app, world):
+    source = 'title: {en: "X", zh: "X"}\nrequired: false\nattempts: 1\nsections:\n  - {bank: nope, draw: 1}\n'
+    for role, course, shown in (("other_teacher", "c2", False), ("teacher", "c1", True)):
+        client = app.test_client()
+        login(client, world[role].email)
+        new = client.get(f"/teach/courses/{course}/exams/new").get_data(as_text=True)
+        assert ("bank: owned" in new) is shown, role
+        page = client.post(f"/teach/courses/{course}/exams/new", data={"key": "x", "source": source})
+        assert ("(known: owned)" if shown else "(known: none)") in page.get_data(as_text=True), role
