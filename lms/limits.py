@@ -13,6 +13,7 @@ YAML_MAX_NODES = 50_000             # keys, values, lists and mappings (framewor
 
 # --- question imports ---
 IMPORT_MAX_BYTES = 5_000_000        # one GIFT, Moodle XML or Aiken file
+IMPORT_FORM_SLACK = 256 * 1024      # what the import form may send besides the file (its fields, the multipart)
 IMPORT_MAX_QUESTIONS = 10_000       # per file (the GIFT benchmark of issue 3 imports 10,000 in one file)
 IMPORT_MAX_ANSWERS = 100            # answers (or matching pairs, or Aiken options) of one question
 IMPORT_MAX_TEXT = 20_000            # characters of one text: a question, an answer, a feedback, a name

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.assessment.banks import family
+from lms.assessment.banks import family, managed_bank_ids
 from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from lms.core.spreadsheet import cells
 from lms.extensions import db
@@ -36,6 +36,8 @@ class ItemStats:
     discrimination: float | None      # correlation × 100
     options: list[tuple[str, float]] = field(default_factory=list)   # (option text, share %)
     public_id: str | None = None      # the question's, for a link to it in the bank
+    bank_id: int | None = None        # the question's bank: only its managers see the options' shares (the key)
+    key_hidden: bool = False          # the options' shares left out for a reader who does not manage the bank
 
     @property
     def flagged(self) -> bool:
@@ -109,7 +111,8 @@ def analyse(attempts: list[Attempt]) -> TestStats:
         options = _option_shares(latest.spec, [it.response for _a, it in rows if _lines_up(it.version.spec, latest.spec)])
         stats.append(ItemStats(rows[-1][1].question_id, latest.question.idnumber, latest.name, latest.qtype, len(rows),
                                round(100 * sum(fractions) / len(fractions), 2) if fractions else None,
-                               round(100 * r, 2) if r is not None else None, options, latest.question.public_id))
+                               round(100 * r, 2) if r is not None else None, options, latest.question.public_id,
+                               latest.question.bank_id))
     alpha, reason = None, None
     common = set(keys) if scored and all(set(items) == set(keys) for _a, items in scored) else None
     if len(scored) < 2:
@@ -129,6 +132,21 @@ def analyse(attempts: list[Attempt]) -> TestStats:
             reason = "every attempt scored the same"
     return TestStats(len(attempts), round(mean, 2) if mean is not None else None,
                      round(sd, 2) if sd is not None else None, alpha, reason, stats)
+
+
+def hide_keys(stats: TestStats, managed_bank_ids: set[int]) -> TestStats:
+    """The analysis as a reader who manages only these banks sees it: the options' shares (which, with the
+    facility, give the key away) only for the questions of those banks."""
+    for s in stats.items:
+        if s.bank_id not in managed_bank_ids:
+            s.options, s.key_hidden = [], True
+    return stats
+
+
+def analysis_for(user, quiz: Quiz) -> TestStats:
+    """The exam's item analysis as this reader may see it (hide_keys)."""
+    stats = analyse(first_attempts(quiz))
+    return hide_keys(stats, managed_bank_ids(user, {s.bank_id for s in stats.items}))
 
 
 def _lines_up(spec: dict, other: dict) -> bool:

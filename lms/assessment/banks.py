@@ -348,7 +348,12 @@ def load_bank_files(folder: Path, display_root: Path) -> tuple[list[tuple[Path, 
     parsed, errors = [], []
     for path in sorted(folder.glob("*.gift")):
         display = str(path.relative_to(display_root)) if path.is_relative_to(display_root) else str(path)
-        raw = path.read_bytes()
+        try:
+            with path.open("rb") as stream:         # no more than IMPORT_MAX_BYTES and one is read
+                raw = read_import(stream, display)
+        except ContentInvalid as exc:
+            errors.extend(exc.errors)
+            continue
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -531,13 +536,66 @@ def may_manage_bank(user, bank: QuestionBank) -> bool:
     return _may_manage(user, bank, served_courses([bank])[bank.id], taught, enrolled)
 
 
+def managed_bank_ids(user, bank_ids) -> set[int]:
+    """Which of these banks the person manages (whose keys they may see)."""
+    if not getattr(user, "is_authenticated", False) or not bank_ids:
+        return set()
+    bank_list = list(db.session.scalars(select(QuestionBank).where(QuestionBank.id.in_(list(bank_ids)))))
+    served = served_courses(bank_list)
+    taught, enrolled = _user_courses(user)
+    return {b.id for b in bank_list if _may_manage(user, b, served[b.id], taught, enrolled)}
+
+
+def items_with_keys_shown(user, items) -> set[int]:
+    """The attempt items (ids) whose right answers a member of staff reviewing someone's attempt sees: those whose
+    question is in a bank they manage."""
+    managed = managed_bank_ids(user, {i.version.question.bank_id for i in items})
+    return {i.id for i in items if i.version.question.bank_id in managed}
+
+
+def managed_families(user) -> set[str]:
+    """The bank families (what rubrics and exam sections name) the person manages: those whose every bank they
+    manage. (An exam drawing from a family draws from each of its languages' banks.)"""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    everything = all_banks()
+    served = served_courses(everything)
+    taught, enrolled = _user_courses(user)
+    verdicts: dict[str, bool] = {}
+    for b in everything:
+        fam = family(b.slug)
+        verdicts[fam] = verdicts.get(fam, True) and _may_manage(user, b, served[b.id], taught, enrolled)
+    return {fam for fam, managed in verdicts.items() if managed}
+
+
 def may_manage_family(user, fam: str) -> bool:
-    """Whether the person manages a bank of this family (what rubrics and exam sections name)."""
-    return any(family(b.slug) == fam for b in manageable_banks(user))
+    """Whether the person manages every bank of this family (and it has one)."""
+    return fam in managed_families(user)
+
+
+def may_create_bank(user, slug: str) -> bool:
+    """Whether the person may start the bank ``slug``: a new language of a family only if they manage every bank
+    it already has (the new bank would otherwise be drawn by that family's exams, and its courses make the
+    family's other banks theirs)."""
+    fam = family(slug)
+    if not any(family(b.slug) == fam for b in all_banks()):
+        return True
+    return may_manage_family(user, fam)
 
 
 def bank_by_slug(slug: str) -> QuestionBank | None:
     return db.session.scalar(select(QuestionBank).where(QuestionBank.slug == slug))
+
+
+def may_change_bank_course(user, bank: QuestionBank) -> bool:
+    """Whether the person may give the bank another course: administrators; the instructors of the course it
+    belongs to (who manage it); when it belongs to none, those who manage it. Not an instructor who manages it
+    only through another course's exam."""
+    if not may_manage_bank(user, bank):
+        return False
+    if user.has_role("admin") or bank.course_id is None:
+        return True
+    return bank.course_id in _user_courses(user)[0]
 
 
 def set_bank_course(bank: QuestionBank, course, *, user) -> bool:

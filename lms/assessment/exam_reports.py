@@ -12,7 +12,7 @@ from lms.accounts.forms import ActionForm
 from lms.accounts.services import user_by_email, user_by_public_id
 from lms.assessment import exams, starting
 from lms.assessment import overrides as terms
-from lms.assessment.analysis import analyse, first_attempts
+from lms.assessment.analysis import analysis_for
 from lms.assessment.analysis import to_csv as analysis_to_csv
 from lms.assessment.exam_views import bp
 from lms.assessment.forms import OverrideForm
@@ -38,7 +38,7 @@ def _editable_quiz(public_id: str):
 @role_required("instructor")
 def analysis(public_id: str):
     quiz, course = _editable_quiz(public_id)
-    stats = analyse(first_attempts(quiz))
+    stats = analysis_for(current_user, quiz)
     return render_template("assessment/analysis.html", quiz=quiz, course=course, stats=stats)
 
 
@@ -149,5 +149,5 @@ def close_overdue(public_id: str):
 @role_required("instructor")
 def analysis_csv(public_id: str):
     quiz, _course = _editable_quiz(public_id)
-    return Response("\ufeff" + analysis_to_csv(analyse(first_attempts(quiz))), mimetype="text/csv; charset=utf-8",
+    return Response("\ufeff" + analysis_to_csv(analysis_for(current_user, quiz)), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{quiz.key}-item-analysis.csv"'})

@@ -377,9 +377,18 @@ def review(public_id: str):
     rubrics = rubrics_for_items(att.items) if may_grade else {}
     return render_template("assessment/review.html", att=att, quiz=att.quiz, course=course, render=render_text,
                            show_feedback=show_feedback, diagnosis=diagnosis, rubric_scores=scores,
-                           show_answers=staff or may_grade or exams.can_review(att, "answers"),
+                           keyed=_keys_shown(att, staff),
                            may_grade=may_grade, rubrics=rubrics, sent=chosen_levels(scores, rubrics),
                            form=ActionForm() if may_grade else None)
+
+
+def _keys_shown(att, staff: bool) -> set[int]:
+    """The items whose right answers the reader sees: on their own attempt, all when the exam lets answers be
+    reviewed; on someone else's (staff, graders), those of the banks they manage."""
+    if staff:
+        from lms.assessment.banks import items_with_keys_shown
+        return items_with_keys_shown(current_user, att.items)
+    return {i.id for i in att.items} if exams.can_review(att, "answers") else set()
 
 
 @bp.get("/diagnostic")
@@ -510,16 +519,16 @@ def _quiz_editor(course, quiz):
     from lms.content import ContentInvalid
     form = QuizForm()
     if request.method == "GET":
-        form.source.data = quiz_yaml(quiz) if quiz else new_quiz_yaml(course)
+        form.source.data = quiz_yaml(quiz) if quiz else new_quiz_yaml(course, current_user)
         form.key.data = quiz.key if quiz else ""
     errors = []
     if form.validate_on_submit():
         key = quiz.key if quiz else form.key.data.strip()
         drew = {s.bank for s in quiz.sections} if quiz else set()
-        from lms.assessment.banks import family, manageable_banks  # as they are before this exam draws
-        managed = {family(b.slug) for b in manageable_banks(current_user)}
+        from lms.assessment.banks import managed_families  # as they are before this exam draws
+        managed = managed_families(current_user)
         try:
-            saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz)
+            saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz, user=current_user)
         except ContentInvalid as exc:
             errors = [at_line(e.line, e.reason) for e in exc.errors]
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms.assessment.banks import all_banks, family
+from lms.assessment.banks import all_banks, family, managed_families
 from lms.assessment.models import Quiz
 from lms.assessment.quizfiles import copy_settings, parse_quiz
 from lms.catalog.files import dump_yaml
@@ -57,17 +57,19 @@ def quiz_yaml(quiz: Quiz) -> str:
     return dump_yaml(doc)
 
 
-def new_quiz_yaml(course) -> str:
-    fams = sorted({family(b.slug) for b in all_banks()})
+def new_quiz_yaml(course, user) -> str:
+    fams = sorted(managed_families(user))          # a family whose keys the person may see
     return TEMPLATE % {"module": course.modules[0].key if course.modules else "null",
                        "bank": fams[0] if fams else "my-bank"}
 
 
-def save_quiz(course, key: str, text: str, quiz: Quiz | None = None) -> Quiz:
-    """Validate and store; raises ContentInvalid with line numbers. Browser edits keep the file's hash,
-    so an unchanged file does not overwrite them at the next `lms load`."""
+def save_quiz(course, key: str, text: str, quiz: Quiz | None = None, *, user=None) -> Quiz:
+    """Validate and store; raises ContentInvalid with line numbers (the known banks listed: those ``user``
+    manages, when given). Browser edits keep the file's hash, so an unchanged file does not overwrite them at
+    the next `lms load`."""
     families = {family(b.slug) for b in all_banks()}
-    data = parse_quiz(text, "quiz", key, {m.key for m in course.modules}, families)
+    data = parse_quiz(text, "quiz", key, {m.key for m in course.modules}, families,
+                      managed_families(user) if user is not None else None)
     if quiz is None:
         if db.session.scalar(select(Quiz.id).where(Quiz.course_id == course.id, Quiz.key == key)):
             from lms.content import ContentError, ContentInvalid

@@ -79,7 +79,11 @@ def _bool(c: Checker, node, key, where, default):
     return value
 
 
-def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_families: set[str]) -> dict:
+def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_families: set[str],
+               shown_families: set[str] | None = None) -> dict:
+    """A quiz file's settings. A section names one of ``bank_families``; an error lists ``shown_families`` (the
+    families the editor manages; all of them by default) as the known ones."""
+    shown = bank_families if shown_families is None else shown_families
     data = parse_yaml(text, display)
     c = Checker(display)
     if not isinstance(data, dict):
@@ -132,7 +136,7 @@ def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_fa
         bank = s.get("bank")
         if not isinstance(bank, str) or bank not in bank_families:
             c.error(s, "bank" if "bank" in s else None, f"{sw}: bank {excerpt(bank)} is not a question bank "
-                                                          f"(known: {', '.join(sorted(bank_families)) or 'none'})")
+                                                          f"(known: {', '.join(sorted(shown)) or 'none'})")
         questions = s.get("questions")
         draw = s.get("draw")
         if (questions is None) == (draw is None):

@@ -237,7 +237,7 @@ def clean_password(text: str | None) -> str | None:
     PASSWORD_MAX_LENGTH characters."""
     text = (text or "").strip()
     if len(text) > PASSWORD_MAX_LENGTH:
-        raise ExamError(_("The password can be at most 100 characters long."))
+        raise ExamError(_("The password can be at most %(n)d characters long.", n=PASSWORD_MAX_LENGTH))
     if text and len(text) < PASSWORD_MIN_LENGTH:
         raise ExamError(_("The password must be at least %(n)d characters long; it was not changed.",
                           n=PASSWORD_MIN_LENGTH))

@@ -16,6 +16,7 @@ from lms.core.limits import body_limit
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
 from lms.i18n import at_line, current_lang, localized
+from lms.limits import IMPORT_FORM_SLACK, IMPORT_MAX_BYTES
 from lms.security import role_required
 
 bp = Blueprint("questions", __name__, url_prefix="/teach/questions")
@@ -296,7 +297,8 @@ def categories(slug: str):
     elif request.method == "POST":
         errors[form.category.data or 0] = "; ".join(e for f in form for e in f.errors)
     return render_template("assessment/categories.html", bank=bank, rows=tree.bank_categories(bank), form=form,
-                           errors=errors, course_form=_course_form(bank), serving=banks.bank_courses(bank))
+                           errors=errors, serving=banks.bank_courses(bank),
+                           course_form=_course_form(bank) if banks.may_change_bank_course(current_user, bank) else None)
 
 
 def _course_form(bank, fill: bool = True):
@@ -322,6 +324,8 @@ def _course_form(bank, fill: bool = True):
 def bank_course(slug: str):
     """Set the course a bank belongs to; its instructors then manage the bank."""
     bank = _bank_or_404(slug)
+    if not banks.may_change_bank_course(current_user, bank):
+        abort(403)
     form = _course_form(bank, fill=False)
     if not form.validate_on_submit():
         abort(400)
@@ -335,7 +339,7 @@ def bank_course(slug: str):
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@body_limit("UPLOAD_REQUEST_MAX_BYTES")
+@body_limit(IMPORT_MAX_BYTES + IMPORT_FORM_SLACK)      # one file (read_import stops past IMPORT_MAX_BYTES) and the form
 @role_required("instructor")
 def import_file():
     from lms.catalog.services import course_by_slug, instructor_courses
@@ -345,9 +349,11 @@ def import_file():
     errors = []
     if form.validate_on_submit():
         existing = banks.bank_by_slug(form.bank.data)
-        if existing is not None and not banks.may_manage_bank(current_user, existing):
+        if (not banks.may_manage_bank(current_user, existing) if existing is not None
+                else not banks.may_create_bank(current_user, form.bank.data)):
             questions, errors = [], [_("The bank %(bank)s belongs to courses you do not teach; import into another "
-                                       "bank.", bank=form.bank.data)]
+                                       "bank.", bank=form.bank.data if existing is not None
+                                       else banks.family(form.bank.data))]
         else:
             questions, errors = _read_upload(form)
         if not errors:
@@ -391,7 +397,7 @@ def export():
 @role_required("instructor")
 def rubrics():
     from lms.assessment import rubrics as svc
-    fams = {banks.family(b.slug) for b in banks.manageable_banks(current_user)}
+    fams = banks.managed_families(current_user)
     items = [r for r in svc.all_rubrics() if r.bank in fams]        # a rubric is its bank's
     return render_template("assessment/rubrics.html", rubrics=items, used={r.id: svc.scores_used(r) for r in items})
 

@@ -24,7 +24,8 @@ def _attempts(matrix, flip_q=None, languages=None):
     whose questions have other rows but the same ids."""
     def version(i, lang):
         return NS(spec={"qtype": "truefalse"}, name=f"Q{i + 1}", qtype="truefalse",
-                  question=NS(idnumber=f"Q{i + 1}", public_id=f"pub-q{i + 1}-{lang}", bank=NS(slug=f"t-{lang}")))
+                  question=NS(idnumber=f"Q{i + 1}", public_id=f"pub-q{i + 1}-{lang}", bank_id=1,
+                           bank=NS(slug=f"t-{lang}")))
     out = []
     for n, row in enumerate(matrix):
         lang = languages[n] if languages else "en"
@@ -76,7 +77,7 @@ def test_option_shares_count_only_the_answers_whose_options_line_up_with_the_sho
     def mc(texts_and_marks, lang):
         spec = {"qtype": "multichoice", "answers": [{"text": t, "fraction": f} for t, f in texts_and_marks]}
         return NS(spec=spec, name="Route", qtype="multichoice",
-                  question=NS(idnumber="R-1", public_id=f"pub-r-{lang}", bank=NS(slug=f"t-{lang}")))
+                  question=NS(idnumber="R-1", public_id=f"pub-r-{lang}", bank_id=1, bank=NS(slug=f"t-{lang}")))
     en = mc([("Capital contribution", 1), ("Licence", 0)], "en")
     zh_same = mc([("作价入股", 1), ("许可", 0)], "zh")
     zh_reversed = mc([("许可", 0), ("作价入股", 1)], "zh")

@@ -250,3 +250,99 @@ def test_the_demo_instructor_manages_the_shipped_course_banks_and_the_examiner_s
     assert "f1-system-policy-ethics" not in client.get("/teach/questions").get_data(as_text=True)
     login(teacher := app.test_client(), "instructor@example.com", DEMO_PASSWORD)
     assert teacher.get(f"/teach/questions/{shipped.public_id}").status_code == 200
+
+
+def test_a_new_language_of_a_family_is_only_for_those_who_manage_the_family(app, world):
+    """Review of issue 16: an instructor who teaches nothing starts a draft course, imports into a new 'owned-zh'
+    for it, and then names the family 'owned' in an exam of that course: C1's keys would be theirs, and their
+    questions would be drawn by C1's exam in Chinese."""
+    mine = Course(slug="mine", code="MINE", title_en="Mine", level="F", status="draft")
+    db.session.add(mine)
+    db.session.flush()
+    mine.instructors.append(CourseInstructor(user_id=world["examiner"].id))
+    db.session.commit()
+    attacker = app.test_client()
+    login(attacker, world["examiner"].email)
+    page = attacker.post("/teach/questions/import", data={
+        "file": (io.BytesIO(b"// [id:B-1]\n::Keyed::Planted? {T}\n"), "x.zh.gift"), "bank": "owned-zh",
+        "language": "zh", "fmt": "auto", "course": "mine"}, content_type="multipart/form-data")
+    assert "The bank owned belongs to courses you do not teach" in page.get_data(as_text=True)
+    assert banks.bank_by_slug("owned-zh") is None
+    # C1's teacher, who manages the whole family, may add its Chinese bank; an administrator too
+    assert banks.may_create_bank(world["teacher"], "owned-zh") and banks.may_create_bank(world["admin"], "owned-zh")
+    assert banks.may_create_bank(world["examiner"], "fresh-zh")
+    # even with a bank of the family of their own (made before this rule), an exam may not draw from the family
+    banks.import_questions(banks.get_or_create_bank("owned-zh", "zh", user=world["examiner"], course=mine),
+                           banks.parse_questions("// [id:B-1]\n::Keyed::Planted? {T}\n", "gift", "x"))
+    db.session.commit()
+    source = 'title: {en: "Mine", zh: "我的"}\nrequired: false\nattempts: 1\nsections:\n  - {bank: owned, draw: 1}\n'
+    page = attacker.post("/teach/courses/mine/exams/new", data={"key": "grab", "source": source})
+    assert "The bank owned belongs to courses you do not teach" in page.get_data(as_text=True)
+    assert db.session.scalar(select(Quiz).where(Quiz.key == "grab")) is None
+    assert attacker.get("/teach/questions/export?bank=owned-en").status_code == 403
+    assert attacker.get("/teach/questions/rubrics/owned-rubric").status_code == 403
+
+
+def test_only_the_owner_course_s_instructors_move_a_bank_to_another_course(app, world):
+    """An instructor who manages the bank only because their course's exam draws from it cannot take it over."""
+    world["bank"].course_id = world["c1"].id
+    quiz = Quiz(course_id=world["c2"].id, key="c2-exam", title_en="C2 exam")
+    quiz.sections = [QuizSection(position=0, bank="owned", draw=1)]
+    db.session.add(quiz)
+    db.session.commit()
+    other = app.test_client()
+    login(other, world["other_teacher"].email)
+    page = other.get("/teach/questions/banks/owned-en/categories")
+    assert page.status_code == 200 and "questions/banks/owned-en/course" not in page.get_data(as_text=True)
+    assert other.post("/teach/questions/banks/owned-en/course", data={"course": "c2"}).status_code == 403
+    assert other.post("/teach/questions/banks/owned-en/course", data={"course": ""}).status_code == 403
+    assert banks.bank_by_slug("owned-en").course_id == world["c1"].id
+    teacher = app.test_client()
+    login(teacher, world["teacher"].email)
+    assert "questions/banks/owned-en/course" in teacher.get("/teach/questions/banks/owned-en/categories").get_data(
+        as_text=True)
+    assert teacher.post("/teach/questions/banks/owned-en/course", data={"course": ""}).status_code == 302
+    assert banks.bank_by_slug("owned-en").course_id is None
+
+
+def test_staff_see_the_keys_of_an_attempt_and_of_the_item_analysis_only_for_the_banks_they_manage(app, world):
+    """C2's exam draws from the bank C1's exam uses: C2's instructor who is a trainee in C1 reviews C2's attempts
+    and its item analysis without the right answers; C2's other instructor, who manages the bank, sees them."""
+    from lms.assessment import exams, starting
+    quiz = Quiz(course_id=world["c2"].id, key="c2-exam", title_en="C2 exam", review_answers="after_submit")
+    quiz.sections = [QuizSection(position=0, bank="owned", idnumbers=["B-1", "B-2"])]
+    db.session.add(quiz)
+    db.session.flush()
+    catalog.enrol(world["trainee"], world["c2"])
+    att = starting.start(world["trainee"], quiz, "en", seed=1)
+    exams.submit(att)
+    db.session.commit()
+    assert att.state == "graded"
+    urls = (f"/attempts/{att.public_id}/review", f"/teach/quizzes/{quiz.public_id}/analysis",
+            f"/teach/quizzes/{quiz.public_id}/analysis.csv")
+    for role, keys in (("enrolled_teacher", False), ("other_teacher", True), ("admin", True)):
+        client = app.test_client()
+        login(client, world[role].email)
+        for url in urls:
+            resp = client.get(url)
+            assert resp.status_code == 200, (role, url)
+            assert ("Capital contribution" in resp.get_data(as_text=True)) is keys, (role, url)
+        review = client.get(urls[0]).get_data(as_text=True)
+        assert ("Right answer" in review) is keys and "Which route turns a patent into shares?" in review
+        analysis = client.get(urls[1]).get_data(as_text=True)
+        assert ("Not shown: you do not manage this question" in analysis) is not keys
+    # the trainee reviews their own attempt with the keys, as the exam allows
+    trainee = app.test_client()
+    login(trainee, world["trainee"].email)
+    assert "Capital contribution" in trainee.get(urls[0]).get_data(as_text=True)
+
+
+def test_the_exam_editor_names_only_the_bank_families_one_manages(app, world):
+    source = 'title: {en: "X", zh: "X"}\nrequired: false\nattempts: 1\nsections:\n  - {bank: nope, draw: 1}\n'
+    for role, course, shown in (("other_teacher", "c2", False), ("teacher", "c1", True)):
+        client = app.test_client()
+        login(client, world[role].email)
+        new = client.get(f"/teach/courses/{course}/exams/new").get_data(as_text=True)
+        assert ("bank: owned" in new) is shown, role
+        page = client.post(f"/teach/courses/{course}/exams/new", data={"key": "x", "source": source})
+        assert ("(known: owned)" if shown else "(known: none)") in page.get_data(as_text=True), role

@@ -1,5 +1,6 @@
 """An exam held in a room starts only with the password the invigilator gives (Moodle's "Require password"),
 whichever way it starts; an attempt already open goes on without it."""
+import pytest
 from sqlalchemy import select
 
 from lms.assessment.models import Attempt, Quiz
@@ -104,3 +105,12 @@ def test_a_short_password_is_refused_and_the_form_says_the_minimum(app, client, 
     teacher.post("/lang", data={"lang": "zh_Hans", "next": "/"})         # and in Chinese
     resp = teacher.post(f"/teach/quizzes/{quiz.public_id}/password", data={"password": "abc"}, follow_redirects=True)
     assert "密码至少需要 6 个字符" in resp.get_data(as_text=True)
+
+
+def test_the_longest_password_in_the_message_is_the_limit_itself(app, monkeypatch):
+    from lms.assessment import starting
+    from lms.assessment.errors import ExamError
+    monkeypatch.setattr(starting, "PASSWORD_MAX_LENGTH", 40)
+    assert starting.clean_password("x" * 40) == "x" * 40
+    with app.test_request_context(), pytest.raises(ExamError, match="at most 40 characters"):
+        starting.clean_password("x" * 41)

@@ -52,7 +52,13 @@ def test_a_20_mb_question_with_millions_of_answers_is_refused_from_the_browser_u
     resp = client.post("/teach/questions/import", data={"file": (io.BytesIO(raw), "big.gift"), "bank": "big",
                                                         "language": "en", "fmt": "auto"},
                        content_type="multipart/form-data")
-    page = resp.get_data(as_text=True)
+    # the route takes one file and its form: a body that large is refused unread (not 100 MB of uploads)
+    assert resp.status_code == 413 and "What you sent is too large" in resp.get_data(as_text=True)
+    assert _bank_count("big") == 0
+    resp = client.post("/teach/questions/import", data={"file": (io.BytesIO(raw[:IMPORT_MAX_BYTES + 1]), "big.gift"),
+                                                        "bank": "big", "language": "en", "fmt": "auto"},
+                       content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)             # a file just too large is read to its limit and explained
     assert resp.status_code == 200 and "Nothing was imported" in page
     assert f"big.gift: the file is larger than {IMPORT_MAX_BYTES / 1e6:g} MB; split it into several files" in page
     assert _bank_count("big") == 0
@@ -188,3 +194,15 @@ def test_a_moodle_xml_text_is_read_in_pieces_and_stops_at_the_limit():
 def test_moodle_xml_with_entities_is_refused(doc):
     result = parse_moodle_xml(doc)
     assert result.questions == [] and [e.reason for e in result.errors] == ["document type declarations are not accepted"]
+
+
+def test_loading_a_bank_folder_refuses_a_file_too_large_before_reading_it(tmp_path):
+    """`lms load` reads the question banks of the content folder: a file over the limit is refused, not read whole."""
+    from lms.assessment.banks import load_bank_files
+    (tmp_path / "big.gift").write_bytes(b"::Q::Pick one {" + b"~a" * (IMPORT_MAX_BYTES * 2) + b"}\n")  # 20 MB
+    (tmp_path / "small.gift").write_bytes(b"::S::Small? {T}\n")
+    (parsed, errors), peak = _peak(lambda: load_bank_files(tmp_path, tmp_path))
+    assert [p[1] for p in parsed] == ["small"]
+    assert [str(e) for e in errors] == [f"big.gift: the file is larger than {IMPORT_MAX_BYTES / 1e6:g} MB; "
+                                        "split it into several files"]
+    assert peak < 4 * IMPORT_MAX_BYTES                # it read one byte past the limit, not the whole file
