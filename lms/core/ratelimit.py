@@ -6,6 +6,11 @@ database, so that "20 per hour" is 20 whatever the number of processes. It is a 
 that library documents (a subclass of ``limits.storage.Storage`` registered under its scheme) and supports the
 fixed-window strategy, Flask-Limiter's default and the one the application uses.
 
+An in-memory SQLite database (``sqlite://``, what the tests use) is one connection shared by the whole process:
+a count committed on it would commit the request's own unsaved changes with it. There the counters are kept in
+the process's memory instead (``memory://``; such a database has only one process anyway), and a test that needs
+the shared store uses a database file.
+
 Each count is one statement (an upsert that starts a new window when the old one has ended) on a connection of
 its own, committed at once: a count survives the request's rollback, and the request's transaction is not
 touched. Rows of ended windows are deleted whenever a key starts a new window, after the count is committed and
@@ -17,8 +22,9 @@ from __future__ import annotations
 import logging
 import time
 
+from flask import Flask
 from limits.storage import Storage
-from sqlalchemy import Float, Integer, Text, case, delete, select
+from sqlalchemy import Float, Integer, Text, case, delete, make_url, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,6 +45,17 @@ class RateLimitCounter(Base):
 
 _table = RateLimitCounter.__table__
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def choose_storage(app: Flask) -> None:
+    """Keep the counters in memory when the database is an in-memory SQLite one (see above)."""
+    if app.config.get("RATELIMIT_STORAGE_URI") != "lms-database://":
+        return
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and (database in ("", ":memory:") or database.startswith("file::memory:")
+                                               or url.query.get("mode") == "memory"):
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
 
 
 class DatabaseStorage(Storage):

@@ -12,6 +12,22 @@ from lms.extensions import db
 from tests.conftest import PG_URL, fresh_database
 
 
+@pytest.fixture
+def file_app(tmp_path):
+    """An app on a database file (or a database of its own on PostgreSQL), so that the database store is used: on the
+    tests' in-memory SQLite database the counters are kept in memory (lms.core.ratelimit.choose_storage)."""
+    with fresh_database("lms_rl", tmp_path / "counters.sqlite3") as url:
+        app = _app(url)
+        with app.app_context():
+            db.create_all()
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                db.drop_all()
+                db.engine.dispose()
+
+
 def _app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "WTF_CSRF_ENABLED": False,
                        "ANONYMOUS_CHECK_LIMIT": "3 per hour"})
@@ -50,7 +66,7 @@ class Clock:
         return self.now
 
 
-def test_a_window_ends_and_a_new_one_starts_from_one(app, monkeypatch):
+def test_a_window_ends_and_a_new_one_starts_from_one(file_app, monkeypatch):
     clock = Clock(1_000_000.0)
     monkeypatch.setattr(ratelimit, "time", clock)
     store = ratelimit.DatabaseStorage()
@@ -108,28 +124,34 @@ def test_two_keys_restarting_at_once_both_count(app, monkeypatch):
     assert store.get("a") == 1 and store.get("b") == 1
 
 
-def test_a_failing_cleanup_does_not_fail_the_count(tmp_path, monkeypatch):
-    with fresh_database("lms_rl", tmp_path / "cleanup.sqlite3") as url:
-        app = _app(url)
-        with app.app_context():
-            db.create_all()
-            try:
-                clock = Clock(1_000_000.0)
-                monkeypatch.setattr(ratelimit, "time", clock)
-                store = ratelimit.DatabaseStorage()
-                store.incr("a", 10)
-                clock.now += 20
+def test_a_failing_cleanup_does_not_fail_the_count(file_app, monkeypatch):
+    clock = Clock(1_000_000.0)
+    monkeypatch.setattr(ratelimit, "time", clock)
+    store = ratelimit.DatabaseStorage()
+    store.incr("a", 10)
+    clock.now += 20
 
-                def refuse(conn, cursor, statement, parameters, context, executemany):
-                    if statement.lstrip().upper().startswith("DELETE FROM RATE_LIMIT_COUNTER"):
-                        raise OperationalError(statement, parameters, Exception("deadlock detected"))
+    def refuse(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("DELETE FROM RATE_LIMIT_COUNTER"):
+            raise OperationalError(statement, parameters, Exception("deadlock detected"))
 
-                event.listen(db.engine, "before_cursor_execute", refuse)
-                try:
-                    assert store.incr("b", 10) == 1         # a new window: the cleanup fails, the count stands
-                finally:
-                    event.remove(db.engine, "before_cursor_execute", refuse)
-                assert store.get("b") == 1
-            finally:
-                db.drop_all()
-                db.engine.dispose()
+    event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        assert store.incr("b", 10) == 1         # a new window: the cleanup fails, the count stands
+    finally:
+        event.remove(db.engine, "before_cursor_execute", refuse)
+    assert store.get("b") == 1
+
+
+def test_a_count_does_not_commit_the_callers_unsaved_changes(app, client):
+    """On the tests' in-memory SQLite database (one connection for the whole process) the counters are kept in
+    memory: a count committed on that connection would commit the caller's unsaved changes with it."""
+    from lms.accounts.models import Organisation
+    db.session.add(Organisation(name="Unsaved Ltd"))
+    db.session.flush()
+    first = client.post("/api/v1/verify", json={})      # an anonymous check: counted
+    second = client.post("/api/v1/verify", json={})
+    assert first.status_code == second.status_code == 400
+    assert int(second.headers["X-RateLimit-Remaining"]) == int(first.headers["X-RateLimit-Remaining"]) - 1
+    db.session.rollback()
+    assert db.session.scalar(db.select(Organisation).where(Organisation.name == "Unsaved Ltd")) is None
