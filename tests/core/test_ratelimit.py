@@ -13,9 +13,12 @@ from tests.conftest import PG_URL, fresh_database
 
 
 @pytest.fixture
-def file_app(tmp_path):
-    """An app on a database file (or a database of its own on PostgreSQL), so that the database store is used: on the
-    tests' in-memory SQLite database the counters are kept in memory (lms.core.ratelimit.choose_storage)."""
+def file_app(request, tmp_path):
+    """An app whose counters are in the database: on SQLite one on a database file, since on the tests' in-memory
+    database the counters are kept in memory (lms.core.ratelimit.choose_storage); on PostgreSQL the usual app."""
+    if PG_URL:
+        yield request.getfixturevalue("app")
+        return
     with fresh_database("lms_rl", tmp_path / "counters.sqlite3") as url:
         app = _app(url)
         with app.app_context():
