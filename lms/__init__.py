@@ -37,7 +37,8 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.core import limits
     limits.init_app(app)        # first of the before-request hooks: body limits and sign-in before any body is read
     csrf.init_app(app)
-    import lms.core.ratelimit  # noqa: F401  (registers the database storage of rate-limit counters)
+    from lms.core import ratelimit  # registers the database storage of rate-limit counters
+    ratelimit.choose_storage(app)
     limiter.init_app(app)
     from lms.i18n import select_locale
     babel.init_app(app, locale_selector=select_locale,

@@ -5,8 +5,17 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from flask_login import login_required as _flask_login_required
+
+from lms.core.limits import signed_in_first
 
 ROLES = ("trainee", "instructor", "employer", "admin")
+
+
+def login_required(view):
+    """Flask-Login's ``login_required``, the view marked as needing a signed-in person (an anonymous POST is then
+    refused before its body is read, :mod:`lms.core.limits`). Views import this one, never Flask-Login's."""
+    return signed_in_first(_flask_login_required(view))
 
 
 def role_required(*roles: str):
@@ -23,8 +32,7 @@ def role_required(*roles: str):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.lms_signed_in = True        # an anonymous POST is refused before its body is read (lms.core.limits)
-        return wrapped
+        return signed_in_first(wrapped)     # an anonymous POST is refused before its body is read (lms.core.limits)
 
     return decorator
 

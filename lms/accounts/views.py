@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from lms.accounts import services
 from lms.accounts.forms import (
@@ -34,7 +34,7 @@ from lms.accounts.forms import (
 from lms.extensions import db, limiter
 from lms.i18n import select_locale
 from lms.mail import send_mail
-from lms.security import ROLES, role_required
+from lms.security import ROLES, login_required, role_required
 
 bp = Blueprint("accounts", __name__)
 

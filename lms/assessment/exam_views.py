@@ -20,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -37,7 +37,7 @@ from lms.extensions import db, limiter
 from lms.frameworks import evidence
 from lms.frameworks.services import framework_tree
 from lms.i18n import at_line, content_lang_for, current_lang
-from lms.security import role_required
+from lms.security import login_required, role_required
 
 bp = Blueprint("exams", __name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from lms.accounts.forms import ActionForm
 from lms.catalog import services
@@ -11,6 +11,7 @@ from lms.catalog.markdown import render_markdown
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
 from lms.i18n import current_lang, pick
+from lms.security import login_required
 
 bp = Blueprint("catalog", __name__)
 

@@ -6,9 +6,9 @@ limit says so where it is declared, ``@body_limit(256 * 1024)``, or names the se
 before anything reads the body, so a body announced larger is refused with 413 unread, and a streamed one
 (chunked, without Content-Length) is cut off at the limit.
 
-A route that needs a signed-in person (Flask-Login's ``login_required``, ``role_required``, or ``@signed_in_first``
-on a view that checks the person itself) refuses a POST that names nobody at once, as ``login_required`` would,
-without reading its body. "Names nobody" is read from the signed session cookie (and Flask-Login's remember
+A route that needs a signed-in person (``lms.security.login_required`` or ``role_required``, which mark the view, or
+``@signed_in_first`` on a view that checks the person itself) refuses a POST that names nobody at once, as
+``login_required`` would, without reading its body. "Names nobody" is read from the signed session cookie (and Flask-Login's remember
 cookie): no database round trip; the view's own check still decides whether the person may do what they ask.
 
 The hook runs before every other before-request function (CSRFProtect's reads the form), so ``init_app`` is
@@ -19,17 +19,12 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_login import login_required as _login_required
 
 from lms.extensions import db
 
 BODY_LIMIT = "lms_body_limit"           # the attribute a view's limit is kept in (int bytes, or a setting's name)
 SIGNED_IN = "lms_signed_in"             # the attribute that marks a view as needing a signed-in person
 WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-# Flask-Login's login_required wraps every view in the same inner function (with functools.wraps); a view is
-# recognised by that function's code, found through the public decorator itself.
-_LOGIN_REQUIRED_CODE = _login_required(lambda: None).__code__
 
 
 def body_limit(limit: int | str):
@@ -49,10 +44,11 @@ def signed_in_first(view):
     return view
 
 
-def _needs_sign_in(view) -> bool:
+def needs_sign_in(view) -> bool:
+    """Whether the view (or one it wraps) is marked as needing a signed-in person."""
     fn = view
     while fn is not None:
-        if getattr(fn, SIGNED_IN, False) or getattr(fn, "__code__", None) is _LOGIN_REQUIRED_CODE:
+        if getattr(fn, SIGNED_IN, False):
             return True
         fn = getattr(fn, "__wrapped__", None)
     return False
@@ -64,7 +60,7 @@ def _rule(app: Flask, endpoint: str | None) -> tuple[int | str | None, bool]:
     rule = rules.get(endpoint)
     if rule is None:
         view = app.view_functions.get(endpoint) if endpoint else None
-        rule = (getattr(view, BODY_LIMIT, None), _needs_sign_in(view)) if view is not None else (None, False)
+        rule = (getattr(view, BODY_LIMIT, None), needs_sign_in(view)) if view is not None else (None, False)
         rules[endpoint] = rule
     return rule
 

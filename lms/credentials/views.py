@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
@@ -17,7 +17,7 @@ from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim,
 from lms.db import utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
-from lms.security import role_required, trusted_checker
+from lms.security import login_required, role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
 JSON_LD = "application/ld+json"

@@ -1,6 +1,6 @@
 """One dashboard per role, after login; only what exists is shown."""
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from lms.accounts.models import AuditEvent, User
@@ -11,6 +11,7 @@ from lms.catalog.models import Course
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.projects import services as projects
+from lms.security import login_required
 
 bp = Blueprint("dashboard", __name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
@@ -26,7 +26,7 @@ from lms.projects.forms import (
     SubmitForm,
 )
 from lms.projects.models import Brief, Project, SubmissionFile
-from lms.security import role_required
+from lms.security import login_required, role_required
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
