@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.accounts.services import configure_hasher
     configure_hasher(app.config.get("ARGON2_PARAMS"))
     _register_models()
+    _bound_integers(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_errors(app)
@@ -103,6 +104,19 @@ def _init_login(app: Flask) -> None:
         if user is None or str(user.session_version) != version or not user.active:
             return None
         return user
+
+
+def _bound_integers(app: Flask) -> None:
+    """Every ``<int:...>`` in a route is a 32-bit number: a larger one is a 404 rather than an overflow in the
+    database driver (row ids, list numbers and positions all fit)."""
+    from werkzeug.routing import IntegerConverter
+
+    class Int32Converter(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = Int32Converter
 
 
 def _register_blueprints(app: Flask) -> None:

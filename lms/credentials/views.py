@@ -39,7 +39,7 @@ def did_json():
     return _json(keys.did_document(), cache=300)
 
 
-@bp.get("/status/<purpose>/<int(max=2147483647):number>")      # a list number is a 32-bit integer
+@bp.get("/status/<purpose>/<int:number>")       # a 32-bit number, as every <int:> (lms._bound_integers)
 def status_list(purpose: str, number: int):
     if purpose not in STATUS_PURPOSES:
         abort(404)
