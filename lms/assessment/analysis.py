@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.assessment.banks import family, managed_bank_ids
+from lms.assessment.banks import family
 from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from lms.assessment.ownership import managed_bank_ids
 from lms.core.spreadsheet import cells
 from lms.extensions import db
 

@@ -386,7 +386,7 @@ def _keys_shown(att, staff: bool) -> set[int]:
     """The items whose right answers the reader sees: on their own attempt, all when the exam lets answers be
     reviewed; on someone else's (staff, graders), those of the banks they manage."""
     if staff:
-        from lms.assessment.banks import items_with_keys_shown
+        from lms.assessment.ownership import items_with_keys_shown
         return items_with_keys_shown(current_user, att.items)
     return {i.id for i in att.items} if exams.can_review(att, "answers") else set()
 
@@ -525,7 +525,7 @@ def _quiz_editor(course, quiz):
     if form.validate_on_submit():
         key = quiz.key if quiz else form.key.data.strip()
         drew = {s.bank for s in quiz.sections} if quiz else set()
-        from lms.assessment.banks import managed_families  # as they are before this exam draws
+        from lms.assessment.ownership import managed_families  # as they are before this exam draws
         managed = managed_families(current_user)
         try:
             saved = save_quiz(course, key, form.source.data.replace("\r\n", "\n"), quiz, user=current_user)

@@ -20,7 +20,7 @@ class QuestionBank(db.Model):
     language: Mapped[str] = mapped_column(String(4), default="en")
     source_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # who may manage the bank (banks.may_manage_bank): the instructors of the course it belongs to, set by an
+    # who may manage the bank (ownership.may_manage_bank): the instructors of the course it belongs to, set by an
     # administrator or the importing instructor, and of the courses whose exams draw from it; while it serves no
     # course, the instructor who created it
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="SET NULL"), index=True)

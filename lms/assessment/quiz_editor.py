@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms.assessment.banks import all_banks, family, managed_families
+from lms.assessment.banks import all_banks, family
 from lms.assessment.models import Quiz
+from lms.assessment.ownership import managed_families
 from lms.assessment.quizfiles import copy_settings, parse_quiz
 from lms.catalog.files import dump_yaml
 from lms.extensions import db

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lms.assessment import banks, qtypes, starters
+from lms.assessment import banks, ownership, qtypes, starters
 from lms.assessment.errors import ExamError
 from lms.assessment.forms import CategoryForm, EditQuestionForm, ImportForm, NewQuestionForm
 from lms.assessment.models import QuestionCategory
@@ -28,7 +28,7 @@ def browse():
     from lms.assessment import categories as tree
     args = {k: request.args.get(k, "").strip()
             for k in ("bank", "category", "competency", "level", "qtype", "tag", "language", "status", "q")}
-    mine = banks.manageable_banks(current_user)         # the banks whose keys this person may see
+    mine = ownership.manageable_banks(current_user)         # the banks whose keys this person may see
     bank_id = int(args["bank"]) if args["bank"].isdigit() else None
     if bank_id is not None and bank_id not in {b.id for b in mine}:
         abort(403)
@@ -50,7 +50,7 @@ def _question_or_404(public_id: str):
     q = banks.question_by_public_id(public_id)
     if q is None:
         abort(404)
-    if not banks.may_manage_bank(current_user, q.bank):
+    if not ownership.may_manage_bank(current_user, q.bank):
         abort(403)
     return q
 
@@ -59,7 +59,7 @@ def _bank_or_404(slug: str):
     bank = banks.bank_by_slug(slug)
     if bank is None:
         abort(404)
-    if not banks.may_manage_bank(current_user, bank):
+    if not ownership.may_manage_bank(current_user, bank):
         abort(403)
     return bank
 
@@ -203,7 +203,7 @@ def _one_question(source: str) -> tuple[dict | None, list[str]]:
 def new():
     """Write a new question in GIFT, starting from an example of the chosen kind, with a preview."""
     form = NewQuestionForm()
-    all_banks = banks.manageable_banks(current_user)
+    all_banks = ownership.manageable_banks(current_user)
     competencies = current_competencies()
     form.bank.choices = [(b.slug, f"{b.slug} · {b.title}" if b.title != b.slug else b.slug) for b in all_banks]
     form.competency.choices = [("", _("None, or as the text's $CATEGORY line says"))] + [
@@ -297,8 +297,8 @@ def categories(slug: str):
     elif request.method == "POST":
         errors[form.category.data or 0] = "; ".join(e for f in form for e in f.errors)
     return render_template("assessment/categories.html", bank=bank, rows=tree.bank_categories(bank), form=form,
-                           errors=errors, serving=banks.bank_courses(bank),
-                           course_form=_course_form(bank) if banks.may_change_bank_course(current_user, bank) else None)
+                           errors=errors, serving=ownership.bank_courses(bank),
+                           course_form=_course_form(bank) if ownership.may_change_bank_course(current_user, bank) else None)
 
 
 def _course_form(bank, fill: bool = True):
@@ -324,14 +324,14 @@ def _course_form(bank, fill: bool = True):
 def bank_course(slug: str):
     """Set the course a bank belongs to; its instructors then manage the bank."""
     bank = _bank_or_404(slug)
-    if not banks.may_change_bank_course(current_user, bank):
+    if not ownership.may_change_bank_course(current_user, bank):
         abort(403)
     form = _course_form(bank, fill=False)
     if not form.validate_on_submit():
         abort(400)
     from lms.catalog.services import course_by_slug
     course = course_by_slug(form.course.data) if form.course.data else None
-    if banks.set_bank_course(bank, course, user=current_user):
+    if ownership.set_bank_course(bank, course, user=current_user):
         db.session.commit()
         flash(_("%(bank)s now belongs to %(course)s.", bank=bank.slug, course=course.code) if course
               else _("%(bank)s now belongs to no course.", bank=bank.slug), "success")
@@ -349,8 +349,8 @@ def import_file():
     errors = []
     if form.validate_on_submit():
         existing = banks.bank_by_slug(form.bank.data)
-        if (not banks.may_manage_bank(current_user, existing) if existing is not None
-                else not banks.may_create_bank(current_user, form.bank.data)):
+        if (not ownership.may_manage_bank(current_user, existing) if existing is not None
+                else not ownership.may_create_bank(current_user, form.bank.data)):
             questions, errors = [], [_("The bank %(bank)s belongs to courses you do not teach; import into another "
                                        "bank.", bank=form.bank.data if existing is not None
                                        else banks.family(form.bank.data))]
@@ -365,7 +365,7 @@ def import_file():
                     bank=bank.slug, new=report.created, ver=report.updated, same=report.unchanged), "success")
             return redirect(url_for("questions.browse", bank=bank.id))
     return render_template("assessment/import.html", form=form, errors=errors,
-                           banks=banks.manageable_banks(current_user))
+                           banks=ownership.manageable_banks(current_user))
 
 
 def _read_upload(form) -> tuple[list[dict], list[str]]:
@@ -397,7 +397,7 @@ def export():
 @role_required("instructor")
 def rubrics():
     from lms.assessment import rubrics as svc
-    fams = banks.managed_families(current_user)
+    fams = ownership.managed_families(current_user)
     items = [r for r in svc.all_rubrics() if r.bank in fams]        # a rubric is its bank's
     return render_template("assessment/rubrics.html", rubrics=items, used={r.id: svc.scores_used(r) for r in items})
 
@@ -415,7 +415,7 @@ def edit_rubric(slug: str):
     rubric = rubric_by_slug(slug)
     if rubric is None:
         abort(404)
-    if not banks.may_manage_family(current_user, rubric.bank):
+    if not ownership.may_manage_family(current_user, rubric.bank):
         abort(403)
     return _rubric_editor(rubric)
 
@@ -439,7 +439,7 @@ def _rubric_editor(rubric):
                 db.session.rollback()
                 errors = [at_line(e.line, e.reason) for e in exc.errors]
             else:
-                if not banks.may_manage_family(current_user, saved.bank):     # it may only name a bank of theirs
+                if not ownership.may_manage_family(current_user, saved.bank):     # it may only name a bank of theirs
                     db.session.rollback()
                     return _rubric_refused(rubric, form, saved.bank)
                 from lms.accounts.services import audit

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.accounts.models import AuditEvent
-from lms.assessment import banks
+from lms.assessment import banks, ownership
 from lms.assessment.models import EssayRubric, EssayRubricCriterion, Question, QuestionBank, Quiz, QuizSection
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, CourseInstructor
@@ -238,9 +238,9 @@ def test_the_demo_instructor_manages_the_shipped_course_banks_and_the_examiner_s
     from lms.demo import create_demo
     create_demo()
     instructor, examiner = user_by_email("instructor@example.com"), user_by_email("examiner@example.com")
-    assert {b.slug for b in banks.manageable_banks(instructor)} >= {"f1-system-policy-ethics-en",
+    assert {b.slug for b in ownership.manageable_banks(instructor)} >= {"f1-system-policy-ethics-en",
                                                                     "f1-system-policy-ethics-zh"}
-    assert banks.manageable_banks(examiner) == []
+    assert ownership.manageable_banks(examiner) == []
     from lms.demo import DEMO_PASSWORD
     client = app.test_client()
     login(client, "examiner@example.com", DEMO_PASSWORD)
@@ -269,8 +269,8 @@ def test_a_new_language_of_a_family_is_only_for_those_who_manage_the_family(app,
     assert "The bank owned belongs to courses you do not teach" in page.get_data(as_text=True)
     assert banks.bank_by_slug("owned-zh") is None
     # C1's teacher, who manages the whole family, may add its Chinese bank; an administrator too
-    assert banks.may_create_bank(world["teacher"], "owned-zh") and banks.may_create_bank(world["admin"], "owned-zh")
-    assert banks.may_create_bank(world["examiner"], "fresh-zh")
+    assert ownership.may_create_bank(world["teacher"], "owned-zh") and ownership.may_create_bank(world["admin"], "owned-zh")
+    assert ownership.may_create_bank(world["examiner"], "fresh-zh")
     # even with a bank of the family of their own (made before this rule), an exam may not draw from the family
     banks.import_questions(banks.get_or_create_bank("owned-zh", "zh", user=world["examiner"], course=mine),
                            banks.parse_questions("// [id:B-1]\n::Keyed::Planted? {T}\n", "gift", "x"))
