@@ -6,163 +6,141 @@ broken rubric never reaches the database; every error names the file, the line a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import ValidationInfo, model_validator
 from sqlalchemy import select
 
 from lms.catalog.files import KEY_RE
 from lms.catalog.models import Course
-from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
+from lms.content import ContentError, ContentInvalid, digest, line_of, parse_yaml
+from lms.content_schema import (
+    ContentModel,
+    bilingual,
+    flag,
+    issues,
+    matching,
+    one_of,
+    said,
+    shape,
+    validate,
+    whole,
+)
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
 from lms.limits import excerpt
 from lms.projects.models import TEMPLATES, Brief, Criterion, CriterionScore
 
-ALLOWED = {"title", "purpose", "deliverables", "level", "pass_mark", "two_examiners", "defence", "resubmission",
-           "templates", "rubric"}
-CRITERION_KEYS = {"key", "title", "weight", "competency", "min_score", "guidance", "descriptors"}
-BAND_KEYS = {"key", "label", "min", "max", "level"}
+KEY_MESSAGE = "'key' must be lower-case letters, digits and '-'"
 
 
-def _int(c: Checker, node, key, where, lo, hi, default=None, required=True):
-    value = node.get(key, default) if isinstance(node, dict) else default
-    if value is None:
-        if required:
-            c.error(node, None, f"{where}: '{key}' is missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        c.error(node, key, f"{where}: '{key}' must be a whole number from {lo} to {hi}")
-        return None
-    return value
+class BandSchema(ContentModel):
+    where = "rubric band {n}"
+    key: matching(KEY_RE, KEY_MESSAGE)
+    label: bilingual(max_len=80) = None
+    min: whole(0, 100)
+    max: whole(0, 100)
+    level: one_of(LEVEL_CODES, "level must be one of {choices}") | None = None
 
 
-def _bool(c: Checker, node, key, default):
-    value = node.get(key, default)
-    if not isinstance(value, bool):
-        c.error(node, key, f"brief: '{key}' must be true or false")
-        return default
-    return value
+class CriterionSchema(ContentModel):
+    where = "criterion {qkey}"
+    key: matching(KEY_RE, KEY_MESSAGE)
+    title: bilingual(max_len=300) = None
+    guidance: bilingual(required=False) = None
+    weight: whole(1, 100)
+    competency: str | None = None
+    min_score: whole(0, 100) | None = None
+    descriptors: Annotated[dict[str, bilingual(max_len=1000)],
+                           shape(dict, "'descriptors' must be a mapping from band key to text")] = None
 
 
-def _bands(c: Checker, rubric) -> list[dict]:
-    bands = rubric.get("bands")
-    if not isinstance(bands, list) or len(bands) < 2:
-        c.error(rubric, "bands" if "bands" in rubric else None, "rubric: 'bands' must be a list of at least two bands")
-        return []
-    out, keys = [], set()
-    for i, b in enumerate(bands, start=1):
-        where = f"rubric band {i}"
-        if not isinstance(b, dict):
-            c.error(bands, i - 1, f"{where}: must be a mapping")
-            continue
-        key, _fresh = c.keyed_item(b, BAND_KEYS, where, keys, KEY_RE)
-        level = b.get("level")
-        if level is not None and level not in LEVEL_CODES:
-            c.error(b, "level", f"{where}: level must be one of {', '.join(LEVEL_CODES)}")
-        out.append({"key": key, "label": c.bilingual(b, "label", where, max_len=80),
-                    "min": _int(c, b, "min", where, 0, 100), "max": _int(c, b, "max", where, 0, 100),
-                    "level": level, "_line": b.line})
-    # the bands must cover 0..100 in ascending order, without gaps or overlaps
+def _coverage(bands: list[BandSchema]):
+    """The bands cover 0..100 in ascending order, without gaps or overlaps."""
     expected = 0
-    for b in out:
-        if b["min"] is None or b["max"] is None:
-            return out
-        if b["min"] > b["max"]:
-            c.error(None, None, f"rubric band {excerpt(b['key'])}: min {b['min']} is above max {b['max']}", line=b["_line"])
-        elif b["min"] != expected:
-            what = "a gap" if b["min"] > expected else "an overlap"
-            c.error(None, None, f"rubric band {excerpt(b['key'])}: starts at {b['min']} but the previous band ends at "
-                                f"{expected - 1} ({what}); bands must cover 0–100 in order", line=b["_line"])
-        expected = b["max"] + 1
-    if out and expected != 101:
-        c.error(None, None, f"rubric bands end at {expected - 1}; the last band must end at 100", line=out[-1]["_line"])
-    return out
+    for i, b in enumerate(bands):
+        where = f"rubric band {excerpt(b.key)}"
+        if b.min > b.max:
+            yield ("bands", i), f"{where}: min {b.min} is above max {b.max}", True
+        elif b.min != expected:
+            what = "a gap" if b.min > expected else "an overlap"
+            yield ("bands", i), (f"{where}: starts at {b.min} but the previous band ends at {expected - 1} ({what}); "
+                                 "bands must cover 0–100 in order"), True
+        expected = b.max + 1
+    if bands and expected != 101:
+        yield ("bands", len(bands) - 1), f"rubric bands end at {expected - 1}; the last band must end at 100", True
+
+
+def _unique(items, field: str, name: str):
+    seen = set()
+    for i, item in enumerate(items):
+        key = getattr(item, field)
+        if key in seen:
+            yield (name, i, field), f"the key {excerpt(key)} is used twice"
+        seen.add(key)
+
+
+def _descriptors(criteria: list[CriterionSchema], band_keys: list[str]):
+    """Each criterion describes each band, and nothing else."""
+    for i, cr in enumerate(criteria):
+        for k in sorted(set(cr.descriptors) - set(band_keys)):
+            yield ("criteria", i, "descriptors", k), f"descriptor for {excerpt(k)}, which is not a band ({', '.join(band_keys)})"
+        for k in band_keys:
+            if k not in cr.descriptors:
+                yield ("criteria", i, "descriptors"), f"no descriptor for band {excerpt(k)}"
+
+
+class RubricSchema(ContentModel):
+    where = "rubric"
+    bands: Annotated[list[BandSchema], shape(list, "'bands' must be a list of at least two bands", 2)] = None
+    criteria: Annotated[list[CriterionSchema], shape(list, "'criteria' must be a non-empty list", 1)] = None
+
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo):
+        band_keys = [b.key for b in self.bands]
+        weights = [cr.weight for cr in self.criteria]
+        found = [*_unique(self.bands, "key", "bands"), *_unique(self.criteria, "key", "criteria"),
+                 *_coverage(self.bands), *_descriptors(self.criteria, band_keys)]
+        found += [(("criteria", i, "competency"), f"competency {excerpt(cr.competency)} is not in the competency "
+                                                  "framework")
+                  for i, cr in enumerate(self.criteria) if cr.competency not in info.context["fw_codes"]]
+        if sum(weights) != 100:
+            found.append((("criteria",), f"the criteria weights add up to {sum(weights)}, not 100 "
+                                         f"({' + '.join(str(w) for w in weights)})"))
+        issues(found)
+        return self
+
+
+class BriefSchema(ContentModel):
+    """A project brief: ``courses/<slug>/projects/<key>.yaml``."""
+    where = "brief"
+    not_mapping = "a project brief must be a mapping"
+    title: bilingual(max_len=300) = None
+    purpose: bilingual(max_len=6000) = None
+    deliverables: Annotated[list[bilingual(max_len=6000)],
+                            shape(list, "'deliverables' must be a non-empty list (each {en: ..., zh: ...})", 1)] = None
+    level: one_of(LEVEL_CODES) = None
+    pass_mark: whole(0, 100)
+    two_examiners: flag() = True
+    defence: flag() = False
+    resubmission: flag() = True
+    templates: Annotated[list[one_of(TEMPLATES)], shape(list, f"'templates' must be a list of {', '.join(TEMPLATES)}"),
+                         said(f"'templates' must be a list of {', '.join(TEMPLATES)}")] = None
+    rubric: RubricSchema
 
 
 def parse_brief(text: str, display: str, key: str, fw_codes: set[str]) -> dict:
     data = parse_yaml(text, display)
-    if not isinstance(data, dict):
-        raise ContentInvalid([ContentError(display, 1, "a project brief must be a mapping")])
-    c = Checker(display)
-    if not KEY_RE.match(key):
-        c.error(data, None, f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")
-    for k in sorted(set(data) - ALLOWED):
-        c.error(data, k, f"unknown key {excerpt(k)}")
-    where = "brief"
-    level = data.get("level")
-    if level not in LEVEL_CODES:
-        c.error(data, "level" if "level" in data else None, f"brief: 'level' must be one of {', '.join(LEVEL_CODES)}")
-    deliverables = data.get("deliverables")
-    if not isinstance(deliverables, list) or not deliverables:
-        c.error(data, "deliverables" if "deliverables" in data else None,
-                "brief: 'deliverables' must be a non-empty list (each {en: ..., zh: ...})")
-        deliverables = []
-    templates = data.get("templates", []) or []
-    if not isinstance(templates, list) or any(t not in TEMPLATES for t in templates):
-        c.error(data, "templates", f"brief: 'templates' must be a list of {', '.join(TEMPLATES)}")
-        templates = []
-    out = {"key": key, "title": c.bilingual(data, "title", where, max_len=300),
-           "purpose": c.bilingual(data, "purpose", where, max_len=6000),
-           "deliverables": [],
-           "level": level, "pass_mark": _int(c, data, "pass_mark", where, 0, 100),
-           "two_examiners": _bool(c, data, "two_examiners", True), "defence": _bool(c, data, "defence", False),
-           "resubmission": _bool(c, data, "resubmission", True), "templates": list(dict.fromkeys(templates)),
-           "bands": [], "criteria": []}
-    for i, d in enumerate(deliverables):
-        if not isinstance(d, dict):
-            c.error(deliverables, i, f"deliverable {i + 1}: must be a mapping with 'en' and/or 'zh'")
-            continue
-        pair = {lang: str(d.get(lang) or "").strip() or None for lang in ("en", "zh")}
-        if not (pair["en"] or pair["zh"]) or set(d) - {"en", "zh"}:
-            c.error(deliverables, i, f"deliverable {i + 1}: needs 'en' and/or 'zh' text and nothing else")
-        out["deliverables"].append(pair)
-    rubric = c.mapping(data, "rubric", where)
-    if rubric is not None:
-        for k in sorted(set(rubric) - {"bands", "criteria"}):
-            c.error(rubric, k, f"rubric: unknown key {excerpt(k)}")
-        out["bands"] = _bands(c, rubric)
-        band_keys = [b["key"] for b in out["bands"]]
-        criteria = rubric.get("criteria")
-        if not isinstance(criteria, list) or not criteria:
-            c.error(rubric, "criteria" if "criteria" in rubric else None, "rubric: 'criteria' must be a non-empty list")
-            criteria = []
-        seen: set[str] = set()
-        for i, cr in enumerate(criteria, start=1):
-            cw = f"criterion {i}"
-            if not isinstance(cr, dict):
-                c.error(criteria, i - 1, f"{cw}: must be a mapping")
-                continue
-            ckey, fresh = c.keyed_item(cr, CRITERION_KEYS, cw, seen, KEY_RE)
-            cw = f"criterion {excerpt(ckey)}" if fresh else cw
-            comp = cr.get("competency")
-            if comp not in fw_codes:
-                c.error(cr, "competency" if "competency" in cr else None,
-                        f"{cw}: competency {excerpt(comp)} is not in the competency framework")
-            descriptors = cr.get("descriptors") or {}
-            if not isinstance(descriptors, dict):
-                c.error(cr, "descriptors", f"{cw}: 'descriptors' must be a mapping from band key to text")
-                descriptors = {}
-            for k in sorted(set(descriptors) - set(band_keys)):
-                c.error(descriptors, k, f"{cw}: descriptor for {excerpt(k)}, which is not a band ({', '.join(band_keys)})")
-            for k in band_keys:
-                if k not in descriptors:
-                    c.error(cr, "descriptors" if "descriptors" in cr else None, f"{cw}: no descriptor for band {excerpt(k)}")
-            out["criteria"].append({
-                "key": ckey, "title": c.bilingual(cr, "title", cw, max_len=300),
-                "guidance": c.bilingual(cr, "guidance", cw, required=False),
-                "weight": _int(c, cr, "weight", cw, 1, 100), "competency": comp,
-                "min_score": _int(c, cr, "min_score", cw, 0, 100, required=False),
-                "descriptors": {k: c.bilingual(descriptors, k, f"{cw} descriptor", max_len=1000)
-                                for k in band_keys if k in descriptors},
-                "_line": cr.line})
-        weights = [cr["weight"] for cr in out["criteria"]]
-        if weights and None not in weights and sum(weights) != 100:
-            c.error(rubric, "criteria", f"rubric: the criteria weights add up to {sum(weights)}, not 100 "
-                                        f"({' + '.join(str(w) for w in weights)})")
-    if c.errors:
-        raise ContentInvalid(c.errors)
-    for b in out["bands"]:
-        b.pop("_line", None)
+    errors = [] if KEY_RE.match(key) else [
+        ContentError(display, line_of(data), f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")]
+    brief = validate(BriefSchema, data, display, {"fw_codes": fw_codes}, errors)
+    out = {"key": key, **brief.model_dump(exclude={"rubric"})}
+    out["templates"] = list(dict.fromkeys(brief.templates))
+    out["bands"] = brief.rubric.model_dump()["bands"]
+    band_keys = [b.key for b in brief.rubric.bands]
+    out["criteria"] = [{**cr.model_dump(), "descriptors": {k: cr.descriptors[k] for k in band_keys}}
+                       for cr in brief.rubric.criteria]
     return out
 
 
