@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import typing
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, WrapValidator
@@ -135,6 +136,31 @@ def number(lo: float, hi: float) -> Any:
             raise problem(f"'{{field}}' must be a number from {lo} to {hi}")
         return value
     return Annotated[float, BeforeValidator(check)]
+
+
+def amount(lo: int, hi: int) -> Any:
+    """A decimal number from ``lo`` to ``hi`` (hours), kept exactly as written; a whole one without decimals."""
+    def check(value):
+        try:
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise InvalidOperation
+            d = Decimal(str(value))
+        except InvalidOperation:
+            raise problem(f"'{{field}}' must be a number between {lo} and {hi}, not {excerpt(value)}") from None
+        if not lo <= d <= hi:
+            raise problem(f"'{{field}}' must be a number between {lo} and {hi}")
+        return d.normalize() if d == d.to_integral() else d
+    return Annotated[Decimal, BeforeValidator(check)]
+
+
+def unique(items: list, field: str, name: str, message: str = "the key {value} is used twice"):
+    """The issues of a list whose items' ``field`` must differ (for :func:`issues`; ``name``: the list's key)."""
+    seen = set()
+    for i, item in enumerate(items):
+        value = getattr(item, field)
+        if value in seen:
+            yield (name, i, field), message.replace("{value}", excerpt(value))
+        seen.add(value)
 
 
 def one_of(choices: Iterable[str], message: str = "'{field}' must be one of {choices}") -> Any:

@@ -7,11 +7,28 @@ a folder on disk and an uploaded zip are read the same way) and returns plain da
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Annotated
 
 import yaml
+from pydantic import BeforeValidator, ValidationInfo, model_validator
 
-from lms.content import SLUG_RE, Checker, ContentError, ContentInvalid, LDict, parse_yaml
+from lms.content import SLUG_RE, ContentError, ContentInvalid, line_of, parse_yaml
+from lms.content_schema import (
+    LANGS,
+    ContentModel,
+    amount,
+    bilingual,
+    issues,
+    matching,
+    one_of,
+    problem,
+    said,
+    shape,
+    text,
+    unique,
+    validate,
+)
 from lms.frameworks.models import LEVEL_CODES
 from lms.limits import excerpt
 
@@ -21,87 +38,119 @@ LANG_MARK = re.compile(r"^<!--\s*lang:\s*([a-z]{2})\s*-->\s*$")
 STATUSES_IN_FILES = ("published", "outline", "draft")
 
 
-def _decimal(c: Checker, node, key, where, required=True) -> Decimal | None:
-    value = node.get(key) if isinstance(node, dict) else None
-    if value is None:
-        if required:
-            c.error(node, None, f"{where}: '{key}' is missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        c.error(node, key, f"{where}: '{key}' must be a number")
-        return None
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        c.error(node, key, f"{where}: '{key}' must be a number, not {excerpt(value)}")
-        return None
-    if d < 0 or d > 1000:
-        c.error(node, key, f"{where}: '{key}' must be between 0 and 1000")
-        return None
-    return d.normalize() if d == d.to_integral() else d
+class LessonSchema(ContentModel):
+    """the front matter must be a mapping (title, summary, hours)"""
+    where = "lesson"
+    not_mapping = "the front matter must be a mapping (title, summary, hours)"
+    title: bilingual(max_len=300) = None
+    summary: bilingual(required=False) = None
+    hours: amount(0, 1000)
+
+
+def _bodies(lines: list[str], first: int, file: str) -> tuple[dict, list[ContentError]]:
+    """The ``<!-- lang: xx -->`` sections after the front matter (``lines[first:]``)."""
+    body, errors, current, chunk, stray = {"en": None, "zh": None}, [], None, [], None
+    for n, line in enumerate(lines[first:], start=first + 1):
+        m = LANG_MARK.match(line.strip())
+        if not m:
+            chunk.append(line)
+            stray = stray or (n if current is None and line.strip() else None)
+            continue
+        if current:
+            body[current] = "\n".join(chunk).strip() or None
+        previous, current, chunk, lang = current, None, [], m.group(1)
+        if lang not in LANGS:
+            errors.append(ContentError(file, n, f"unknown body language {excerpt(lang)} (use en or zh)"))
+        elif body[lang] is not None or lang == previous:
+            errors.append(ContentError(file, n, f"the '{lang}' body appears twice"))
+        else:
+            current = lang
+    if current:
+        body[current] = "\n".join(chunk).strip() or None
+    if stray:
+        errors.append(ContentError(file, stray, "text after the front matter must follow a '<!-- lang: en -->' or "
+                                                "'<!-- lang: zh -->' line"))
+    return body, errors
 
 
 def parse_lesson(text: str, file: str) -> dict:
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise ContentInvalid([ContentError(file, 1, "a lesson starts with a front matter block between '---' lines")])
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        raise ContentInvalid([ContentError(file, 1, "the front matter is not closed by a '---' line")]) from None
-    meta = parse_yaml("\n".join(lines[1:end]), file, line_offset=1)
-    c = Checker(file)
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
+        raise ContentInvalid([ContentError(file, 1, "the front matter is not closed by a '---' line")])
+    meta = parse_yaml("\n" + "\n".join(lines[1:end]), file)        # the opening '---' kept as a line
+    body, errors = _bodies(lines, end + 1, file)
     if not isinstance(meta, dict):
-        raise ContentInvalid([ContentError(file, 2, "the front matter must be a mapping (title, summary, hours)")])
-    for k in set(meta) - {"title", "summary", "hours"}:
-        c.error(meta, k, f"unknown front-matter key {excerpt(k)} (allowed: title, summary, hours)", line=meta.key_lines[k] + 1)
-    # lines inside the front matter are offset by the opening '---'
-    shifted = LDict(meta)
-    shifted.line = meta.line + 1
-    shifted.key_lines = {k: v + 1 for k, v in meta.key_lines.items()}
-    out = {"title": c.bilingual(shifted, "title", "lesson", max_len=300),
-           "summary": c.bilingual(shifted, "summary", "lesson", required=False),
-           "hours": _decimal(c, shifted, "hours", "lesson") or Decimal(0), "body": {"en": None, "zh": None}}
-    current, chunk = None, []
-    pre = []
-    for n, line in enumerate(lines[end + 1:], start=end + 2):
-        m = LANG_MARK.match(line.strip())
-        if m:
-            if current:
-                out["body"][current] = "\n".join(chunk).strip() or None
-            lang = m.group(1)
-            if lang not in ("en", "zh"):
-                c.error(None, None, f"unknown body language {excerpt(lang)} (use en or zh)", line=n)
-                current = None
-            elif out["body"].get(lang) is not None or (current == lang):
-                c.error(None, None, f"the '{lang}' body appears twice", line=n)
-                current = None
-            else:
-                current = lang
-            chunk = []
-        elif current:
-            chunk.append(line)
-        elif line.strip():
-            pre.append(n)
-    if current:
-        out["body"][current] = "\n".join(chunk).strip() or None
-    if pre:
-        c.error(None, None, "text after the front matter must follow a '<!-- lang: en -->' or '<!-- lang: zh -->' line",
-                line=pre[0])
-    if c.errors:
-        raise ContentInvalid(c.errors)
-    return out
+        raise ContentInvalid([ContentError(file, 2, LessonSchema.not_mapping)])
+    lesson = validate(LessonSchema, meta, file, errors=errors)
+    return {**lesson.model_dump(), "body": body}
 
 
-def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
-    """Validate one course; ``files`` maps 'course.yaml' and 'lessons/<stem>.md' to their bytes."""
-    errors: list[ContentError] = []
-    name = f"{prefix}/course.yaml"
-    if not SLUG_RE.match(slug):
-        errors.append(ContentError(prefix, None, f"folder name {excerpt(slug)} is not a valid slug (lower case letters, digits, '-')"))
-    if "course.yaml" not in files:
-        raise ContentInvalid(errors + [ContentError(name, None, "course.yaml is missing")])
-    texts = {}
+def _lesson_file(stem, info: ValidationInfo) -> dict:
+    """A lesson named in a module: a file stem, named once, whose file exists and is read (its errors are
+    its file's)."""
+    read = info.context
+    if not isinstance(stem, str) or not STEM_RE.match(stem):
+        raise problem(f"lesson {excerpt(stem)} is not a valid file stem")
+    if stem in read["listed"]:
+        raise problem(f"lesson {excerpt(stem)} is listed twice")
+    read["listed"].add(stem)
+    path = f"lessons/{stem}.md"
+    if path not in read["texts"]:
+        raise problem(f"lesson file {path} does not exist")
+    try:
+        return {**parse_lesson(read["texts"][path], f"{read['prefix']}/{path}"), "key": stem}
+    except ContentInvalid as exc:
+        read["lesson_errors"].extend(exc.errors)
+        return {"key": stem}
+
+
+class ModuleSchema(ContentModel):
+    where = "module {key}"
+    key: matching(KEY_RE, "key may only hold lower-case letters, digits and '-'")
+    title: bilingual(max_len=300) = None
+    summary: bilingual(required=False) = None
+    lessons: Annotated[list[Annotated[dict, BeforeValidator(_lesson_file)]],
+                       shape(list, "'lessons' must be a non-empty list of file names", 1)] = None
+
+
+class CourseCompetency(ContentModel):
+    where = "competency {key}"
+    code: text(max_len=20)
+    level: one_of(LEVEL_CODES, "level {value} is not one of {choices}")
+
+
+class CourseSchema(ContentModel):
+    """``courses/<slug>/course.yaml``; its lessons are ``lessons/<stem>.md`` beside it."""
+    where = "course"
+    not_mapping = "course.yaml must be a mapping"
+    code: text(max_len=20)
+    title: bilingual(max_len=300) = None
+    summary: bilingual(required=False) = None
+    level: one_of(LEVEL_CODES, "level {value} is not one of {choices}")
+    hours: amount(0, 1000)
+    languages: Annotated[list[one_of(LANGS)], said("'languages' must be a list of en and/or zh"),
+                         shape(list, "'languages' must be a list of en and/or zh", 1)] = ["en", "zh"]
+    status: one_of(STATUSES_IN_FILES, "status {value} is not one of {choices}") = "draft"
+    competencies: Annotated[list[CourseCompetency],
+                            shape(list, "'competencies' must be a list of {code, level}")] = None
+    prerequisites: Annotated[list[str], said("'prerequisites' must be a list of course slugs"),
+                             shape(list, "'prerequisites' must be a list of course slugs")] = None
+    modules: Annotated[list[ModuleSchema], shape(list, "'modules' must be a non-empty list", 1)] = None
+
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo):
+        issues([*unique(self.competencies, "code", "competencies", "competency {value} is listed twice"),
+                *unique(self.modules, "key", "modules", "key {value} is used twice"),
+                *((("prerequisites", i), "a course cannot be its own prerequisite")
+                  for i, p in enumerate(self.prerequisites) if p == info.context["slug"])])
+        return self
+
+
+def _decoded(files: dict[str, bytes], prefix: str) -> dict[str, str]:
+    texts, errors = {}, []
     for path, raw in files.items():
         try:
             texts[path] = raw.decode("utf-8")
@@ -109,114 +158,44 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
             errors.append(ContentError(f"{prefix}/{path}", None, f"not UTF-8 text ({exc.reason})"))
     if errors:
         raise ContentInvalid(errors)
+    return texts
+
+
+def _bodiless(course: CourseSchema, prefix: str) -> list[ContentError]:
+    if course.status != "published":
+        return []
+    return [ContentError(f"{prefix}/lessons/{lesson['key']}.md", None,
+                         "a lesson of a published course needs a body ('<!-- lang: en -->' ...)")
+            for m in course.modules for lesson in m.lessons if "body" in lesson
+            and not (lesson["body"]["en"] or lesson["body"]["zh"])]
+
+
+def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
+    """Validate one course; ``files`` maps 'course.yaml' and 'lessons/<stem>.md' to their bytes."""
+    name = f"{prefix}/course.yaml"
+    errors = [] if SLUG_RE.match(slug) else [ContentError(prefix, None, f"folder name {excerpt(slug)} is not a valid "
+                                                                        "slug (lower case letters, digits, '-')")]
+    if "course.yaml" not in files:
+        raise ContentInvalid(errors + [ContentError(name, None, "course.yaml is missing")])
+    texts = _decoded(files, prefix)
     data = parse_yaml(texts["course.yaml"], name)
-    c = Checker(name)
-    if not isinstance(data, dict):
-        raise ContentInvalid([ContentError(name, 1, "course.yaml must be a mapping")])
-    allowed = {"code", "title", "summary", "level", "hours", "languages", "status", "competencies",
-               "prerequisites", "modules"}
-    for k in set(data) - allowed:
-        c.error(data, k, f"unknown key {excerpt(k)}")
-    course = {"slug": slug, "code": c.text(data, "code", "course", max_len=20),
-              "title": c.bilingual(data, "title", "course", max_len=300),
-              "summary": c.bilingual(data, "summary", "course", required=False),
-              "level": c.text(data, "level", "course", max_len=4),
-              "hours": _decimal(c, data, "hours", "course") or Decimal(0),
-              "status": c.text(data, "status", "course", required=False) or "draft",
-              "languages": [], "competencies": [], "prerequisites": [], "modules": [],
-              "_lines": {"competencies": {}, "prerequisites": {}}, "_file": name}
-    if course["level"] and course["level"] not in LEVEL_CODES:
-        c.error(data, "level", f"course: level {excerpt(course['level'])} is not one of {', '.join(LEVEL_CODES)}")
-    if course["status"] not in STATUSES_IN_FILES:
-        c.error(data, "status", f"course: status {excerpt(course['status'])} is not one of {', '.join(STATUSES_IN_FILES)}")
-    langs = data.get("languages", ["en", "zh"])
-    if not isinstance(langs, list) or not langs or any(x not in ("en", "zh") for x in langs):
-        c.error(data, "languages", "course: 'languages' must be a list of en and/or zh")
+    read = {"slug": slug, "prefix": prefix, "texts": texts, "listed": set(), "lesson_errors": []}
+    stems = [path[8:-3] for path in sorted(texts) if path.startswith("lessons/") and path.endswith(".md")]
+    try:
+        course = validate(CourseSchema, data, name, read, errors)
+    except ContentInvalid as exc:
+        errors = exc.errors
     else:
-        course["languages"] = list(dict.fromkeys(langs))
-    comps = data.get("competencies", [])
-    if not isinstance(comps, list):
-        c.error(data, "competencies", "course: 'competencies' must be a list of {code, level}")
-        comps = []
-    seen_codes = set()
-    for i, item in enumerate(comps):
-        if not isinstance(item, dict):
-            c.error(comps, i, "course: each competency must be {code: ..., level: ...}")
-            continue
-        code = c.text(item, "code", f"competency {i + 1}", max_len=20)
-        level = c.text(item, "level", f"competency {code or i + 1}", max_len=4)
-        if level and level not in LEVEL_CODES:
-            c.error(item, "level", f"competency {code}: level {excerpt(level)} is not one of {', '.join(LEVEL_CODES)}")
-        if code in seen_codes:
-            c.error(item, "code", f"competency {code} is listed twice")
-        seen_codes.add(code)
-        course["competencies"].append({"code": code, "level": level})
-        course["_lines"]["competencies"][code] = item.line
-    prereq = data.get("prerequisites", [])
-    if not isinstance(prereq, list) or any(not isinstance(p, str) for p in prereq):
-        c.error(data, "prerequisites", "course: 'prerequisites' must be a list of course slugs")
-        prereq = []
-    for i, p in enumerate(prereq):
-        if p == slug:
-            c.error(prereq, i, "course: a course cannot be its own prerequisite")
-        course["prerequisites"].append(p)
-        course["_lines"]["prerequisites"][p] = prereq.item_lines[i]
-    modules = data.get("modules")
-    if not isinstance(modules, list) or not modules:
-        c.error(data, "modules" if "modules" in data else None, "course: 'modules' must be a non-empty list")
-        modules = []
-    used_stems: dict[str, int] = {}
-    mkeys = set()
-    lesson_errors: list[ContentError] = []
-    for mi, mod in enumerate(modules):
-        if not isinstance(mod, dict):
-            c.error(modules, mi, f"module {mi + 1}: must be a mapping")
-            continue
-        key = c.text(mod, "key", f"module {mi + 1}", max_len=80)
-        mw = f"module {key or mi + 1}"
-        if key and not KEY_RE.match(key):
-            c.error(mod, "key", f"{mw}: key may only hold lower-case letters, digits and '-'")
-        if key in mkeys:
-            c.error(mod, "key", f"{mw}: key {excerpt(key)} is used twice")
-        mkeys.add(key)
-        m = {"key": key, "title": c.bilingual(mod, "title", mw, max_len=300),
-             "summary": c.bilingual(mod, "summary", mw, required=False), "lessons": []}
-        stems = mod.get("lessons")
-        if not isinstance(stems, list) or not stems:
-            c.error(mod, "lessons" if "lessons" in mod else None, f"{mw}: 'lessons' must be a non-empty list of file names")
-            stems = []
-        for li, stem in enumerate(stems):
-            line = stems.item_lines[li]
-            if not isinstance(stem, str) or not STEM_RE.match(stem):
-                c.error(None, None, f"{mw}: lesson {excerpt(stem)} is not a valid file stem", line=line)
-                continue
-            if stem in used_stems:
-                c.error(None, None, f"{mw}: lesson {excerpt(stem)} is listed twice", line=line)
-                continue
-            used_stems[stem] = line
-            path = f"lessons/{stem}.md"
-            if path not in texts:
-                c.error(None, None, f"{mw}: lesson file {path} does not exist", line=line)
-                continue
-            try:
-                lesson = parse_lesson(texts[path], f"{prefix}/{path}")
-            except ContentInvalid as exc:
-                lesson_errors.extend(exc.errors)
-                continue
-            lesson["key"] = stem
-            if course["status"] == "published" and not (lesson["body"]["en"] or lesson["body"]["zh"]):
-                lesson_errors.append(ContentError(f"{prefix}/{path}", None,
-                                                  "a lesson of a published course needs a body ('<!-- lang: en -->' ...)"))
-            m["lessons"].append(lesson)
-        course["modules"].append(m)
-    for path in sorted(texts):
-        if path.startswith("lessons/") and path.endswith(".md") and path[8:-3] not in used_stems:
-            lesson_errors.append(ContentError(f"{prefix}/{path}", None,
-                                              "this lesson file is not listed in any module of course.yaml"))
-    all_errors = c.errors + lesson_errors
-    if all_errors:
-        raise ContentInvalid(all_errors)
-    return course
+        errors = _bodiless(course, prefix)
+    errors += read["lesson_errors"] + [
+        ContentError(f"{prefix}/lessons/{stem}.md", None, "this lesson file is not listed in any module of course.yaml")
+        for stem in stems if stem not in read["listed"]]
+    if errors:
+        raise ContentInvalid(errors)
+    return {"slug": slug, **course.model_dump(), "languages": list(dict.fromkeys(course.languages)), "_file": name,
+            "_lines": {"competencies": {c["code"]: c.line for c in data.get("competencies") or []},
+                       "prerequisites": {p: line_of(data["prerequisites"], i)
+                                         for i, p in enumerate(data.get("prerequisites") or [])}}}
 
 
 class _Dumper(yaml.SafeDumper):

@@ -23,6 +23,7 @@ from lms.content_schema import (
     one_of,
     said,
     shape,
+    unique,
     validate,
     whole,
 )
@@ -72,15 +73,6 @@ def _coverage(bands: list[BandSchema]):
         yield ("bands", len(bands) - 1), f"rubric bands end at {expected - 1}; the last band must end at 100", True
 
 
-def _unique(items, field: str, name: str):
-    seen = set()
-    for i, item in enumerate(items):
-        key = getattr(item, field)
-        if key in seen:
-            yield (name, i, field), f"the key {excerpt(key)} is used twice"
-        seen.add(key)
-
-
 def _descriptors(criteria: list[CriterionSchema], band_keys: list[str]):
     """Each criterion describes each band, and nothing else."""
     for i, cr in enumerate(criteria):
@@ -100,7 +92,7 @@ class RubricSchema(ContentModel):
     def _rules(self, info: ValidationInfo):
         band_keys = [b.key for b in self.bands]
         weights = [cr.weight for cr in self.criteria]
-        found = [*_unique(self.bands, "key", "bands"), *_unique(self.criteria, "key", "criteria"),
+        found = [*unique(self.bands, "key", "bands"), *unique(self.criteria, "key", "criteria"),
                  *_coverage(self.bands), *_descriptors(self.criteria, band_keys)]
         found += [(("criteria", i, "competency"), f"competency {excerpt(cr.competency)} is not in the competency "
                                                   "framework")
