@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, WrapValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, WrapValidator
 from pydantic_core import PydanticCustomError
 
 from lms.content import ContentError, ContentInvalid, line_of
@@ -170,6 +170,19 @@ def one_of(choices: Iterable[str], message: str = "'{field}' must be one of {cho
     def check(value):
         if not isinstance(value, str) or value not in choices:
             raise problem(message.replace("{choices}", ", ".join(choices)).replace("{value}", excerpt(value)))
+        return value
+    return Annotated[str, BeforeValidator(check)]
+
+
+def known(name: str, message: str) -> Any:
+    """A reference to something that exists: one of the validation context's ``name`` (a set). ``message`` may
+    name ``{value}`` (quoted) and ``{known}`` (the context's ``shown_<name>`` if given, else ``name``)."""
+    def check(value, info: ValidationInfo):
+        found = info.context[name]
+        if not isinstance(value, str) or value not in found:
+            shown = info.context.get(f"shown_{name}", found)
+            raise problem(message.replace("{known}", ", ".join(sorted(shown)) or "none")
+                          .replace("{value}", excerpt(value)))
         return value
     return Annotated[str, BeforeValidator(check)]
 

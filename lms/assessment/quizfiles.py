@@ -18,39 +18,41 @@
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import BeforeValidator, ConfigDict, model_validator
 from sqlalchemy import select
 
 from lms.assessment.models import GRADING_METHODS, REVIEW_WHEN, Quiz, QuizSection
 from lms.assessment.starting import discard_prepared, retime_open_attempts
 from lms.catalog.files import KEY_RE
 from lms.catalog.models import Course
-from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
+from lms.content import ContentError, ContentInvalid, digest, line_of, parse_yaml
+from lms.content_schema import (
+    ContentModel,
+    bilingual,
+    flag,
+    issues,
+    known,
+    one_of,
+    problem,
+    said,
+    shape,
+    text,
+    validate,
+    whole,
+)
 from lms.extensions import db
 from lms.frameworks.models import LEVEL_CODES
 from lms.limits import excerpt
 
-ALLOWED = {"title", "intro", "module", "required", "time_limit_minutes", "attempts", "grading", "pass_mark",
-           "shuffle_questions", "shuffle_answers", "review", "sections", "kind", "opens", "closes"}
 
-
-def _int(c: Checker, node, key, where, default, lo, hi):
-    value = node.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        c.error(node, key, f"{where}: '{key}' must be a whole number from {lo} to {hi}")
-        return default
-    return value
-
-
-def _moment(c: Checker, node, key, where) -> datetime | None:
+def _moment(value) -> datetime | None:
     """A date and time with its time zone (``2026-12-01T09:00+08:00``, or ``Z`` for UTC), stored as naive UTC.
     A time without a zone is refused rather than guessed: a cohort in Beijing and a server in UTC would
     otherwise disagree by eight hours."""
-    value = node.get(key)
     if value is None:
         return None
     if isinstance(value, str):
@@ -58,102 +60,82 @@ def _moment(c: Checker, node, key, where) -> datetime | None:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             value = None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        value = None
-    if not isinstance(value, datetime):
-        c.error(node, key, f"{where}: '{key}' must be a date and time with its time zone, "
-                           f"e.g. 2026-12-01T09:00+08:00")
-        return None
+    if not isinstance(value, datetime):         # a date alone is not a moment either
+        raise problem("'{field}' must be a date and time with its time zone, e.g. 2026-12-01T09:00+08:00")
     if value.tzinfo is None or value.utcoffset() is None:
-        c.error(node, key, f"{where}: '{key}' needs its time zone, e.g. {value.isoformat(timespec='minutes')}+08:00 "
-                           f"(Beijing) or {value.isoformat(timespec='minutes')}Z (UTC)")
-        return None
+        raise problem(f"'{{field}}' needs its time zone, e.g. {value.isoformat(timespec='minutes')}+08:00 "
+                      f"(Beijing) or {value.isoformat(timespec='minutes')}Z (UTC)")
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _bool(c: Checker, node, key, where, default):
-    value = node.get(key, default)
-    if not isinstance(value, bool):
-        c.error(node, key, f"{where}: '{key}' must be true or false")
-        return default
-    return value
+Moment = Annotated[datetime | None, BeforeValidator(_moment)]
+
+
+class ReviewSchema(ContentModel):
+    model_config = ConfigDict(extra="ignore")
+    feedback: one_of(REVIEW_WHEN, "review.{field} must be one of {choices}") = "after_submit"
+    answers: one_of(REVIEW_WHEN, "review.{field} must be one of {choices}") = "after_submit"
+
+
+class SectionSchema(ContentModel):
+    where = "section {n}"
+    bank: known("banks", "bank {value} is not a question bank (known: {known})") = None
+    questions: Annotated[list[str] | None, said("'questions' must be a list of question ids")] = None
+    draw: whole(1, 500) | None = None
+    competency: text() | None = None
+    category: text() | None = None
+    tag: text() | None = None
+    level: one_of(LEVEL_CODES, "level must be one of {choices}") | None = None
+    mark: whole(1, 100) = 1
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.questions is None) == (self.draw is None):
+            issues([((), "give either 'questions' (a list of ids) or 'draw' (how many to pick at random)")])
+        return self
+
+
+class QuizSchema(ContentModel):
+    """``courses/<slug>/quizzes/<key>.yaml`` (and ``courses/diagnostic.yaml``)."""
+    where = "quiz"
+    not_mapping = "a quiz file must be a mapping"
+    title: bilingual(max_len=300) = None
+    intro: bilingual(required=False) = None
+    module: known("modules", "module {value} is not a module of this course ({known})") | None = None
+    kind: one_of(("quiz", "diagnostic"), "kind must be quiz or diagnostic") = "quiz"
+    required: flag() = True
+    time_limit_minutes: whole(1, 600) | None = None
+    opens: Moment = None
+    closes: Moment = None
+    attempts: whole(0, 100) | None = 0
+    grading: one_of(GRADING_METHODS, "grading must be one of {choices}") = "highest"
+    pass_mark: whole(0, 100) | None = 60
+    shuffle_questions: flag() = True
+    shuffle_answers: flag() = True
+    review: Annotated[ReviewSchema, shape(dict, "'review' must be a mapping with feedback and answers")] = None
+    sections: Annotated[list[SectionSchema], shape(list, "'sections' must be a non-empty list", 1)] = None
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.opens and self.closes and self.closes <= self.opens:
+            issues([(("closes",), "'closes' must be after 'opens'")])
+        return self
 
 
 def parse_quiz(text: str, display: str, key: str, module_keys: set[str], bank_families: set[str],
                shown_families: set[str] | None = None) -> dict:
     """A quiz file's settings. A section names one of ``bank_families``; an error lists ``shown_families`` (the
     families the editor manages; all of them by default) as the known ones."""
-    shown = bank_families if shown_families is None else shown_families
     data = parse_yaml(text, display)
-    c = Checker(display)
-    if not isinstance(data, dict):
-        raise ContentInvalid([ContentError(display, 1, "a quiz file must be a mapping")])
-    if not KEY_RE.match(key):
-        c.error(data, None, f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")
-    for k in set(data) - ALLOWED:
-        c.error(data, k, f"unknown key {excerpt(k)}")
-    where = "quiz"
-    module = data.get("module")
-    if module is not None and (not isinstance(module, str) or module not in module_keys):
-        c.error(data, "module", f"quiz: module {excerpt(module)} is not a module of this course ({', '.join(sorted(module_keys))})")
-    review = data.get("review", {}) or {}
-    if not isinstance(review, dict):
-        c.error(data, "review", "quiz: 'review' must be a mapping with feedback and answers")
-        review = {}
-    for k in ("feedback", "answers"):
-        if review.get(k, "after_submit") not in REVIEW_WHEN:
-            c.error(review, k, f"quiz: review.{k} must be one of {', '.join(REVIEW_WHEN)}")
-    grading = data.get("grading", "highest")
-    if grading not in GRADING_METHODS:
-        c.error(data, "grading", f"quiz: grading must be one of {', '.join(GRADING_METHODS)}")
-    kind = data.get("kind", "quiz")
-    if kind not in ("quiz", "diagnostic"):
-        c.error(data, "kind", "quiz: kind must be quiz or diagnostic")
-    opens, closes = _moment(c, data, "opens", where), _moment(c, data, "closes", where)
-    if opens and closes and closes <= opens:
-        c.error(data, "closes", "quiz: 'closes' must be after 'opens'")
-    out = {"key": key, "title": c.bilingual(data, "title", where, max_len=300), "opens": opens, "closes": closes,
-           "intro": c.bilingual(data, "intro", where, required=False), "module": module, "kind": kind,
-           "required": _bool(c, data, "required", where, True),
-           "time_limit_minutes": _int(c, data, "time_limit_minutes", where, None, 1, 600),
-           "attempts": _int(c, data, "attempts", where, 0, 0, 100), "grading": grading,
-           "pass_mark": _int(c, data, "pass_mark", where, 60, 0, 100),
-           "shuffle_questions": _bool(c, data, "shuffle_questions", where, True),
-           "shuffle_answers": _bool(c, data, "shuffle_answers", where, True),
-           "review_feedback": review.get("feedback", "after_submit"),
-           "review_answers": review.get("answers", "after_submit"), "sections": []}
-    sections = data.get("sections")
-    if not isinstance(sections, list) or not sections:
-        c.error(data, "sections" if "sections" in data else None, "quiz: 'sections' must be a non-empty list")
-        sections = []
-    for i, s in enumerate(sections, start=1):
-        sw = f"section {i}"
-        if not isinstance(s, dict):
-            c.error(sections, i - 1, f"{sw}: must be a mapping")
-            continue
-        for k in set(s) - {"bank", "questions", "draw", "competency", "category", "tag", "level", "mark"}:
-            c.error(s, k, f"{sw}: unknown key {excerpt(k)}")
-        bank = s.get("bank")
-        if not isinstance(bank, str) or bank not in bank_families:
-            c.error(s, "bank" if "bank" in s else None, f"{sw}: bank {excerpt(bank)} is not a question bank "
-                                                          f"(known: {', '.join(sorted(shown)) or 'none'})")
-        questions = s.get("questions")
-        draw = s.get("draw")
-        if (questions is None) == (draw is None):
-            c.error(s, None, f"{sw}: give either 'questions' (a list of ids) or 'draw' (how many to pick at random)")
-        if questions is not None and (not isinstance(questions, list) or not all(isinstance(q, str) for q in questions)):
-            c.error(s, "questions", f"{sw}: 'questions' must be a list of question ids")
-            questions = None
-        if draw is not None:
-            draw = _int(c, s, "draw", sw, None, 1, 500)
-        level = s.get("level")
-        if level is not None and level not in LEVEL_CODES:
-            c.error(s, "level", f"{sw}: level must be one of {', '.join(LEVEL_CODES)}")
-        out["sections"].append({"bank": bank, "idnumbers": questions, "draw": draw,
-                                "competency": s.get("competency"), "category": s.get("category"),
-                                "tag": s.get("tag"), "level": level, "mark": _int(c, s, "mark", sw, 1, 1, 100)})
-    if c.errors:
-        raise ContentInvalid(c.errors)
+    errors = [] if KEY_RE.match(key) else [
+        ContentError(display, line_of(data), f"the file name {excerpt(key)} must be lower-case letters, digits and '-'")]
+    context = {"modules": module_keys, "banks": bank_families,
+               "shown_banks": bank_families if shown_families is None else shown_families}
+    quiz = validate(QuizSchema, data, display, context, errors)
+    out = {"key": key, **quiz.model_dump(exclude={"review", "sections"}),
+           "review_feedback": quiz.review.feedback, "review_answers": quiz.review.answers}
+    out["sections"] = [{"bank": s.bank, "idnumbers": s.questions, "draw": s.draw, "competency": s.competency,
+                        "category": s.category, "tag": s.tag, "level": s.level, "mark": s.mark} for s in quiz.sections]
     return out
 
 
