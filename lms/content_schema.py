@@ -135,7 +135,7 @@ def number(lo: float, hi: float) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
             raise problem(f"'{{field}}' must be a number from {lo} to {hi}")
         return value
-    return Annotated[float, BeforeValidator(check)]
+    return Annotated[int | float, BeforeValidator(check)]
 
 
 def amount(lo: int, hi: int) -> Any:
