@@ -88,10 +88,10 @@ def _lang_text(value, lang: str, max_len: int) -> str | None:
 
 
 def matching(pattern: re.Pattern, message: str) -> Any:
-    """Text matching ``pattern`` (a key, a code); ``message`` says what it may hold."""
+    """Text matching ``pattern`` (a key, a code); ``message`` says what it may hold (``{value}``: the value)."""
     def check(value):
         if not isinstance(value, str) or not pattern.match(value):
-            raise problem(message)
+            raise problem(message.replace("{value}", excerpt(value)))
         return value
     return Annotated[str, BeforeValidator(check)]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
+from pydantic import ConfigDict, model_validator
 from sqlalchemy import select
 
-from lms.content import Checker, ContentError, ContentInvalid, digest, parse_yaml
+from lms.content import ContentError, ContentInvalid, digest, parse_yaml
+from lms.content_schema import ContentModel, bilingual, flag, issues, matching, one_of, shape, text, validate
 from lms.extensions import db
 from lms.frameworks.models import (
     LEVEL_CODES,
@@ -30,97 +33,85 @@ class FrameworkLoadResult:
     created: bool
 
 
+class _Part(ContentModel):
+    model_config = ConfigDict(extra="ignore")      # the framework file may carry notes of its own
+
+
+CODE_MESSAGE = "code {value} may only hold letters, digits, '.', '_' and '-'"
+
+
+class LevelSchema(_Part):
+    where = "level {n}"
+    code: str | None = None
+    name: bilingual(max_len=100) = None
+    description: bilingual(required=False) = None
+
+
+class DescriptorsSchema(ContentModel):
+    """A competency's descriptor for each proficiency level (LEVEL_CODES)."""
+    F: bilingual() = None
+    P: bilingual() = None
+    E: bilingual() = None
+
+
+class AlignmentSchema(_Part):
+    where = "{parent}, alignment {n}"
+    framework: text(max_len=40)
+    code: text(max_len=40)
+    name: text(max_len=300)
+    relation: one_of(RELATIONS, "relation {value} is not one of {choices}")
+    provisional: flag() = False
+
+
+class CompetencySchema(_Part):
+    where = "competency {key}"
+    code: matching(CODE_RE, CODE_MESSAGE)
+    name: bilingual(max_len=300) = None
+    description: bilingual(required=False) = None
+    levels: DescriptorsSchema
+    alignments: Annotated[list[AlignmentSchema], shape(list, "'alignments' must be a list")] = None
+
+
+class DomainSchema(_Part):
+    where = "domain {key}"
+    code: matching(CODE_RE, CODE_MESSAGE)
+    name: bilingual(max_len=300) = None
+    description: bilingual(required=False) = None
+    competencies: Annotated[list[CompetencySchema], shape(list, "'competencies' must be a non-empty list", 1)] = None
+
+
+class FrameworkSchema(_Part):
+    """``courses/framework.yaml``: the competency framework."""
+    where = "framework"
+    not_mapping = "the file must be a mapping with code, title, levels and domains"
+    code: text(max_len=40)
+    version: text(max_len=40) | None = None
+    title: bilingual(max_len=300) = None
+    description: bilingual(required=False) = None
+    levels: Annotated[list[LevelSchema], shape(list, f"'levels' must be a list of {', '.join(LEVEL_CODES)}")] = None
+    domains: Annotated[list[DomainSchema], shape(list, "'domains' must be a non-empty list", 1)] = None
+
+    @model_validator(mode="after")
+    def _rules(self):
+        codes = [lv.code for lv in self.levels]
+        found = [] if tuple(codes) == LEVEL_CODES else [
+            (("levels",), f"levels must be exactly {', '.join(LEVEL_CODES)} in this order, found {excerpt(codes)}")]
+        seen = set()        # a domain and a competency do not share a code either
+        for di, dom in enumerate(self.domains):
+            for loc, code in [(("domains", di, "code"), dom.code)] + [
+                    (("domains", di, "competencies", ci, "code"), comp.code) for ci, comp in enumerate(dom.competencies)]:
+                if code in seen:
+                    found.append((loc, f"code {excerpt(code)} is used twice"))
+                seen.add(code)
+        issues(found)
+        return self
+
+
 def parse_framework(text: str, file: str) -> dict:
     """Validate the file and return plain data; raises ContentInvalid listing every error."""
-    data = parse_yaml(text, file)
-    c = Checker(file)
-    if not isinstance(data, dict):
-        raise ContentInvalid([ContentError(file, 1, "the file must be a mapping with code, title, levels and domains")])
-    out = {"code": c.text(data, "code", "framework", max_len=40), "label": c.text(data, "version", "framework",
-                                                                                     required=False, max_len=40),
-           "title": c.bilingual(data, "title", "framework", max_len=300),
-           "description": c.bilingual(data, "description", "framework", required=False),
-           "levels": [], "domains": []}
-    levels = data.get("levels")
-    if not isinstance(levels, list):
-        c.error(data, "levels" if "levels" in data else None, "framework: 'levels' must be a list of F, P, E")
-    else:
-        codes = [lv.get("code") if isinstance(lv, dict) else None for lv in levels]
-        if tuple(codes) != LEVEL_CODES:
-            c.error(data, "levels", f"framework: levels must be exactly {', '.join(LEVEL_CODES)} in this order, found {codes}")
-        for i, lv in enumerate(levels):
-            if isinstance(lv, dict):
-                out["levels"].append({"code": lv.get("code"), "name": c.bilingual(lv, "name", f"level {i + 1}", max_len=100),
-                                      "description": c.bilingual(lv, "description", f"level {i + 1}", required=False)})
-    domains = data.get("domains")
-    seen: set[str] = set()
-    if not isinstance(domains, list) or not domains:
-        c.error(data, "domains" if "domains" in data else None, "framework: 'domains' must be a non-empty list")
-        domains = []
-    for di, dom in enumerate(domains):
-        if not isinstance(dom, dict):
-            c.error(domains, di, f"domain {di + 1}: must be a mapping")
-            continue
-        dcode = c.text(dom, "code", f"domain {di + 1}", max_len=20)
-        where = f"domain {dcode or di + 1}"
-        if dcode and not CODE_RE.match(dcode):
-            c.error(dom, "code", f"{where}: code {excerpt(dcode)} may only hold letters, digits, '.', '_' and '-'")
-        if dcode in seen:
-            c.error(dom, "code", f"{where}: code {excerpt(dcode)} is used twice")
-        seen.add(dcode)
-        d = {"code": dcode, "name": c.bilingual(dom, "name", where, max_len=300),
-             "description": c.bilingual(dom, "description", where, required=False), "competencies": []}
-        comps = dom.get("competencies")
-        if not isinstance(comps, list) or not comps:
-            c.error(dom, "competencies" if "competencies" in dom else None, f"{where}: 'competencies' must be a non-empty list")
-            comps = []
-        for ci, comp in enumerate(comps):
-            if not isinstance(comp, dict):
-                c.error(comps, ci, f"{where}: competency {ci + 1} must be a mapping")
-                continue
-            ccode = c.text(comp, "code", f"{where}, competency {ci + 1}", max_len=20)
-            cw = f"competency {ccode or ci + 1}"
-            if ccode and not CODE_RE.match(ccode):
-                c.error(comp, "code", f"{cw}: code {excerpt(ccode)} may only hold letters, digits, '.', '_' and '-'")
-            if ccode in seen:
-                c.error(comp, "code", f"{cw}: code {excerpt(ccode)} is used twice")
-            seen.add(ccode)
-            item = {"code": ccode, "name": c.bilingual(comp, "name", cw, max_len=300),
-                    "description": c.bilingual(comp, "description", cw, required=False),
-                    "levels": {}, "alignments": []}
-            lv = c.mapping(comp, "levels", cw)
-            if lv is not None:
-                for extra in set(lv) - set(LEVEL_CODES):
-                    c.error(lv, extra, f"{cw}: unknown level {excerpt(extra)} (use {', '.join(LEVEL_CODES)})")
-                for code in LEVEL_CODES:
-                    if code not in lv:
-                        c.error(lv, None, f"{cw}: the descriptor for level {code} is missing")
-                    else:
-                        item["levels"][code] = c.bilingual(lv, code, f"{cw}, level {code}")
-            aligns = comp.get("alignments") or []
-            if not isinstance(aligns, list):
-                c.error(comp, "alignments", f"{cw}: 'alignments' must be a list")
-                aligns = []
-            for ai, al in enumerate(aligns):
-                aw = f"{cw}, alignment {ai + 1}"
-                if not isinstance(al, dict):
-                    c.error(aligns, ai, f"{aw}: must be a mapping")
-                    continue
-                rel = c.text(al, "relation", aw, max_len=20)
-                if rel and rel not in RELATIONS:
-                    c.error(al, "relation", f"{aw}: relation {excerpt(rel)} is not one of {', '.join(RELATIONS)}")
-                prov = al.get("provisional", False)
-                if not isinstance(prov, bool):
-                    c.error(al, "provisional", f"{aw}: 'provisional' must be true or false")
-                item["alignments"].append({"framework": c.text(al, "framework", aw, max_len=40),
-                                           "code": c.text(al, "code", aw, max_len=40),
-                                           "name": c.text(al, "name", aw, max_len=300),
-                                           "relation": rel, "provisional": bool(prov)})
-            d["competencies"].append(item)
-        out["domains"].append(d)
-    if c.errors:
-        raise ContentInvalid(c.errors)
-    return out
+    framework = validate(FrameworkSchema, parse_yaml(text, file), file)
+    out = framework.model_dump(exclude={"version"})
+    return {"code": out.pop("code"), "label": framework.version, **out}
 
 
 def current_framework(code: str | None = None) -> Framework | None:
