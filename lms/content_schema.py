@@ -63,6 +63,32 @@ def said(message: str) -> WrapValidator:
     return WrapValidator(wrap)
 
 
+def _again(err: dict) -> dict:
+    """An error of a validation, to be raised again with others."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "content":
+        return {"type": problem(ctx["reason"], full=ctx.get("full", False), at=ctx.get("at", ())), "loc": err["loc"],
+                "input": err["input"]}
+    return {"type": err["type"], "loc": err["loc"], "input": err["input"], **({"ctx": ctx} if ctx else {})}
+
+
+def at_least(n: int, message: str) -> WrapValidator:
+    """A list of at least ``n`` items, told as ``message``; a list too short still has its items checked, and
+    their errors are listed too."""
+    def wrap(value, handler):
+        if not isinstance(value, list):
+            raise problem(message)
+        if len(value) >= n:
+            return handler(value)
+        found = [{"type": problem(message), "loc": (), "input": value}]
+        try:
+            handler(value)
+        except ValidationError as exc:
+            found += [_again(err) for err in exc.errors(include_url=False)]
+        raise ValidationError.from_exception_data("content", found)
+    return WrapValidator(wrap)
+
+
 # ---------------------------------------------------------------- shapes
 
 
@@ -153,13 +179,14 @@ def amount(lo: int, hi: int) -> Any:
     return Annotated[Decimal, BeforeValidator(check)]
 
 
-def unique(items: list, field: str, name: str, message: str = "the key {value} is used twice"):
-    """The issues of a list whose items' ``field`` must differ (for :func:`issues`; ``name``: the list's key)."""
+def unique(items: list, field: str, name: str | None, message: str = "the key {value} is used twice"):
+    """The issues of a list whose items' ``field`` must differ (for :func:`issues`; ``name``: the list's key in
+    the model, or None in a validator of the list itself)."""
     seen = set()
     for i, item in enumerate(items):
         value = getattr(item, field)
         if value in seen:
-            yield (name, i, field), message.replace("{value}", excerpt(value))
+            yield (*([name] if name else []), i, field), message.replace("{value}", excerpt(value))
         seen.add(value)
 
 

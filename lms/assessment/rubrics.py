@@ -12,8 +12,10 @@ points chosen over the sum of each criterion's highest points. The levels chosen
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from flask_babel import gettext as _
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
@@ -31,14 +33,23 @@ from lms.assessment.models import (
     QuestionVersion,
 )
 from lms.catalog.files import KEY_RE
-from lms.content import Checker, ContentError, ContentInvalid, digest, line_of, parse_yaml
+from lms.content import ContentError, ContentInvalid, digest, line_of, parse_yaml
+from lms.content_schema import (
+    ContentModel,
+    at_least,
+    bilingual,
+    issues,
+    matching,
+    number,
+    problem,
+    shape,
+    unique,
+    validate,
+)
 from lms.db import utcnow
 from lms.extensions import db
 from lms.limits import excerpt
 
-ALLOWED = {"title", "description", "bank", "questions", "criteria"}
-CRITERION_KEYS = {"key", "name", "description", "levels"}
-LEVEL_KEYS = {"points", "descriptor"}
 RESERVED = {"new"}          # /teach/questions/rubrics/new is the page that creates one
 
 TEMPLATE = """title: {en: "New rubric", zh: "新评分量规"}
@@ -83,122 +94,99 @@ def question_types(bank_files: list | None = None) -> dict[str, dict[str, set[st
     return out
 
 
-def _pair(c: Checker, node, key: str, where: str, required=True, max_len=2000) -> dict:
-    """A ``{en: ..., zh: ...}`` pair in which both languages are required (a rubric is used by graders and
-    shown to trainees in either language)."""
-    present = isinstance(node, dict) and node.get(key) is not None
-    value = c.bilingual(node, key, where, required=required, max_len=max_len)
-    if present and isinstance(node.get(key), dict):
-        for lang, name in (("en", "English"), ("zh", "Chinese")):
-            if not value[lang] and (value["en"] or value["zh"]):
-                c.error(node, key, f"{where}: '{key}' has no {name} text ('{key}.{lang}' is missing)")
-    return value
+KEY_MESSAGE = "'key' must be lower-case letters, digits and '-'"
 
 
-def _points(c: Checker, node, where: str):
-    value = node.get("points") if isinstance(node, dict) else None
-    if value is None:
-        c.error(node, None, f"{where}: 'points' is missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-        c.error(node, "points", f"{where}: 'points' must be a number from 0 to 100")
-        return None
+def _points(value):
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _criterion(c: Checker, cr, i: int, seen: set[str]) -> dict | None:
-    cw = f"criterion {i}"
-    if not isinstance(cr, dict):
-        return None
-    key, fresh = c.keyed_item(cr, CRITERION_KEYS, cw, seen, KEY_RE)
-    cw = f"criterion {excerpt(key)}" if fresh else cw
-    out = {"key": key, "name": _pair(c, cr, "name", cw, max_len=300),
-           "description": _pair(c, cr, "description", cw, required=False), "levels": []}
-    levels = cr.get("levels")
-    if not isinstance(levels, list) or len(levels) < 2:
-        c.error(cr, "levels" if "levels" in cr else None,
-                f"{cw}: 'levels' must be a list of at least two levels, each {{points: N, descriptor: {{en, zh}}}}")
-        if not isinstance(levels, list):
-            return out
-    points_seen: dict[float, int] = {}
-    for j, lv in enumerate(levels, start=1):
-        lw = f"{cw} level {j}"
-        if not isinstance(lv, dict):
-            c.error(levels, j - 1, f"{lw}: must be a mapping with 'points' and 'descriptor'")
-            continue
-        for k in sorted(set(lv) - LEVEL_KEYS):
-            c.error(lv, k, f"{lw}: unknown key {excerpt(k)}")
-        points = _points(c, lv, lw)
-        if points is not None:
-            if points in points_seen:
-                c.error(lv, "points", f"{lw}: {points:g} points is used twice in this criterion (first at level "
-                                      f"{points_seen[points]}); every level needs its own points")
-            points_seen.setdefault(points, j)
-        out["levels"].append({"points": points, "descriptor": _pair(c, lv, "descriptor", lw, max_len=1000)})
-    out["levels"].sort(key=lambda lv: -1 if lv["points"] is None else lv["points"])
-    return out
+class RubricLevel(ContentModel):
+    where = "{parent} level {n}"
+    points: Annotated[number(0, 100), AfterValidator(_points)]
+    descriptor: bilingual(max_len=1000, both=True) = None
+
+
+def _distinct_points(levels: list[RubricLevel]) -> list[RubricLevel]:
+    first: dict[float, int] = {}
+    found = []
+    for j, lv in enumerate(levels):
+        if lv.points in first:
+            found.append(((j, "points"), f"{lv.points:g} points is used twice in this criterion (first at level "
+                                         f"{first[lv.points] + 1}); every level needs its own points"))
+        first.setdefault(lv.points, j)
+    issues(found)
+    return sorted(levels, key=lambda lv: lv.points)
+
+
+class RubricCriterion(ContentModel):
+    where = "criterion {qkey}"
+    key: matching(KEY_RE, KEY_MESSAGE)
+    name: bilingual(max_len=300, both=True) = None
+    description: bilingual(required=False, both=True) = None
+    levels: Annotated[list[RubricLevel], AfterValidator(_distinct_points), at_least(2, (
+        "'levels' must be a list of at least two levels, each {points: N, descriptor: {en, zh}}"))] = None
+
+
+def _bank(value, info: ValidationInfo) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise problem("'bank' must name a question bank family (the file name without .en.gift / .zh.gift)")
+    if value not in info.context["known"]:
+        raise problem(f"there is no question bank {excerpt(value)} (no {value[:80]}.en.gift or {value[:80]}.zh.gift)")
+    return value
+
+
+def _idnumber(value) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise problem("'{field}' must be the [id:...] of a question")
+    return str(value).strip()
+
+
+def _essays(questions: list[str], info: ValidationInfo) -> list[str]:
+    """Each question is named once, and is an essay of the rubric's bank."""
+    bank, found, seen = info.data.get("bank"), [], set()
+    types = info.context["known"][bank] if bank else None
+    for i, idn in enumerate(questions):
+        if idn in seen:
+            found.append(((i,), f"question {excerpt(idn)} is listed twice", True))
+        elif types is not None and types.get(idn) is None:
+            found.append(((i,), f"question {excerpt(idn)} is not in the bank {excerpt(bank)}", True))
+        elif types is not None and types.get(idn) != {"essay"}:
+            other = ", ".join(sorted(types.get(idn) - {"essay"}))
+            found.append(((i,), f"question {excerpt(idn)} is a {other} question, not an essay; rubrics are for "
+                                "essays graded by a person", True))
+        seen.add(idn)
+    issues(found)
+    return questions
+
+
+def _distinct_keys(criteria: list[RubricCriterion]) -> list[RubricCriterion]:
+    issues(unique(criteria, "key", None))
+    return criteria
+
+
+class RubricSchema(ContentModel):
+    """``question_banks/rubrics/<slug>.yaml``: an essay rubric."""
+    where = "rubric"
+    not_mapping = "a rubric must be a mapping"
+    title: bilingual(max_len=300, both=True) = None
+    description: bilingual(max_len=4000, required=False, both=True) = None
+    bank: Annotated[str, BeforeValidator(_bank)] = None
+    questions: Annotated[list[Annotated[str, BeforeValidator(_idnumber)]], AfterValidator(_essays), shape(
+        list, "'questions' must be a non-empty list of the [id:...] of essay questions", 1)] = None
+    criteria: Annotated[list[RubricCriterion], AfterValidator(_distinct_keys),
+                        shape(list, "'criteria' must be a non-empty list", 1)] = None
 
 
 def parse_rubric(text: str, display: str, slug: str, known: dict[str, dict[str, set[str]]]) -> dict:
     """Check a rubric; ``known`` is what :func:`question_types` returns. Raises ContentInvalid."""
     data = parse_yaml(text, display)
-    if not isinstance(data, dict):
-        raise ContentInvalid([ContentError(display, 1, "a rubric must be a mapping")])
-    c = Checker(display)
-    if not KEY_RE.match(slug or "") or slug in RESERVED:
-        c.error(data, None, f"the rubric's name {excerpt(slug)} must be lower-case letters, digits and '-' (not 'new')")
-    for k in sorted(set(data) - ALLOWED):
-        c.error(data, k, f"unknown key {excerpt(k)}")
-    out = {"slug": slug, "title": _pair(c, data, "title", "rubric", max_len=300),
-           "description": _pair(c, data, "description", "rubric", required=False, max_len=4000),
-           "bank": None, "questions": [], "criteria": []}
-    bank = data.get("bank")
-    if not isinstance(bank, str) or not bank.strip():
-        c.error(data, "bank" if "bank" in data else None,
-                "rubric: 'bank' must name a question bank family (the file name without .en.gift / .zh.gift)")
-        bank = None
-    elif bank not in known:
-        c.error(data, "bank", f"rubric: there is no question bank {excerpt(bank)} (no {bank[:80]}.en.gift or {bank[:80]}.zh.gift)")
-        bank = None
-    out["bank"] = bank
-    questions = data.get("questions")
-    if not isinstance(questions, list) or not questions:
-        c.error(data, "questions" if "questions" in data else None,
-                "rubric: 'questions' must be a non-empty list of the [id:...] of essay questions")
-        questions = []
-    for i, idn in enumerate(questions):
-        if not isinstance(idn, str | int) or isinstance(idn, bool) or not str(idn).strip():
-            c.error(questions, i, f"question {i + 1}: must be the [id:...] of a question")
-            continue
-        idn = str(idn).strip()
-        if idn in out["questions"]:
-            c.error(questions, i, f"question {excerpt(idn)} is listed twice")
-            continue
-        if bank is not None:
-            types = known[bank].get(idn)
-            if types is None:
-                c.error(questions, i, f"question {excerpt(idn)} is not in the bank {excerpt(bank)}")
-            elif types != {"essay"}:
-                other = ", ".join(sorted(types - {"essay"}))
-                c.error(questions, i, f"question {excerpt(idn)} is a {other} question, not an essay; "
-                                      "rubrics are for essays graded by a person")
-        out["questions"].append(idn)
-    out["_question_lines"] = {str(q).strip(): line_of(questions, i) for i, q in enumerate(questions)
-                              if isinstance(q, str | int)}
-    criteria = data.get("criteria")
-    if not isinstance(criteria, list) or not criteria:
-        c.error(data, "criteria" if "criteria" in data else None, "rubric: 'criteria' must be a non-empty list")
-        criteria = []
-    seen: set[str] = set()
-    for i, cr in enumerate(criteria, start=1):
-        parsed = _criterion(c, cr, i, seen)
-        if parsed is None:
-            c.error(criteria, i - 1, f"criterion {i}: must be a mapping")
-        else:
-            out["criteria"].append(parsed)
-    if c.errors:
-        raise ContentInvalid(c.errors)
-    return out
+    errors = [] if KEY_RE.match(slug or "") and slug not in RESERVED else [
+        ContentError(display, line_of(data),
+                     f"the rubric's name {excerpt(slug)} must be lower-case letters, digits and '-' (not 'new')")]
+    rubric = validate(RubricSchema, data, display, {"known": known}, errors)
+    return {"slug": slug, **rubric.model_dump(),
+            "_question_lines": {q: line_of(data["questions"], i) for i, q in enumerate(rubric.questions)}}
 
 
 def _claimed(exclude: set[str]) -> dict[tuple[str, str], str]:
