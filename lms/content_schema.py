@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
@@ -72,20 +72,40 @@ def _again(err: dict) -> dict:
     return {"type": err["type"], "loc": err["loc"], "input": err["input"], **({"ctx": ctx} if ctx else {})}
 
 
+def _checked(value, handler, found: list[dict]):
+    """``handler(value)``, its errors listed after ``found`` (errors a list's own rule found in it)."""
+    try:
+        result = handler(value)
+    except ValidationError as exc:
+        found = found + [_again(err) for err in exc.errors(include_url=False)]
+    if found:
+        raise ValidationError.from_exception_data("content", found)
+    return result
+
+
 def at_least(n: int, message: str) -> WrapValidator:
     """A list of at least ``n`` items, told as ``message``; a list too short still has its items checked, and
     their errors are listed too."""
     def wrap(value, handler):
         if not isinstance(value, list):
             raise problem(message)
-        if len(value) >= n:
-            return handler(value)
-        found = [{"type": problem(message), "loc": (), "input": value}]
-        try:
-            handler(value)
-        except ValidationError as exc:
-            found += [_again(err) for err in exc.errors(include_url=False)]
-        raise ValidationError.from_exception_data("content", found)
+        return _checked(value, handler, [{"type": problem(message), "loc": (), "input": value}] if len(value) < n else [])
+    return WrapValidator(wrap)
+
+
+def distinct(field: str, message: str = "the key {value} is used twice") -> WrapValidator:
+    """A list whose items' ``field`` (a key, a code) differ; each repetition is told (``{value}``: the key) at the
+    item, with the items' other errors."""
+    def wrap(value, handler):
+        found, seen = [], set()
+        for i, item in enumerate(value if isinstance(value, list) else []):
+            key = item.get(field) if isinstance(item, dict) else None
+            if key is not None and isinstance(key, Hashable):
+                if key in seen:
+                    found.append({"type": problem(message.replace("{value}", excerpt(key))), "loc": (i, field),
+                                  "input": key})
+                seen.add(key)
+        return _checked(value, handler, found)
     return WrapValidator(wrap)
 
 
@@ -179,17 +199,6 @@ def amount(lo: int, hi: int) -> Any:
     return Annotated[Decimal, BeforeValidator(check)]
 
 
-def unique(items: list, field: str, name: str | None, message: str = "the key {value} is used twice"):
-    """The issues of a list whose items' ``field`` must differ (for :func:`issues`; ``name``: the list's key in
-    the model, or None in a validator of the list itself)."""
-    seen = set()
-    for i, item in enumerate(items):
-        value = getattr(item, field)
-        if value in seen:
-            yield (*([name] if name else []), i, field), message.replace("{value}", excerpt(value))
-        seen.add(value)
-
-
 def one_of(choices: Iterable[str], message: str = "'{field}' must be one of {choices}") -> Any:
     """One of ``choices``; ``message`` may name ``{value}`` (quoted) and ``{choices}``."""
     choices = tuple(choices)
@@ -260,24 +269,31 @@ def _label(model: type[ContentModel], node, index: int | None, parent: str) -> s
                               qkey=excerpt(key) if key is not None else n, parent=parent)
 
 
+def _child(node, part):
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
+
+
 def _walk(model: type[ContentModel], data, loc: tuple) -> tuple[str, object, object, object, object]:
     """Follow ``loc`` in the models and the data: the label of the innermost model, the mapping or list that
     holds the value in error, its key or index there, the same as the message names it (None for an item
     named by the label), and the key of that list."""
     label = _label(model, data, None, "")
-    node, pending, above = data, None, None
+    node, pending, above, last = data, None, None, len(loc) - 1
     for i, part in enumerate(loc):
-        value = node.get(part) if isinstance(node, dict) else (
-            node[part] if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node) else None)
-        if isinstance(part, str) and model is not None and part in model.model_fields:
+        value = _child(node, part)
+        if isinstance(part, str) and part in model.model_fields:     # a field: a model, or a list of them
             pending = _inner_model(model.model_fields[part].annotation)
-            if pending is not None and isinstance(value, dict) and i < len(loc) - 1:
+            if pending is not None and isinstance(value, dict) and i < last:
                 model, label, pending = pending, _label(pending, value, None, label), None
-        elif isinstance(part, int) and pending is not None:
+        elif isinstance(part, int) and pending is not None:          # an item of a list of models
             model, label, pending = pending, _label(pending, value, part, label), None
-            if i == len(loc) - 1:
+            if i == last:
                 return label, node, part, None if model.where else part, above
-        if i == len(loc) - 1 or not isinstance(value, dict | list):
+        if i == last or not isinstance(value, dict | list):
             return label, node, part, part, above
         node, above = value, part
     return label, node, None, None, above

@@ -38,12 +38,12 @@ from lms.content_schema import (
     ContentModel,
     at_least,
     bilingual,
+    distinct,
     issues,
     matching,
     number,
     problem,
     shape,
-    unique,
     validate,
 )
 from lms.db import utcnow
@@ -160,11 +160,6 @@ def _essays(questions: list[str], info: ValidationInfo) -> list[str]:
     return questions
 
 
-def _distinct_keys(criteria: list[RubricCriterion]) -> list[RubricCriterion]:
-    issues(unique(criteria, "key", None))
-    return criteria
-
-
 class RubricSchema(ContentModel):
     """``question_banks/rubrics/<slug>.yaml``: an essay rubric."""
     where = "rubric"
@@ -174,7 +169,7 @@ class RubricSchema(ContentModel):
     bank: Annotated[str, BeforeValidator(_bank)] = None
     questions: Annotated[list[Annotated[str, BeforeValidator(_idnumber)]], AfterValidator(_essays), shape(
         list, "'questions' must be a non-empty list of the [id:...] of essay questions", 1)] = None
-    criteria: Annotated[list[RubricCriterion], AfterValidator(_distinct_keys),
+    criteria: Annotated[list[RubricCriterion], distinct("key"),
                         shape(list, "'criteria' must be a non-empty list", 1)] = None
 
 

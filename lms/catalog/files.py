@@ -19,6 +19,7 @@ from lms.content_schema import (
     ContentModel,
     amount,
     bilingual,
+    distinct,
     issues,
     matching,
     one_of,
@@ -26,7 +27,6 @@ from lms.content_schema import (
     said,
     shape,
     text,
-    unique,
     validate,
 )
 from lms.frameworks.models import LEVEL_CODES
@@ -134,18 +134,16 @@ class CourseSchema(ContentModel):
     languages: Annotated[list[one_of(LANGS)], said("'languages' must be a list of en and/or zh"),
                          shape(list, "'languages' must be a list of en and/or zh", 1)] = ["en", "zh"]
     status: one_of(STATUSES_IN_FILES, "status {value} is not one of {choices}") = "draft"
-    competencies: Annotated[list[CourseCompetency],
+    competencies: Annotated[list[CourseCompetency], distinct("code", "competency {value} is listed twice"),
                             shape(list, "'competencies' must be a list of {code, level}")] = None
     prerequisites: Annotated[list[str], said("'prerequisites' must be a list of course slugs"),
                              shape(list, "'prerequisites' must be a list of course slugs")] = None
-    modules: Annotated[list[ModuleSchema], shape(list, "'modules' must be a non-empty list", 1)] = None
+    modules: Annotated[list[ModuleSchema], distinct("key"), shape(list, "'modules' must be a non-empty list", 1)] = None
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo):
-        issues([*unique(self.competencies, "code", "competencies", "competency {value} is listed twice"),
-                *unique(self.modules, "key", "modules", "key {value} is used twice"),
-                *((("prerequisites", i), "a course cannot be its own prerequisite")
-                  for i, p in enumerate(self.prerequisites) if p == info.context["slug"])])
+        issues((("prerequisites", i), "a course cannot be its own prerequisite")
+               for i, p in enumerate(self.prerequisites) if p == info.context["slug"])
         return self
 
 

@@ -17,13 +17,13 @@ from lms.content import ContentError, ContentInvalid, digest, line_of, parse_yam
 from lms.content_schema import (
     ContentModel,
     bilingual,
+    distinct,
     flag,
     issues,
     matching,
     one_of,
     said,
     shape,
-    unique,
     validate,
     whole,
 )
@@ -85,15 +85,15 @@ def _descriptors(criteria: list[CriterionSchema], band_keys: list[str]):
 
 class RubricSchema(ContentModel):
     where = "rubric"
-    bands: Annotated[list[BandSchema], shape(list, "'bands' must be a list of at least two bands", 2)] = None
-    criteria: Annotated[list[CriterionSchema], shape(list, "'criteria' must be a non-empty list", 1)] = None
+    bands: Annotated[list[BandSchema], distinct("key"),
+                     shape(list, "'bands' must be a list of at least two bands", 2)] = None
+    criteria: Annotated[list[CriterionSchema], distinct("key"), shape(list, "'criteria' must be a non-empty list", 1)] = None
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo):
         band_keys = [b.key for b in self.bands]
         weights = [cr.weight for cr in self.criteria]
-        found = [*unique(self.bands, "key", "bands"), *unique(self.criteria, "key", "criteria"),
-                 *_coverage(self.bands), *_descriptors(self.criteria, band_keys)]
+        found = [*_coverage(self.bands), *_descriptors(self.criteria, band_keys)]
         found += [(("criteria", i, "competency"), f"competency {excerpt(cr.competency)} is not in the competency "
                                                   "framework")
                   for i, cr in enumerate(self.criteria) if cr.competency not in info.context["fw_codes"]]

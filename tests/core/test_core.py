@@ -115,14 +115,24 @@ def test_the_api_ignores_the_session_cookie(app, client, users):
     assert resp.status_code == 200 and resp.get_json()["results"] == [{"id": "0" * 32, "status": "unknown"}]
 
 
-def test_the_content_checker_reports_unknown_malformed_and_repeated_item_keys():
+def test_a_content_schema_reports_unknown_malformed_and_repeated_item_keys_all_at_once():
+    from typing import Annotated
+
     from lms.catalog.files import KEY_RE
-    from lms.content import Checker, parse_yaml
+    from lms.content import ContentInvalid, parse_yaml
+    from lms.content_schema import ContentModel, distinct, matching, validate
+
+    class Item(ContentModel):
+        where = "item {n}"
+        key: matching(KEY_RE, "'key' must be lower-case letters, digits and '-'")
+
+    class File(ContentModel):
+        items: Annotated[list[Item], distinct("key")]
+
     data = parse_yaml("items:\n  - {key: a, colour: red}\n  - {key: A}\n  - {key: a}\n  - {key: b}\n", "x.yaml")
-    c, seen = Checker("x.yaml"), set()
-    results = [c.keyed_item(item, {"key"}, f"item {i}", seen, KEY_RE) for i, item in enumerate(data["items"], 1)]
-    assert results == [("a", True), ("A", False), ("a", False), ("b", True)]
-    assert [str(e) for e in c.errors] == [
+    with pytest.raises(ContentInvalid) as exc:
+        validate(File, data, "x.yaml")
+    assert [str(e) for e in exc.value.errors] == [
         "x.yaml:2: item 1: unknown key 'colour'",
         "x.yaml:3: item 2: 'key' must be lower-case letters, digits and '-'",
         "x.yaml:4: item 3: the key 'a' is used twice"]
