@@ -37,10 +37,9 @@ class ContentModel(BaseModel):
 # ---------------------------------------------------------------- errors
 
 
-def problem(reason: str, *, full: bool = False, at: tuple = ()) -> PydanticCustomError:
-    """A plain reason. ``{field}`` in it becomes the field's name; ``full`` reasons get no ``where:`` prefix;
-    ``at`` points below the value (a key of it) for the line."""
-    return PydanticCustomError("content", "{reason}", {"reason": reason, "full": full, "at": at})
+def problem(reason: str, *, full: bool = False) -> PydanticCustomError:
+    """A plain reason. ``{field}`` in it becomes the field's name; ``full`` reasons get no ``where:`` prefix."""
+    return PydanticCustomError("content", "{reason}", {"reason": reason, "full": full})
 
 
 def issues(found: Iterable[tuple]) -> None:
@@ -67,8 +66,7 @@ def _again(err: dict) -> dict:
     """An error of a validation, to be raised again with others."""
     ctx = err.get("ctx") or {}
     if err["type"] == "content":
-        return {"type": problem(ctx["reason"], full=ctx.get("full", False), at=ctx.get("at", ())), "loc": err["loc"],
-                "input": err["input"]}
+        return {"type": problem(ctx["reason"], full=ctx["full"]), "loc": err["loc"], "input": err["input"]}
     return {"type": err["type"], "loc": err["loc"], "input": err["input"], **({"ctx": ctx} if ctx else {})}
 
 
@@ -191,6 +189,8 @@ def amount(lo: int, hi: int) -> Any:
             if isinstance(value, bool) or not isinstance(value, int | float | str):
                 raise InvalidOperation
             d = Decimal(str(value))
+            if not d.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             raise problem(f"'{{field}}' must be a number between {lo} and {hi}, not {excerpt(value)}") from None
         if not lo <= d <= hi:
@@ -334,7 +334,7 @@ def errors_of(exc: ValidationError, model: type[ContentModel], data, file: str) 
     """Every error of a validation, as ``file:line: reason``, in the order of the file's lines."""
     found = []
     for err in exc.errors(include_url=False)[:MAX_ERRORS + 1]:
-        loc = tuple(err["loc"]) + tuple((err.get("ctx") or {}).get("at", ()))
+        loc = tuple(err["loc"])
         label, node, part, field, above = _walk(model, data, loc)
         reason = _reason(err, field, above, label, at_root=len(loc) <= 1)
         found.append((line_of(node, part), err["type"] != "extra_forbidden", reason))
