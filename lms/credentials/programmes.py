@@ -35,7 +35,7 @@ CPD_PER = ("hour", "item", "year")
 
 class ProgrammeCompetency(ContentModel):
     where = "competency {n}"
-    code: known("competencies", "'code' {value} is not in the competency framework")
+    code: known("competencies", "code {value} is not in the competency framework")
     level: one_of(LEVEL_CODES)
 
 

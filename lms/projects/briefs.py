@@ -16,6 +16,7 @@ from lms.catalog.models import Course
 from lms.content import ContentError, ContentInvalid, digest, line_of, parse_yaml
 from lms.content_schema import (
     ContentModel,
+    at_least,
     bilingual,
     distinct,
     flag,
@@ -85,8 +86,7 @@ def _descriptors(criteria: list[CriterionSchema], band_keys: list[str]):
 
 class RubricSchema(ContentModel):
     where = "rubric"
-    bands: Annotated[list[BandSchema], distinct("key"),
-                     shape(list, "'bands' must be a list of at least two bands", 2)] = None
+    bands: Annotated[list[BandSchema], distinct("key"), at_least(2, "'bands' must be a list of at least two bands")] = None
     criteria: Annotated[list[CriterionSchema], distinct("key"), shape(list, "'criteria' must be a non-empty list", 1)] = None
 
     @model_validator(mode="after")
