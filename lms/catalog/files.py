@@ -147,8 +147,8 @@ class CourseSchema(ContentModel):
         return self
 
 
-def _decoded(files: dict[str, bytes], prefix: str) -> dict[str, str]:
-    texts, errors = {}, []
+def _decoded(files: dict[str, bytes], prefix: str, errors: list[ContentError]) -> dict[str, str]:
+    texts = {}
     for path, raw in files.items():
         try:
             texts[path] = raw.decode("utf-8")
@@ -168,6 +168,18 @@ def _bodiless(course: CourseSchema, prefix: str) -> list[ContentError]:
             and not (lesson["body"]["en"] or lesson["body"]["zh"])]
 
 
+def _unlisted(texts: dict[str, str], listed: set[str], prefix: str) -> list[ContentError]:
+    return [ContentError(f"{prefix}/{path}", None, "this lesson file is not listed in any module of course.yaml")
+            for path in sorted(texts) if path.startswith("lessons/") and path.endswith(".md")
+            and path[len("lessons/"):-len(".md")] not in listed]
+
+
+def _lines(data) -> dict:
+    """Where the course names its competencies and prerequisites (the loader checks that they exist)."""
+    return {"competencies": {c["code"]: c.line for c in data.get("competencies") or []},
+            "prerequisites": {p: line_of(data["prerequisites"], i) for i, p in enumerate(data.get("prerequisites") or [])}}
+
+
 def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
     """Validate one course; ``files`` maps 'course.yaml' and 'lessons/<stem>.md' to their bytes."""
     name = f"{prefix}/course.yaml"
@@ -175,25 +187,20 @@ def parse_course(slug: str, files: dict[str, bytes], prefix: str) -> dict:
                                                                         "slug (lower case letters, digits, '-')")]
     if "course.yaml" not in files:
         raise ContentInvalid(errors + [ContentError(name, None, "course.yaml is missing")])
-    texts = _decoded(files, prefix)
+    texts = _decoded(files, prefix, errors)
     data = parse_yaml(texts["course.yaml"], name)
     read = {"slug": slug, "prefix": prefix, "texts": texts, "listed": set(), "lesson_errors": []}
-    stems = [path[8:-3] for path in sorted(texts) if path.startswith("lessons/") and path.endswith(".md")]
     try:
         course = validate(CourseSchema, data, name, read, errors)
     except ContentInvalid as exc:
         errors = exc.errors
     else:
         errors = _bodiless(course, prefix)
-    errors += read["lesson_errors"] + [
-        ContentError(f"{prefix}/lessons/{stem}.md", None, "this lesson file is not listed in any module of course.yaml")
-        for stem in stems if stem not in read["listed"]]
+    errors += read["lesson_errors"] + _unlisted(texts, read["listed"], prefix)
     if errors:
         raise ContentInvalid(errors)
     return {"slug": slug, **course.model_dump(), "languages": list(dict.fromkeys(course.languages)), "_file": name,
-            "_lines": {"competencies": {c["code"]: c.line for c in data.get("competencies") or []},
-                       "prerequisites": {p: line_of(data["prerequisites"], i)
-                                         for i, p in enumerate(data.get("prerequisites") or [])}}}
+            "_lines": _lines(data)}
 
 
 class _Dumper(yaml.SafeDumper):
