@@ -273,7 +273,9 @@ def programmes() -> list[Programme]:
 
 
 def _evidence(reqs) -> dict:
-    return {"requirements": [{"label": r.label, "detail": r.detail} for r in reqs]}
+    """What met each requirement at issue, as facts (the words are made when it is shown, in the reader's
+    language: ``templates/credentials/_macros.html``)."""
+    return {"requirements": [r.facts() for r in reqs]}
 
 
 def check_and_issue(user: User) -> list[Credential]:

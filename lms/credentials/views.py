@@ -77,8 +77,8 @@ def mine():
     creds = list(db.session.scalars(select(Credential).where(Credential.holder_id == current_user.id)
                                     .order_by(Credential.requested_at.desc())))
     evaluations = {p.id: eligibility.evaluate(current_user, p) for p in progs}
-    return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations, svc=svc,
-                           form=ActionForm())
+    return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations,
+                           statuses={c.id: svc.status_of(c) for c in creds}, form=ActionForm())
 
 
 @bp.post("/certificates/check")
