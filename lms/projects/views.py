@@ -391,10 +391,12 @@ def overview(public_id: str):
     if not svc.is_course_staff(current_user, b):
         abort(403)
     stats, pairs = svc.rubric_statistics(b)
-    projects = svc.brief_projects(b)
+    projects = svc.brief_projects(b, page=request.args.get("page", 1, type=int))
     return render_template("projects/overview.html", brief=b, projects=projects, stats=stats, pairs=pairs,
-                           details={p.id: svc.can_see_details(current_user, p) for p in projects},
-                           passed={p.id: svc.overall_passed(p) for p in projects if p.released_at})
+                           # course staff (checked above) see every project's details but a confidential one's
+                           details={p.id: not p.confidential or svc.can_see_details(current_user, p)
+                                    for p in projects.items},
+                           passed={p.id: svc.overall_passed(p) for p in projects.items if p.released_at})
 
 
 # ---------------------------------------------------------------- the brief editor
