@@ -5,8 +5,8 @@ import re
 from sqlalchemy import select
 
 from lms.assessment import banks
-from lms.frameworks.models import Competency
 from lms.extensions import db
+from lms.frameworks.models import Competency
 from tests.conftest import login, make_user
 
 
