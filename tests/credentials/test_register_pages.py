@@ -1,11 +1,12 @@
 """The certificate register: paginated, filtered, and a fixed number of queries whatever its size."""
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from lms.credentials import services as svc
-from lms.credentials.models import Credential, Programme
+from lms.credentials.models import CpdActivity, Credential, ExperienceClaim, Programme
 from lms.db import utcnow
 from lms.extensions import db
 from tests.conftest import login, make_user
@@ -72,13 +73,23 @@ def test_the_register_reissue_button_knows_live_credentials_beyond_its_page(app,
     assert _rows(page) == 1 and "Re-issue" not in page                  # the holder waits for a new one
 
 
+def _to_review(creds: list[Credential]) -> None:
+    """For each credential, a CPD activity and an experience declaration waiting for an administrator."""
+    for cred in creds:
+        db.session.add(CpdActivity(credential=cred, kind="course", quantity=2, done_on=date(2026, 1, 5),
+                                   description="A course"))
+        db.session.add(ExperienceClaim(user_id=cred.holder_id, years=3, evidence="Three years at a TTO"))
+    db.session.commit()
+
+
 def test_the_register_runs_the_same_number_of_queries_for_3_and_33_rows(app, admin_client, count_queries):
     counts = []
-    for n, rows in ((1, 3), (10, 33)):
+    for n, rows, waiting in ((1, 3, 1), (10, 33, 11)):
         for state in ("active", "revoked", "pending"):         # each with its own holder
-            _credentials(n, state=state)
+            creds = _credentials(n, state=state)
+        _to_review(creds)
         with count_queries() as queries:
             page = admin_client.get("/admin/credentials").get_data(as_text=True)
-        assert _rows(page) == rows
+        assert _rows(page) == rows and page.count("Three years at a TTO") == waiting == page.count("A course")
         counts.append(queries[0])
     assert counts[0] == counts[1], counts
