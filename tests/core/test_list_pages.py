@@ -46,3 +46,18 @@ def test_question_bank_browse_is_flat(app, loaded, client, count_queries):
     many, page = _queries_for(client, f"/teach/questions?bank={bank.id}&q=question", count_queries)
     rows_many = len(re.findall(r"<tr><td class=\"code\">", page))
     assert (rows_few, rows_many) == (11, 30) and few == many, (rows_few, rows_many, few, many)
+
+
+def test_admin_api_keys_list_is_flat(app, client, count_queries):
+    from lms.employers import services as employers
+    admin = make_user(("admin",), "admin@example.com")
+    login(client, admin.email)
+    counts = []
+    for n, shown in ((3, 3), (27, 30)):
+        for i in range(n):
+            employers.create_key(make_user(("employer",), organisation=f"Org {n}-{i}"), f"key {n}-{i}")
+        db.session.commit()
+        count, page = _queries_for(client, "/admin/api-keys", count_queries)
+        assert page.count("Revoke…") == shown
+        counts.append(count)
+    assert counts[0] == counts[1], counts
