@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import (
     AuditEvent,
@@ -382,7 +383,8 @@ def audit(actor: User | None, action: str, target: str, detail: str | None = Non
 
 
 def search_users(text: str = "", role: str = "", status: str = "", page: int = 1, per_page: int = 25):
-    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    query = (select(User).options(selectinload(User.roles), selectinload(User.organisation))    # what each row shows
+             .order_by(User.created_at.desc(), User.id.desc()))
     if text:
         like = f"%{text.strip().lower()}%"
         query = query.outerjoin(Organisation).where(or_(

@@ -1,10 +1,12 @@
-"""Whether a person meets a programme's requirements: every requirement, met or not, with the evidence."""
+"""Whether a person meets a programme's requirements: every requirement, met or not, with the evidence.
+
+The answer is facts (a kind, a state code, numbers, dates, titles as content pairs and the id a link needs);
+the words are made where they are shown (``templates/credentials/_macros.html``: ``requirement``), in the
+reader's language. The same facts are stored with a credential as what met each requirement at issue."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.assessment.grading import final_grade
@@ -19,12 +21,33 @@ from lms.projects.services import overall_passed
 
 @dataclass
 class Requirement:
-    kind: str             # prerequisite | course | exam | project | hours | experience
-    label: str
+    """One requirement and where the person stands. ``state`` by kind:
+
+    prerequisite: held | not_held · course: completed | enrolled | not_enrolled ·
+    exam: graded | waiting | not_taken · project: passed | not_passed | in_progress | not_registered ·
+    hours: counted · experience: checked | checked_pending (a declaration waits for review)."""
+    kind: str                   # prerequisite | course | exam | project | hours | experience
+    state: str
     met: bool
-    progress: float       # 0..1, for the progress bar
-    detail: str           # the evidence behind it, or what is missing
-    url: str | None = None
+    progress: float             # 0..1, for the progress bar
+    title: dict | None = None   # {"en": ..., "zh": ...} of the programme, course, exam or brief
+    code: str | None = None     # the course's code, or the programme's key
+    target: float | None = None  # the minimum asked: a grade in %, a score, hours, years
+    value: float | None = None  # what the person has: the grade, the score, the hours, the years
+    on: str | None = None       # the evidence's date, YYYY-MM-DD
+    ref: str | None = None      # what a link points at: a course's slug, a quiz's, project's or brief's public id
+
+    def facts(self) -> dict:
+        """As stored with a credential (JSON), shown on its public page: without the link's id."""
+        return {k: v for k, v in asdict(self).items() if k != "ref"}
+
+
+def _title(obj) -> dict:
+    return {"en": obj.title_en, "zh": obj.title_zh}
+
+
+def _day(when) -> str:
+    return when.strftime("%Y-%m-%d")
 
 
 def live_credential(user_id: int, programme_id: int) -> Credential | None:
@@ -45,80 +68,93 @@ def approved_years(user_id: int) -> int:
         ExperienceClaim.user_id == user_id, ExperienceClaim.state == "approved")) or 0
 
 
-def url_for(endpoint: str, **values) -> str:
-    """A site path, also outside a request (issuing runs from commands and background work too)."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)
+# ---------------------------------------------------------------- one function per kind of requirement
+
+def _prerequisite(user, key: str) -> Requirement:
+    pre = db.session.scalar(select(Programme).where(Programme.key == key))
+    met = holds_valid(user.id, key)
+    return Requirement("prerequisite", "held" if met else "not_held", met, 1.0 if met else 0.0,
+                       title=_title(pre) if pre else None, code=key)
+
+
+def _courses(user, slugs: list[str]) -> list[Requirement]:
+    courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))}
+    enrolments = {e.course_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))}
+    out = []
+    for course in (courses[s] for s in slugs if s in courses):
+        e = enrolments.get(course.id)
+        met = bool(e and e.completed_at)
+        state = "completed" if met else "enrolled" if e else "not_enrolled"
+        out.append(Requirement("course", state, met, 1.0 if met else 0.0, title=_title(course), code=course.code,
+                               on=_day(e.completed_at) if met else None, ref=course.slug))
+    return out
+
+
+def _exam(user, item: dict) -> Requirement | None:
+    quiz = db.session.scalar(select(Quiz).join(Course).where(Course.slug == item["course"], Quiz.key == item["quiz"]))
+    if quiz is None:
+        return None
+    attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)))
+    grade = final_grade(attempts, quiz.grading_method)
+    need = item["min"]
+    state = ("graded" if grade is not None
+             else "waiting" if any(a.state == "submitted" for a in attempts) else "not_taken")
+    return Requirement("exam", state, grade is not None and grade >= need,
+                       min(1.0, (grade or 0) / need) if need else 1.0, title=_title(quiz), target=need, value=grade,
+                       ref=quiz.public_id)
+
+
+def _project(user, item: dict) -> Requirement | None:
+    brief = db.session.scalar(select(Brief).join(Course).where(Course.slug == item["course"], Brief.key == item["brief"]))
+    if brief is None:
+        return None
+    projects = list(db.session.scalars(select(Project).where(Project.trainee_id == user.id, Project.brief_id == brief.id)
+                                       .order_by(Project.round.desc())))
+    best = next((p for p in projects if p.released_at and overall_passed(p) and p.final_score >= item["min"]), None)
+    shown = best or (projects[0] if projects else None)
+    fact = Requirement("project", "not_registered", False, 0.0, title=_title(brief), target=item["min"],
+                       ref=brief.public_id)
+    if shown is None:
+        return fact
+    fact.ref, fact.progress = shown.public_id, 0.5
+    if best is not None:
+        fact.state, fact.met, fact.progress = "passed", True, 1.0
+        fact.value, fact.on = best.final_score, _day(best.released_at)
+    elif shown.released_at:
+        fact.state, fact.value = "not_passed", shown.final_score
+    else:
+        fact.state = "in_progress"
+    return fact
+
+
+def _hours(user, need: float) -> Requirement:
+    hours = float(db.session.scalar(select(func.coalesce(func.sum(Course.hours), 0)).join(Enrolment).where(
+        Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None))) or 0)
+    return Requirement("hours", "counted", hours >= need, min(1.0, hours / need), target=need, value=hours)
+
+
+def _experience(user, need: int) -> Requirement:
+    years = approved_years(user.id)
+    pending = db.session.scalar(select(ExperienceClaim.id).where(ExperienceClaim.user_id == user.id,
+                                                                 ExperienceClaim.state == "pending"))
+    return Requirement("experience", "checked_pending" if pending else "checked", years >= need,
+                       min(1.0, years / need), target=need, value=years)
 
 
 def evaluate(user, programme: Programme) -> list[Requirement]:
+    """Every requirement of the programme, in the order of its definition's kinds."""
     req = programme.requirements
     out: list[Requirement] = []
     if req.get("prerequisite"):
-        pre = db.session.scalar(select(Programme).where(Programme.key == req["prerequisite"]))
-        met = holds_valid(user.id, req["prerequisite"])
-        title = (pre.title_en or pre.title_zh) if pre else req["prerequisite"]
-        out.append(Requirement("prerequisite", _("Holds the certificate: %(t)s", t=title), met, 1.0 if met else 0.0,
-                               _("valid certificate held") if met else _("not yet held")))
-    slugs = req.get("courses", [])
-    courses = {c.slug: c for c in db.session.scalars(select(Course).where(Course.slug.in_(slugs)))} if slugs else {}
-    done = {e.course_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id))}
-    for slug in slugs:
-        course = courses.get(slug)
-        if course is None:
-            continue
-        e = done.get(course.id)
-        met = bool(e and e.completed_at)
-        detail = (_("completed on %(d)s", d=e.completed_at.strftime("%Y-%m-%d")) if met
-                  else _("enrolled, not yet completed") if e else _("not enrolled"))
-        out.append(Requirement("course", _("Course completed: %(c)s %(t)s", c=course.code, t=course.title_en or course.title_zh),
-                               met, 1.0 if met else 0.0, detail, url_for("catalog.course", slug=slug)))
-    for item in req.get("exams", []):
-        quiz = db.session.scalar(select(Quiz).join(Course).where(Course.slug == item["course"], Quiz.key == item["quiz"]))
-        if quiz is None:
-            continue
-        attempts = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.quiz_id == quiz.id)))
-        grade = final_grade(attempts, quiz.grading_method)
-        met = grade is not None and grade >= item["min"]
-        detail = (_("grade %(g)s%%", g=f"{grade:g}") if grade is not None
-                  else _("waiting for grading") if any(a.state == "submitted" for a in attempts) else _("not yet taken"))
-        out.append(Requirement("exam", _("Exam %(t)s: at least %(m)d%%", t=quiz.title_en or quiz.title_zh, m=item["min"]),
-                               met, min(1.0, (grade or 0) / item["min"]) if item["min"] else 1.0, detail,
-                               url_for("exams.quiz", public_id=quiz.public_id)))
-    for item in req.get("projects", []):
-        brief = db.session.scalar(select(Brief).join(Course).where(Course.slug == item["course"], Brief.key == item["brief"]))
-        if brief is None:
-            continue
-        projects = list(db.session.scalars(select(Project).where(Project.trainee_id == user.id, Project.brief_id == brief.id)
-                                           .order_by(Project.round.desc())))
-        best = next((p for p in projects if p.released_at and overall_passed(p) and p.final_score >= item["min"]), None)
-        latest = projects[0] if projects else None
-        if best is not None:
-            detail = _("%(s)s / 100, released %(d)s", s=f"{best.final_score:g}", d=best.released_at.strftime("%Y-%m-%d"))
-        elif latest is not None and latest.released_at:
-            detail = _("%(s)s / 100 — not passed", s=f"{latest.final_score:g}")
-        elif latest is not None:
-            detail = _("in progress")
-        else:
-            detail = _("not yet registered")
-        out.append(Requirement("project", _("Real project %(t)s: at least %(m)d", t=brief.title_en or brief.title_zh,
-                                                                                     m=item["min"]),
-                               best is not None, 1.0 if best else 0.5 if latest else 0.0, detail,
-                               url_for("projects.show", public_id=(best or latest).public_id) if (best or latest)
-                               else url_for("projects.brief", public_id=brief.public_id)))
+        out.append(_prerequisite(user, req["prerequisite"]))
+    if req.get("courses"):
+        out += _courses(user, req["courses"])
+    out += [r for r in (_exam(user, item) for item in req.get("exams", [])) if r is not None]
+    out += [r for r in (_project(user, item) for item in req.get("projects", [])) if r is not None]
     if req.get("hours"):
-        hours = float(db.session.scalar(select(func.coalesce(func.sum(Course.hours), 0)).join(Enrolment).where(
-            Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None))) or 0)
-        need = float(req["hours"])
-        out.append(Requirement("hours", _("Learning hours (学时): at least %(h)s", h=f"{need:g}"), hours >= need,
-                               min(1.0, hours / need), _("%(h)s hours in completed courses", h=f"{hours:g}")))
+        out.append(_hours(user, float(req["hours"])))
     if req.get("experience_years"):
-        years, need = approved_years(user.id), req["experience_years"]
-        pending = db.session.scalar(select(ExperienceClaim.id).where(ExperienceClaim.user_id == user.id,
-                                                                     ExperienceClaim.state == "pending"))
-        detail = _("%(y)d years checked by an administrator", y=years) + (
-            " · " + _("a declaration is waiting for review") if pending else "")
-        out.append(Requirement("experience", _("Experience in technology transfer: at least %(y)d years", y=need),
-                               years >= need, min(1.0, years / need), detail, url_for("credentials.experience")))
+        out.append(_experience(user, req["experience_years"]))
     return out
 
 

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -273,7 +273,9 @@ def programmes() -> list[Programme]:
 
 
 def _evidence(reqs) -> dict:
-    return {"requirements": [{"label": r.label, "detail": r.detail} for r in reqs]}
+    """What met each requirement at issue, as facts (the words are made when it is shown, in the reader's
+    language: ``templates/credentials/_macros.html``)."""
+    return {"requirements": [r.facts() for r in reqs]}
 
 
 def check_and_issue(user: User) -> list[Credential]:
@@ -304,6 +306,49 @@ def check_and_issue(user: User) -> list[Credential]:
                             user.email)
         out.append(cred)
     return out
+
+
+REGISTER_PAGE = 50          # credentials per page of the register
+SEARCH_MAX = 100            # characters of a register search
+
+
+def _status_is(status: str, now: datetime):
+    """The SQL condition of :func:`status_of` being ``status`` (None for an unknown one)."""
+    in_force = and_(Credential.state == "active", Credential.suspended.is_(False))
+    where = {"valid": and_(in_force, or_(Credential.valid_until.is_(None), Credential.valid_until > now)),
+             "expired": and_(in_force, Credential.valid_until <= now),
+             "suspended": and_(Credential.state == "active", Credential.suspended.is_(True))}
+    if status in ("pending", "rejected", "revoked", "superseded"):
+        return Credential.state == status
+    return where.get(status)
+
+
+def register_page(text: str = "", status: str = "", page: int = 1, per_page: int = REGISTER_PAGE):
+    """One page of the register, newest request first, with each row's holder and programme loaded in the
+    same round trip (whatever the page size, a fixed number of queries). ``text`` is searched in the holder's
+    e-mail and names, ``status`` is one of :func:`status_of`'s."""
+    query = (select(Credential).options(selectinload(Credential.holder), selectinload(Credential.programme))
+             .order_by(Credential.requested_at.desc(), Credential.id.desc()))
+    text = text.strip()[:SEARCH_MAX]
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.join(User, User.id == Credential.holder_id).where(or_(
+            func.lower(User.email).like(like), func.lower(User.name_latin).like(like), User.name_zh.like(f"%{text}%")))
+    condition = _status_is(status, utcnow())
+    if condition is not None:
+        query = query.where(condition)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def live_pairs(creds: list[Credential]) -> set[tuple[int, int]]:
+    """(holder, programme) of these credentials that have a valid or waiting credential, in one query: a
+    revoked certificate is re-issued only when there is none."""
+    holders = {c.holder_id for c in creds}
+    if not holders:
+        return set()
+    rows = db.session.execute(select(Credential.holder_id, Credential.programme_id).where(
+        Credential.holder_id.in_(holders), Credential.state.in_(("pending", "active"))))
+    return {(holder, programme) for holder, programme in rows}
 
 
 def reissue(actor: User, revoked: Credential, reason: str) -> Credential:

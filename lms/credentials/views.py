@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
@@ -77,8 +78,8 @@ def mine():
     creds = list(db.session.scalars(select(Credential).where(Credential.holder_id == current_user.id)
                                     .order_by(Credential.requested_at.desc())))
     evaluations = {p.id: eligibility.evaluate(current_user, p) for p in progs}
-    return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations, svc=svc,
-                           form=ActionForm())
+    return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations,
+                           statuses={c.id: svc.status_of(c) for c in creds}, form=ActionForm())
 
 
 @bp.post("/certificates/check")
@@ -262,17 +263,20 @@ def verify_upload():
 @bp.get("/admin/credentials")
 @role_required("admin")
 def register():
-    creds = list(db.session.scalars(select(Credential).order_by(Credential.requested_at.desc()).limit(500)))
-    live = {(c.holder_id, c.programme_id) for c in creds if c.state in ("pending", "active")}
+    q, status = request.args.get("q", "")[:svc.SEARCH_MAX], request.args.get("status", "")
+    creds = svc.register_page(q, status, page=request.args.get("page", 1, type=int))
     claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == "pending")
-                                     .order_by(ExperienceClaim.created_at)))
+                                     .options(selectinload(ExperienceClaim.user)).order_by(ExperienceClaim.created_at)))
     from lms.credentials.models import CpdActivity
-    cpd_pending = list(db.session.scalars(select(CpdActivity).where(CpdActivity.state == "pending")
-                                          .order_by(CpdActivity.created_at)))
+    cpd_pending = list(db.session.scalars(
+        select(CpdActivity).where(CpdActivity.state == "pending").order_by(CpdActivity.created_at)
+        .options(selectinload(CpdActivity.credential).selectinload(Credential.holder),
+                 selectinload(CpdActivity.credential).selectinload(Credential.programme))))
     from lms.catalog.models import Course
     courses = list(db.session.scalars(select(Course).where(Course.status == "published").order_by(Course.code)))
-    return render_template("credentials/register.html", creds=creds, claims=claims, svc=svc, form=ActionForm(),
-                           cpd_pending=cpd_pending, courses=courses, live=live)
+    return render_template("credentials/register.html", creds=creds, claims=claims, form=ActionForm(),
+                           statuses={c.id: svc.status_of(c) for c in creds.items}, live=svc.live_pairs(creds.items),
+                           cpd_pending=cpd_pending, courses=courses, q=q, status=status)
 
 
 @bp.post("/admin/credentials/cohort")

@@ -123,7 +123,7 @@ def revoke_key(public_id: str):
 @role_required("admin")
 def admin_keys():
     keys = svc.all_keys(page=request.args.get("page", 1, type=int))
-    return render_template("employers/admin_keys.html", keys=keys, state=svc.key_state)
+    return render_template("employers/admin_keys.html", keys=keys, states={k.id: svc.key_state(k) for k in keys.items})
 
 
 def _key_or_404(public_id: str) -> ApiKey:

@@ -8,6 +8,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
@@ -286,6 +287,7 @@ def grades_visible_to(user, project: Project) -> bool:
 def grading_queue(user: User) -> list[tuple[Project, str]]:
     """Projects waiting for this examiner's grade (or for an agreed grade), oldest first."""
     rows = db.session.execute(select(Project, ExaminerAssignment.role).join(ExaminerAssignment)
+                              .options(selectinload(Project.grades), selectinload(Project.brief))
                               .where(ExaminerAssignment.user_id == user.id,
                                      Project.status.in_(("grading", "reconciliation", "awaiting_defence", "ready")))
                               .order_by(Project.updated_at)).all()

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.accounts.services import audit, normalise_email
@@ -415,5 +416,10 @@ def trainee_projects(user: User) -> list[Project]:
                                    .order_by(Project.created_at.desc())))
 
 
-def brief_projects(brief: Brief) -> list[Project]:
-    return list(db.session.scalars(select(Project).where(Project.brief_id == brief.id).order_by(Project.created_at)))
+def brief_projects(brief: Brief, page: int = 1, per_page: int = 50):
+    """One page of the brief's projects, oldest first, with what each row shows loaded with the page."""
+    query = (select(Project).where(Project.brief_id == brief.id)
+             .options(selectinload(Project.trainee), selectinload(Project.defence),
+                      selectinload(Project.examiners).selectinload(ExaminerAssignment.user))
+             .order_by(Project.created_at, Project.id))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -149,7 +149,8 @@ def show(public_id: str):
         history.append(p)
         p = p.previous
     return render_template(
-        "projects/show.html", project=project, brief=project.brief, svc=svc, form=ActionForm(),
+        "projects/show.html", project=project, brief=project.brief, passed=svc.overall_passed(project),
+        can_resubmit=svc.can_resubmit(project), can_manage=svc.can_manage(current_user, project), form=ActionForm(),
         staff_form=staff_form, submit_form=SubmitForm(), defence_form=DefenceForm(), override_form=OverrideForm(),
         details=svc.can_see_details(current_user, project), downloads=svc.can_download(current_user, project),
         show_grades=svc.grades_visible_to(current_user, project), my_role=svc.examiner_role(current_user, project),
@@ -390,8 +391,12 @@ def overview(public_id: str):
     if not svc.is_course_staff(current_user, b):
         abort(403)
     stats, pairs = svc.rubric_statistics(b)
-    return render_template("projects/overview.html", brief=b, projects=svc.brief_projects(b), stats=stats, pairs=pairs,
-                           svc=svc)
+    projects = svc.brief_projects(b, page=request.args.get("page", 1, type=int))
+    return render_template("projects/overview.html", brief=b, projects=projects, stats=stats, pairs=pairs,
+                           # course staff (checked above) see every project's details but a confidential one's
+                           details={p.id: not p.confidential or svc.can_see_details(current_user, p)
+                                    for p in projects.items},
+                           passed={p.id: svc.overall_passed(p) for p in projects.items if p.released_at})
 
 
 # ---------------------------------------------------------------- the brief editor

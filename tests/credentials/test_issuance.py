@@ -293,3 +293,40 @@ def test_issued_credentials_and_status_lists_pass_the_independent_verifier(app, 
     (unknown,) = run_js_verifier(stranger, lists, [good])
     assert not unknown["verified"]
     assert re.match(r"^did:web:", did_doc["id"])
+
+
+def test_evidence_issued_during_a_chinese_request_reads_in_the_readers_language(app, world):
+    """What met each requirement is stored as facts: a certificate issued while the holder browsed in Chinese
+    shows English words to an English reader and Chinese words to a Chinese one."""
+    holder = world["holder"]
+    db.session.delete(world["cred"])
+    db.session.commit()
+    from flask_babel import force_locale, gettext
+    with app.test_request_context("/certificates/check"), force_locale("zh_Hans"):
+        assert gettext("not enrolled") != "not enrolled"          # the request does speak Chinese
+        (cred,) = svc.check_and_issue(holder)
+        cred.share_full = True
+    db.session.commit()
+    anon = app.test_client()
+    english = anon.get(f"/v/{cred.public_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Course completed: F1" in english and "Exam F1 final exam: at least 60%" in english
+    assert re.search(r"completed on \d{4}-\d{2}-\d{2}", english) and re.search(r"grade \d+(\.\d+)?%", english)
+    chinese = app.test_client().get(f"/v/{cred.public_id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    with app.test_request_context(), force_locale("zh_Hans"):
+        course_done = gettext("Course completed: %(c)s %(t)s", c="F1", t="")
+    assert course_done.strip() in chinese and "Course completed" not in chinese
+    stored = cred.evidence_summary["requirements"]
+    assert {r["kind"] for r in stored} >= {"course", "exam"} and all("label" not in r for r in stored)
+    data = anon.get(f"/v/{cred.public_id}", headers={"Accept": "application/json"}).get_json()
+    assert data["evidence"] == stored                                       # the API gives the facts
+
+
+def test_evidence_stored_in_words_before_facts_is_still_shown_as_it_was(app, world):
+    """A certificate issued before evidence was kept as facts holds the words of its issuing request: its
+    public page still shows them (as they were written) rather than losing them."""
+    cred = world["cred"]
+    cred.share_full = True
+    cred.evidence_summary = {"requirements": [{"label": "课程已完成：F1", "detail": "完成于 2026-01-02"}]}
+    db.session.commit()
+    page = app.test_client().get(f"/v/{cred.public_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "How the requirements were met" in page and "课程已完成：F1 — 完成于 2026-01-02" in page
