@@ -192,7 +192,7 @@ class Browser:
                     self.run.error(op or path, type(exc).__name__)
                     return 0, "", {}
                 self.run.retries += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 self.run.error(op or path, type(exc).__name__)
                 return 0, "", {}
         for value in resp.headers.getall("Set-Cookie", []):
