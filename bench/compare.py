@@ -99,7 +99,9 @@ def venv_for(wt: Path, workdir: Path) -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         reqs = venv / "requirements.txt"
         reqs.write_text("\n".join(deps) + "\n")
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(reqs)], check=True)
+        with open(workdir / "logs" / f"{venv.name}-pip.log", "w") as out:
+            subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", str(reqs)], check=True, stdout=out,
+                           stderr=subprocess.STDOUT)
         (venv / "ready").touch()
     return venv / "bin" / "python"
 
