@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html as htmllib
 import json
 import os
 import random
@@ -48,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,33 +241,63 @@ class Browser:
 
 # ---------------------------------------------------------------- the exam, as one trainee sits it
 
-def questions(page: str) -> list[tuple[int, str, list[str], list[list[str]], bool]]:
-    """(position, qtype, the values of its radio or check boxes, the options of each of its selects, whether its
-    boxes are check boxes) per question."""
-    out = []
-    for chunk in page.split('<fieldset class="card question')[1:]:
-        pos = int(re.search(r'data-position="(\d+)"', chunk).group(1))
-        qtype = re.search(r'data-qtype="([^"]+)"', chunk).group(1)
-        boxes = re.findall(rf'<input type="(radio|checkbox)" name="q{pos}" value="([^"]*)"', chunk)
-        selects = [[htmllib.unescape(v) for v in re.findall(r'<option value="([^"]+)"', s)]
-                   for s in re.findall(rf'<select id="q{pos}-\d+".*?</select>', chunk, re.S)]
-        out.append((pos, qtype, [v for _, v in boxes], selects, bool(boxes) and boxes[0][0] == "checkbox"))
-    return out
+class QuestionFields(HTMLParser):
+    """The answer fields of each question on an attempt page, read by the fields' names and types as a browser's
+    form is (not by the markup's layout, attributes or question types): {position: fields}."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questions: dict[int, dict] = {}
+        self.current: int | None = None
+        self.options: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "fieldset" and (a.get("data-position") or "").isdigit():
+            self.current = int(a["data-position"])
+            self.questions[self.current] = {"radio": [], "checkbox": [], "selects": {}, "text": False}
+            return
+        if self.current is None:
+            return
+        q, name, base = self.questions[self.current], a.get("name") or "", f"q{self.current}"
+        kind = a.get("type") or "text"
+        if tag == "input" and name == base and kind in ("radio", "checkbox"):
+            q[kind].append(a.get("value") or "")
+        elif name == base and (tag == "textarea" or tag == "input" and kind == "text"):
+            q["text"] = True
+        elif tag == "select" and name.startswith(base + "-") and name[len(base) + 1:].isdigit():
+            self.options = q["selects"].setdefault(int(name[len(base) + 1:]), [])
+        elif tag == "option" and self.options is not None and a.get("value"):
+            self.options.append(a["value"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self.options = None
+        elif tag == "fieldset":
+            self.current = None
 
 
-def answer_for(rng: random.Random, qtype: str, boxes: list[str], selects: list[list[str]], multi: bool):
-    """(what the page's script sends, what the database then holds)."""
-    if qtype == "multichoice" and multi:
-        picked = sorted(rng.sample(boxes, rng.randint(1, len(boxes))), key=int)
+def questions(page: str) -> list[tuple[int, dict]]:
+    """(position, answer fields) of each question that takes an answer, in the page's order."""
+    reader = QuestionFields()
+    reader.feed(page)
+    return [(pos, q) for pos, q in reader.questions.items()
+            if q["radio"] or q["checkbox"] or q["selects"] or q["text"]]
+
+
+def answer_for(rng: random.Random, q: dict):
+    """(what the page's script sends, what the database then holds) for a random answer to the question."""
+    if q["checkbox"]:                                     # multiple response: the indexes of the options ticked
+        picked = sorted(rng.sample(q["checkbox"], rng.randint(1, len(q["checkbox"]))), key=int)
         return picked, [int(v) for v in picked]
-    if qtype == "multichoice":
-        v = rng.choice(boxes)
-        return v, int(v)
-    if qtype == "truefalse":
-        v = rng.choice(["true", "false"])
+    if sorted(q["radio"]) == ["false", "true"]:
+        v = rng.choice(q["radio"])
         return v, v == "true"
-    if qtype == "match":
-        sent = {str(i): rng.choice(options) for i, options in enumerate(selects) if options}
+    if q["radio"]:                                        # one option: its index
+        v = rng.choice(q["radio"])
+        return v, int(v)
+    if q["selects"]:                                      # matching: one choice per row
+        sent = {str(i): rng.choice(q["selects"][i]) for i in sorted(q["selects"]) if q["selects"][i]}
         return sent, sent
     text = f"answer {rng.randint(0, 10**6)}"
     return text, text
@@ -312,7 +342,7 @@ async def sit(b: Browser, arrive: float, start_at: float | None) -> None:
 
 async def answer_questions(b: Browser, attempt: str, csrf: str, items: list, acknowledged: dict, deadline: float):
     run, rng = b.run, b.rng
-    todo = [i for i in items if i[1] != "description"]
+    todo = items
     flagged: set[int] = set()
     done = 0
     while done < len(todo):
@@ -322,11 +352,11 @@ async def answer_questions(b: Browser, attempt: str, csrf: str, items: list, ack
             return
         await asyncio.sleep(wait)
         if done and rng.random() < 0.10:                  # changes an earlier answer
-            pos, qtype, boxes, selects, multi = rng.choice(todo[:done])
+            pos, fields = rng.choice(todo[:done])
         else:
-            pos, qtype, boxes, selects, multi = todo[done]
+            pos, fields = todo[done]
             done += 1
-        sent, stored = answer_for(rng, qtype, boxes, selects, multi)
+        sent, stored = answer_for(rng, fields)
         run.sent += 1
         if await b.json_post(f"{attempt}/answer", {"position": pos, "response": sent}, "save", csrf):
             acknowledged[pos] = stored
