@@ -15,7 +15,8 @@ each trainee's client gets its signed session cookie, which the server under tes
 The run: trainees arrive uniformly over --spread seconds (60), open the quiz page (which draws their attempt),
 read it for 2-6 s and press Start. "start" is what they then wait for: the start (a redirect) and the attempt page
 with any stylesheet or script the browser's cache does not hold (Cache-Control honoured, as a browser does).
-Each then answers one question every --think seconds on average (20; exponential, i.e. a Poisson process), for at
+Each then answers one question every --think seconds on average (20; exponential, i.e. a Poisson process, its
+moments independent of how fast the server answers, though a trainee waits for a save before the next), for at
 most --window seconds (240, the bench's time limit, so that a run lasts about 5 minutes; about half the cohort
 answers all 12 questions before it and submits early), sometimes changing an earlier answer (10%), flagging the
 question (15%) and unflagging one (5%), and sometimes reloading the attempt page (10%); the page's clock is
@@ -341,16 +342,19 @@ async def sit(b: Browser, arrive: float, start_at: float | None) -> None:
 
 
 async def answer_questions(b: Browser, attempt: str, csrf: str, items: list, acknowledged: dict, deadline: float):
+    """The answers as a Poisson process: each one's moment is drawn from the last one's moment, not from when the
+    server answered it, so that a slow server does not slow the trainees down (it still gets the same pace)."""
     run, rng = b.run, b.rng
     todo = items
     flagged: set[int] = set()
     done = 0
+    next_at = time.monotonic()
     while done < len(todo):
-        wait = rng.expovariate(1 / run.think)
-        if time.monotonic() + wait > deadline:
+        next_at += rng.expovariate(1 / run.think)
+        if next_at > deadline:
             await asyncio.sleep(max(0.0, deadline - time.monotonic()))
             return
-        await asyncio.sleep(wait)
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         if done and rng.random() < 0.10:                  # changes an earlier answer
             pos, fields = rng.choice(todo[:done])
         else:
