@@ -257,19 +257,26 @@ class QuestionFields(HTMLParser):
         if tag == "fieldset" and (a.get("data-position") or "").isdigit():
             self.current = int(a["data-position"])
             self.questions[self.current] = {"radio": [], "checkbox": [], "selects": {}, "text": False}
-            return
-        if self.current is None:
-            return
-        q, name, base = self.questions[self.current], a.get("name") or "", f"q{self.current}"
-        kind = a.get("type") or "text"
-        if tag == "input" and name == base and kind in ("radio", "checkbox"):
-            q[kind].append(a.get("value") or "")
-        elif name == base and (tag == "textarea" or tag == "input" and kind == "text"):
-            q["text"] = True
-        elif tag == "select" and name.startswith(base + "-") and name[len(base) + 1:].isdigit():
-            self.options = q["selects"].setdefault(int(name[len(base) + 1:]), [])
+        elif self.current is not None and tag in ("select", "option"):
+            self.matching(self.questions[self.current], tag, a)
+        elif self.current is not None and a.get("name") == f"q{self.current}":
+            self.answer_field(self.questions[self.current], tag, a.get("type") or "text", a.get("value") or "")
+
+    def matching(self, q: dict, tag: str, a: dict) -> None:
+        """A matching question's row (a select named q<position>-<row>) and its choices."""
+        row = (a.get("name") or "").removeprefix(f"q{self.current}-")
+        if tag == "select" and row.isdigit() and row != a.get("name"):
+            self.options = q["selects"].setdefault(int(row), [])
         elif tag == "option" and self.options is not None and a.get("value"):
             self.options.append(a["value"])
+
+    @staticmethod
+    def answer_field(q: dict, tag: str, kind: str, value: str) -> None:
+        """A field named q<position>: a radio or check box (its value), or a text."""
+        if tag == "input" and kind in ("radio", "checkbox"):
+            q[kind].append(value)
+        elif tag == "textarea" or tag == "input" and kind == "text":
+            q["text"] = True
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
@@ -463,7 +470,8 @@ def one_run(args, trainees: int) -> dict:
         cpu0, pg0, me0, wall = worker_cpu(server.pid), postgres_cpu(), time.process_time(), time.perf_counter()
         asyncio.run(drive(run, cookies, args.spread, args.flood))
         wall = time.perf_counter() - wall
-        cpu = {"workers": (worker_cpu(server.pid) - cpu0) / wall, "postgres": (postgres_cpu() - pg0) / wall,
+        # PostgreSQL's: of its processes alive at both ends (a backend that ended takes its time with it)
+        cpu = {"workers": (worker_cpu(server.pid) - cpu0) / wall, "postgres": max(0.0, postgres_cpu() - pg0) / wall,
                "load generator": (time.process_time() - me0) / wall}
     finally:
         server.terminate()
