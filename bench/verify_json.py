@@ -11,7 +11,8 @@ each up, then sends the same load to each in turn: a fixed number of connections
 of the issued set as fast as they are answered (closed loop), for --duration seconds. The load generator
 is wrk (with a Lua script for the random ids and p95) when it is installed, otherwise Python threads with
 http.client (--load python forces it). Prints requests/s, p50/p95/p99, errors and the CPU the gunicorn
-workers spent per request for both apps, the ratio real/bare and whether the targets are met.
+workers spent per request for both apps, the ratio real/bare and whether the targets are met; the last line is
+`BENCH-JSON {...}` for bench/compare.py.
 
 Targets (issue: verification JSON, 2 cores): real/bare throughput >= 0.70 and real p99 < 50 ms.
 """
@@ -380,6 +381,9 @@ def main() -> None:
     lines.append(f"  real p99 {p99:.1f} ms (target < {TARGET_P99_MS:g} ms): {'met' if p99 < TARGET_P99_MS else 'NOT met'}"
                  + (f"; {errors} errors" if errors else ""))
     print("\n".join(lines))
+    print("BENCH-JSON " + json.dumps({"kind": "verify", "ratio": ratio, "real_rps": results["real"]["rps"],
+                                      "bare_rps": results["bare"]["rps"], "real_p99": p99, "errors": errors,
+                                      "same_json": same, "database": dialect, "met": ratio >= TARGET_RATIO}))
 
 
 if __name__ == "__main__":
