@@ -59,7 +59,7 @@ def test_documents_past_the_bounds_are_refused_before_any_canonicalisation(app, 
 
     def no_canonicalisation(*args, **kwargs):
         raise AssertionError("canonicalised")
-    for name in ("canonize", "_canonize_expanded", "_checked_expansion"):
+    for name in ("canonize", "canonical_nquads", "checked_expansion"):
         monkeypatch.setattr(signing, name, no_canonicalisation)
     anon = app.test_client()
     page = _upload(anon, json.dumps(crafted(20)).encode()).get_data(as_text=True)      # 400 objects without an id
