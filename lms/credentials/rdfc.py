@@ -4,10 +4,10 @@ bounds that keep canonicalisation of a document from anyone cheap.
 
 Pure functions: no Flask, no database, no network. Libraries are used through their public API only:
 
-* pyld (``jsonld.expand`` with ``on_property_dropped``, ``jsonld.to_rdf``) turns JSON-LD into RDF, with a
-  document loader that serves the copies vendored in ``lms/credentials/contexts`` (see its README) and
-  refuses any other context URL;
-* pyoxigraph (``Dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)``) canonicalises the RDF.
+* pyld (``jsonld.expand`` with ``on_property_dropped``) expands JSON-LD, with a document loader that serves
+  the copies vendored in ``lms/credentials/contexts`` (see its README) and refuses any other context URL;
+* pyoxigraph reads the expanded document as RDF (``parse``) and canonicalises it
+  (``Dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)``).
 
 Signing and verification both go through :func:`canonical_nquads`. Canonicalization silently drops every
 property (and every ``type``/``id`` value) that the contexts do not define, so it would be signed as if absent
@@ -80,7 +80,7 @@ class ContextLoader:
         return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document)}
 
     def pyld_options(self) -> JsonObject:
-        """Options for pyld's expand/to_rdf.
+        """Options for pyld's expand.
 
         ``base: None`` keeps relative IRIs relative, as jsonld.js does. pyld 3.x otherwise
         resolves them against its placeholder ``http://example.org/base/`` (``DEFAULT_BASE_IRI``),
@@ -214,21 +214,16 @@ def canonicalisation_steps(quads: list[ox.Quad]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def canonical_nquads(expanded: Any, loader: ContextLoader | None = None) -> str:
+def canonical_nquads(expanded: Any) -> str:
     """RDFC-1.0 canonical N-Quads of an expanded document (as :func:`checked_expansion` gives it).
 
-    pyld converts it to RDF (expanding an expanded document changes nothing, and is cheap: no context is
-    left in it); :func:`canonicalisation_steps` bounds the work; pyoxigraph canonicalises. The lines are
-    sorted in code point order, as RDFC-1.0 serialises a canonical dataset (pyld's ``normalize`` gives the
-    same bytes; tests compare them). Raises :class:`TooComplex` past :data:`CANONICALISATION_STEPS`.
+    pyoxigraph reads the expanded JSON-LD (no context is left in it) as RDF, dropping what has a relative IRI
+    as pyld's ``to_rdf`` does; :func:`canonicalisation_steps` bounds the work; pyoxigraph canonicalises. The
+    lines are sorted in code point order, as RDFC-1.0 serialises a canonical dataset: the same bytes as pyld's
+    ``normalize`` with URDNA2015 (tests compare them). Raises :class:`TooComplex` past
+    :data:`CANONICALISATION_STEPS`.
     """
-    loader = loader or default_loader()
-    try:
-        nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads", **loader.pyld_options()})
-    except jsonld.JsonLdError as error:
-        _raise_unknown_context(error)
-        raise
-    quads = list(ox.parse(nquads, ox.RdfFormat.N_QUADS, lenient=True))
+    quads = list(ox.parse(json.dumps(expanded), ox.RdfFormat.JSON_LD))
     if canonicalisation_steps(quads) > CANONICALISATION_STEPS:
         raise TooComplex("steps", CANONICALISATION_STEPS)
     dataset = ox.Dataset(quads)
@@ -240,7 +235,7 @@ def canonical_nquads(expanded: Any, loader: ContextLoader | None = None) -> str:
 def canonize(doc: JsonObject, *, loader: ContextLoader | None = None) -> str:
     """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) of ``doc`` as N-Quads."""
     loader = loader or default_loader()
-    return canonical_nquads(checked_expansion(doc, loader)[0], loader)
+    return canonical_nquads(checked_expansion(doc, loader)[0])
 
 
 def checked_expansion(doc: JsonObject, loader: ContextLoader | None = None) -> tuple[Any, list[str]]:

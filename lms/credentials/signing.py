@@ -19,7 +19,8 @@ Specifications followed (cited by section title, which is stable across W3C draf
   ``"z"`` + base58btc(0xed 0x01 || 32-byte key), i.e. ``z6Mk…``; a secret key uses 0x80 0x26.
 
 The contexts, the undefined-term guard, canonicalization and its bounds are in :mod:`lms.credentials.rdfc`
-(re-exported here for callers); signing and verifying both canonicalise with :func:`canonical_nquads`; :func:`sign` refuses to sign when the guard finds anything.
+(re-exported here for callers); signing and verifying both canonicalise with :func:`canonical_nquads`;
+:func:`sign` refuses to sign when the guard finds anything.
 """
 from __future__ import annotations
 
@@ -154,8 +155,8 @@ def signing_input(unsecured_doc: JsonObject, proof_options: JsonObject, *,
             + hashlib.sha256(canonize(unsecured_doc, loader=loader).encode("utf-8")).digest())
 
 
-def _digest(expanded: Any, loader: ContextLoader) -> bytes:
-    return hashlib.sha256(canonical_nquads(expanded, loader).encode("utf-8")).digest()
+def _digest(expanded: Any) -> bytes:
+    return hashlib.sha256(canonical_nquads(expanded).encode("utf-8")).digest()
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,9 @@ class _Checked:
         config, config_terms = checked_expansion({**proof_options, "@context": unsecured["@context"]}, loader)
         return cls(doc, doc_terms, config, config_terms)
 
-    def signing_input(self, loader: ContextLoader) -> bytes:
+    def signing_input(self) -> bytes:
         """The same 64 bytes as :func:`signing_input`, from the expansions already made."""
-        return _digest(self.config, loader) + _digest(self.doc, loader)
+        return _digest(self.config) + _digest(self.doc)
 
 
 def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: str, created: str,
@@ -202,7 +203,7 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
     terms = checked.doc_terms + [f"proof: {t}" for t in checked.config_terms]
     if terms:
         raise UndefinedTerms(terms)
-    signature = private_key.sign(checked.signing_input(loader))
+    signature = private_key.sign(checked.signing_input())
     secured = json.loads(json.dumps(doc))
     secured["proof"] = {**proof_options,
                         "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
@@ -308,8 +309,7 @@ def _public_key(verification_method: str, resolve_key: KeyResolver) -> tuple[Ed2
     return public_key, None
 
 
-def _signature_errors(checked: _Checked, signature: bytes, public_key: Ed25519PublicKey,
-                      loader: ContextLoader) -> list[str]:
+def _signature_errors(checked: _Checked, signature: bytes, public_key: Ed25519PublicKey) -> list[str]:
     """What the guard finds in the document and its proof configuration, and whether the signature matches."""
     errors = []
     if checked.doc_terms:
@@ -318,7 +318,7 @@ def _signature_errors(checked: _Checked, signature: bytes, public_key: Ed25519Pu
     if checked.config_terms:
         errors.append("the proof uses terms the contexts do not define: " + ", ".join(checked.config_terms))
     try:
-        public_key.verify(signature, checked.signing_input(loader))
+        public_key.verify(signature, checked.signing_input())
     except InvalidSignature:
         errors.append("the signature does not match the content")
     return errors
@@ -342,4 +342,4 @@ def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader) -> list[s
     unsecured = {k: v for k, v in doc.items() if k != "proof"}
     proof_options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
     assert signature is not None
-    return _signature_errors(_Checked.of(unsecured, proof_options, loader), signature, public_key, loader)
+    return _signature_errors(_Checked.of(unsecured, proof_options, loader), signature, public_key)

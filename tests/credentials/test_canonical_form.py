@@ -50,7 +50,7 @@ def _documents() -> list[tuple[str, dict, signing.ContextLoader]]:
 def test_the_canonical_form_is_pyld_s(name, doc, loader):
     expanded, terms = signing.checked_expansion(doc, loader)
     assert terms == []
-    canonical = signing.canonical_nquads(expanded, loader)
+    canonical = signing.canonical_nquads(expanded)
     assert canonical == _plain_normalize(doc, loader) == signing.canonize(doc, loader=loader)
     if name.startswith("1EdTech"):
         assert canonical == OB_DOC_CANON
