@@ -62,22 +62,22 @@ class ContextLoader:
     """
 
     def __init__(self, contexts: Mapping[str, JsonObject]) -> None:
-        self._contexts = {url: copy.deepcopy(doc) for url, doc in contexts.items()}
+        self._texts = {url: json.dumps(doc) for url, doc in contexts.items()}   # each request gets a new copy
 
     @property
     def urls(self) -> frozenset[str]:
-        return frozenset(self._contexts)
+        return frozenset(self._texts)
 
     def with_contexts(self, extra: Mapping[str, JsonObject]) -> ContextLoader:
         """A new loader that also serves ``extra`` (e.g. a test vector's example context)."""
-        return ContextLoader({**self._contexts, **extra})
+        return ContextLoader({**{url: json.loads(text) for url, text in self._texts.items()}, **extra})
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> JsonObject:
         try:
-            document = self._contexts[url]
+            text = self._texts[url]
         except KeyError:
             raise UnknownContext(url) from None
-        return {"contextUrl": None, "documentUrl": url, "document": copy.deepcopy(document)}
+        return {"contextUrl": None, "documentUrl": url, "document": json.loads(text)}
 
     def pyld_options(self) -> JsonObject:
         """Options for pyld's expand.
