@@ -523,60 +523,91 @@ def verify_document(doc, page_text: str | None = None) -> VerificationReport:
 
     Canonicalisation is exponential on crafted input, so it never runs on a document before it is bounded:
     one whose content is that of our stored record (key order and a one-element ``proof`` array aside) is
-    checked as that record; any other is first held to :data:`signing.LIMITS`, and canonicalised within
-    a budget of steps. Past a bound the report is ``refused``: nothing was decided."""
+    checked as that record; any other is first held to :data:`signing.LIMITS`, and canonicalised only if
+    its estimated work is within :data:`signing.CANONICALISATION_STEPS`. Past a bound the report is ``refused``: nothing was decided."""
     report = VerificationReport()
-    types = doc.get("type") if isinstance(doc, dict) else None
-    if "OpenBadgeCredential" not in (types if isinstance(types, list) else [types]):
+    if not _is_open_badge(doc):
         report.checks.append(Check("format", False, _("This is not an Open Badges 3.0 credential.")))
         return report
     cred = registered(doc)
     stored = json.loads(cred.signed_json) if cred is not None else None
     same = stored is not None and _single_proof(doc) == _single_proof(stored)
-    if not same:
-        try:
-            signing.check_bounds(doc)
-        except signing.TooComplex as exc:
-            report.refused = exc
-            return report
+    report.refused = None if same else _past_bounds(doc)
+    if report.refused is not None:
+        return report
     result = signing.verify(stored if same else doc, keys.resolve)
     if result.too_complex is not None:
         report.refused = result.too_complex
         return report
-    report.checks.append(Check("format", True, _("An Open Badges 3.0 credential.")))
-    report.checks.append(Check("signature", result.ok, _("The signature matches the content and our published key.")
-                               if result.ok else _("The signature does not verify: %(e)s", e="; ".join(result.errors))))
-    issuer = doc.get("issuer", {})
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    report.checks.append(Check("issuer", issuer_id == keys.did(), _("Issued by %(d)s.", d=keys.did())
-                               if issuer_id == keys.did() else _("Issued by %(d)s, not by this centre.", d=issuer_id)))
+    report.checks += [Check("format", True, _("An Open Badges 3.0 credential.")), _signature_check(result),
+                      _issuer_check(doc)]
     # A valid signature of ours with the stored record's proof value signs the stored record's content.
     same = same or (stored is not None and result.ok and _proof_value(doc) == _proof_value(stored))
-    if same:
-        message = _("It is identical to the credential in our register.")
-    elif cred is not None:
-        message = _("It differs from the credential %(id)s in our register.", id=cred.public_id)
-    else:
-        message = _("It does not match any credential in our register.")
-    report.checks.append(Check("record", same, message))
+    report.checks.append(_record_check(same, cred))
     if result.ok:
         report.signed = signed_facts(stored if same else doc)
-        if page_text is not None:
-            text = _normalised_name(page_text)
-            report.names_in_pdf = [n for n in report.signed.names if _normalised_name(n) in text]
+        report.names_in_pdf = _names_in(page_text, report.signed.names)
     if same:
-        report.credential = cred
-        report.status = status_of(cred)
-        revoked = bit_is_set("revocation", cred.status_list, cred.status_index)
-        suspended = bit_is_set("suspension", cred.status_list, cred.status_index)
-        report.checks.append(Check("revocation", not revoked, _("Not revoked.") if not revoked
-                                   else _("Revoked: %(r)s", r=cred.status_reason or "")))
-        report.checks.append(Check("suspension", not suspended, _("Not suspended.") if not suspended
-                                   else _("Suspended: %(r)s", r=cred.status_reason or "")))
-        expired = cred.valid_until is not None and cred.valid_until <= utcnow()
-        report.checks.append(Check("dates", not expired, _("Valid until %(d)s.", d=cred.valid_until.strftime("%Y-%m-%d"))
-                                   if not expired else _("Expired on %(d)s.", d=cred.valid_until.strftime("%Y-%m-%d"))))
+        report.credential, report.status = cred, status_of(cred)
+        report.checks += _status_checks(cred)
     return report
+
+
+def _is_open_badge(doc) -> bool:
+    types = doc.get("type") if isinstance(doc, dict) else None
+    return "OpenBadgeCredential" in (types if isinstance(types, list) else [types])
+
+
+def _past_bounds(doc: dict) -> signing.TooComplex | None:
+    try:
+        signing.check_bounds(doc)
+    except signing.TooComplex as exc:
+        return exc
+    return None
+
+
+def _signature_check(result: signing.VerifyResult) -> Check:
+    if result.ok:
+        return Check("signature", True, _("The signature matches the content and our published key."))
+    return Check("signature", False, _("The signature does not verify: %(e)s", e="; ".join(result.errors)))
+
+
+def _issuer_check(doc: dict) -> Check:
+    issuer = doc.get("issuer", {})
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id == keys.did():
+        return Check("issuer", True, _("Issued by %(d)s.", d=keys.did()))
+    return Check("issuer", False, _("Issued by %(d)s, not by this centre.", d=issuer_id))
+
+
+def _record_check(same: bool, cred: Credential | None) -> Check:
+    if same:
+        return Check("record", True, _("It is identical to the credential in our register."))
+    if cred is not None:
+        return Check("record", False, _("It differs from the credential %(id)s in our register.", id=cred.public_id))
+    return Check("record", False, _("It does not match any credential in our register."))
+
+
+def _names_in(page_text: str | None, names: list[str]) -> list[str] | None:
+    """The signed names found in a PDF's text (None when the document did not come in a PDF)."""
+    if page_text is None:
+        return None
+    text = _normalised_name(page_text)
+    return [n for n in names if _normalised_name(n) in text]
+
+
+def _status_checks(cred: Credential) -> list[Check]:
+    """Revocation, suspension and dates of a credential of our register."""
+    revoked = bit_is_set("revocation", cred.status_list, cred.status_index)
+    suspended = bit_is_set("suspension", cred.status_list, cred.status_index)
+    expired = cred.valid_until is not None and cred.valid_until <= utcnow()
+    until = cred.valid_until.strftime("%Y-%m-%d")
+    return [Check("revocation", not revoked, _("Not revoked.") if not revoked
+                  else _("Revoked: %(r)s", r=cred.status_reason or "")),
+            Check("suspension", not suspended, _("Not suspended.") if not suspended
+                  else _("Suspended: %(r)s", r=cred.status_reason or "")),
+            Check("dates", not expired, _("Valid until %(d)s.", d=until) if not expired
+                  else _("Expired on %(d)s.", d=until))]
 
 
 def report_json(report: VerificationReport) -> dict:
