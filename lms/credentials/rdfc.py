@@ -252,8 +252,8 @@ def checked_expansion(doc: JsonObject, loader: ContextLoader | None = None) -> t
 
 
 # How many extra expansions :func:`_dropped_paths` may make to tell which of the places a dropped name
-# appears in were dropped; past it, every place is named.
-_PLACE_CHECKS = 20
+# appears in were dropped; past it, every place is named (kept small: a document from anyone may ask for them).
+_PLACE_CHECKS = 4
 _NULL_TERM = "(a term the context maps to null)"
 
 
