@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
-from lms.credentials import services as credentials
+from lms.credentials import verification
 from lms.credentials.views import check_file
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
@@ -166,7 +166,7 @@ def _has_key() -> bool:
 def api_verify():
     """``{"ids": ["<32 hex> or a verification URL", ...], "credentials": [<signed credential>, ...]}`` →
     ``{"results": [{id, status, programme, ...}], "documents": [{verdict, checks, signed, ...}], "counts": {...}}``:
-    each credential is checked as an upload is (:func:`lms.credentials.services.verify_document`)."""
+    each credential is checked as an upload is (:func:`lms.credentials.verification.verify_document`)."""
     if _bearer() is not None and svc.key_for(_bearer()) is None:
         return jsonify(error="invalid or revoked API key"), 401
     data = _api_body()
@@ -180,7 +180,7 @@ def api_verify():
         return jsonify(error="not credential ids (32 hexadecimal characters) or verification URLs",
                        invalid=bad[:20]), 400
     results = svc.check_ids(found)
-    documents = [credentials.report_json(credentials.verify_document(doc)) for doc in docs]
+    documents = [verification.report_json(verification.verify_document(doc)) for doc in docs]
     db.session.commit()
     counts = Counter([r["status"] for r in results] + [d["verdict"] for d in documents])
     return jsonify(results=results, documents=documents, counts=dict(counts))
