@@ -7,7 +7,6 @@ bytes (reportlab's invariant mode, and a file identifier derived from the creden
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import itertools
@@ -15,8 +14,8 @@ import json
 import re
 from urllib.parse import urlencode
 
+import segno
 from pypdf import PdfReader, PdfWriter
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfdoc, pdfmetrics
@@ -258,154 +257,23 @@ def _surrogate_pair_text_maps(pdf: bytes) -> bytes:
 
 
 def _draw_qr(c: canvas.Canvas, text: str, x: float, y: float, side: float) -> None:
-    """A QR code as one filled path of row runs, in module units (reportlab's widget draws one rectangle per
-    module and encodes nine times; formatting each coordinate is most of the cost of a path)."""
-    modules = _qr_modules(text)
-    n = len(modules)
-    cell = side / (n + 8)                      # a quiet zone of four modules on each side
+    """A QR code of ``text`` (segno: level M, the smallest version) as one filled vector path of row runs, in
+    module units, with a quiet zone of four modules on each side."""
+    matrix = segno.make_qr(text, error="m", boost_error=False).matrix
+    n = len(matrix)
     runs = []
-    for row, dark in enumerate(modules):
-        col, top = 0, n + 3 - row              # the module row's bottom edge, from the bottom of the code
-        for is_dark, run in itertools.groupby(dark):
+    for row, modules in enumerate(matrix):
+        col, bottom = 0, n + 3 - row           # the module row's bottom edge, from the bottom of the quiet zone
+        for is_dark, run in itertools.groupby(modules):
             width = len(list(run))
             if is_dark:
-                runs.append(f"{4 + col} {top} {width} 1 re")
+                runs.append(f"{4 + col} {bottom} {width} 1 re")
             col += width
     c.saveState()
     c.setFillColor(INK)
-    c.transform(cell, 0, 0, cell, x, y)
+    c.transform(side / (n + 8), 0, 0, side / (n + 8), x, y)
     c.addLiteral("\n".join(runs) + "\nf")
     c.restoreState()
-
-
-# QR code: reportlab's encoder, with its choice of mask made without building the matrix nine times. ----------
-
-_QR_MASKS = qrencoder.QRUtil.maskPattern
-_QR_RULE3 = "10111010000"
-
-
-@functools.cache
-def _qr_positions(version: int) -> tuple[tuple[int, int], ...]:
-    """The (column, row) of each module that carries data, in reportlab's placement order."""
-    probe = qrencoder.QRCode(version, qrencoder.QRErrorCorrectLevel.M)
-    probe.moduleCount = version * 4 + 17
-    return tuple(probe._dataPosIterator())
-
-
-@functools.cache
-def _qr_mask_xors(version: int) -> tuple[tuple[int, ...], ...]:
-    """For each mask k, per row, the bits (column 0 = most significant) that differ between mask 0 and mask k
-    on the modules that carry data: XOR-ing them into a code masked with 0 gives the code masked with k."""
-    n = version * 4 + 17
-    xors = []
-    for k in range(8):
-        rows = [0] * n
-        for col, row in _qr_positions(version):
-            if _QR_MASKS[0](row, col) != _QR_MASKS[k](row, col):
-                rows[row] |= 1 << (n - 1 - col)
-        xors.append(tuple(rows))
-    return tuple(xors)
-
-
-@functools.cache
-def _rs_divisor_logs(ec_count: int) -> tuple[int, ...]:
-    """reportlab's Reed-Solomon generator polynomial for ``ec_count`` codewords, as the logarithms of its
-    coefficients after the leading 1 (reportlab builds it again for every block of every code)."""
-    generator = qrencoder.QRUtil.getErrorCorrectPolynomial(ec_count).num
-    assert len(generator) == ec_count + 1 and generator[0] == 1
-    return tuple(qrencoder.LOG_TABLE[c] for c in generator[1:])
-
-
-def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
-    """The ``ec_count`` error-correction codewords of ``data``: the remainder of data(x)·x^ec_count divided by
-    the generator, as reportlab's ``QRPolynomial.mod`` gives it (a remainder is unique)."""
-    exp, log = qrencoder.EXP_TABLE, qrencoder.LOG_TABLE
-    divisor = _rs_divisor_logs(ec_count)
-    rest = [0] * ec_count
-    for byte in data:
-        factor = byte ^ rest[0]
-        rest = rest[1:] + [0]
-        if factor:
-            f = log[factor]
-            for i, d in enumerate(divisor):
-                rest[i] ^= exp[(d + f) % 255]
-    return rest
-
-
-def _qr_codewords(qr: qrencoder.QRCode) -> list[int]:
-    """reportlab's ``QRCode.createData`` (the data, its terminator and padding, then the error correction of
-    each block, interleaved), with the generator polynomials kept."""
-    rs_blocks = qrencoder.QRRSBlock.getRSBlocks(qr.version, qr.errorCorrectLevel)
-    buffer = qrencoder.QRBitBuffer()
-    for data in qr.dataList:
-        data.write(buffer, qr.version)
-    capacity = 8 * sum(block.dataCount for block in rs_blocks)
-    if buffer.getLengthInBits() > capacity:
-        raise Exception(f"code length overflow. ({buffer.getLengthInBits()} > {capacity})")
-    if buffer.getLengthInBits() + 4 <= capacity:
-        buffer.put(0, 4)
-    while buffer.getLengthInBits() % 8 != 0:
-        buffer.putBit(False)
-    for pad in itertools.cycle((qrencoder.QRCode.PAD0, qrencoder.QRCode.PAD1)):
-        if buffer.getLengthInBits() >= capacity:
-            break
-        buffer.put(pad, 8)
-    offset, dcdata, ecdata = 0, [], []
-    for block in rs_blocks:
-        dcdata.append(buffer.buffer[offset:offset + block.dataCount])
-        offset += block.dataCount
-        ecdata.append(_rs_remainder(dcdata[-1], block.totalCount - block.dataCount))
-    return [d for dd in itertools.chain(itertools.zip_longest(*dcdata), itertools.zip_longest(*ecdata))
-            for d in dd if d is not None]
-
-
-def _qr_lost_points(rows: list[int], n: int) -> int:
-    """reportlab's ``QRUtil.getLostPoint`` (what ``QRCode.make`` minimises), on rows held as integers.
-
-    Its rules as reportlab implements them: runs of five or more modules of one colour in rows and columns
-    (length - 2 each), 2x2 blocks of one colour (3 each), the finder-like 1:1:3:1:1 pattern followed by four
-    light modules in rows only (reportlab compares column tuples with a list, so never matches in columns),
-    scanned left to right without overlap and not starting in the last possible position (40 each), and the
-    balance of dark modules. Tests check that the mask chosen is reportlab's on many inputs.
-    """
-    lines = [format(r, f"0{n}b") for r in rows]
-    columns = ["".join(col) for col in zip(*lines, strict=True)]
-    lost = sum(len(run) - 2 for run in _RUNS_OF_FIVE.findall("\n".join(lines + columns)))  # rule 1
-    full = (1 << n) - 1
-    for a, b in itertools.pairwise(rows):                                                  # rule 2
-        dark, light = a & b, ~a & ~b & full
-        lost += 3 * ((dark & (dark >> 1)) | (light & (light >> 1))).bit_count()
-    lost += 40 * sum(line[:-1].count(_QR_RULE3) for line in lines)                         # rule 3
-    count = sum(r.bit_count() for r in rows)                                               # rule 4
-    return lost + 10 * (abs(100 * count // (n * n) - 50) // 5)
-
-
-_RUNS_OF_FIVE = re.compile(r"0{5,}|1{5,}")
-
-
-def _qr_modules(text: str) -> list[list[bool]]:
-    """The modules of the QR code (level M, smallest version) of ``text``, exactly as reportlab's
-    ``QRCode.make()`` gives them: the same mask, chosen by the same scores."""
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    qr.addData(text)
-    qr.version = qr.calculate_version()
-    qr.dataCache = _qr_codewords(qr)
-    qr._dataPosList = list(_qr_positions(qr.version))
-    qr.makeImpl(True, 0)                       # as reportlab scores each mask: format information left blank
-    n = qr.getModuleCount()
-    base = [int("".join("1" if m else "0" for m in row), 2) for row in qr.modules]
-    best, best_lost, best_rows = 0, 0, base
-    for k, xor in enumerate(_qr_mask_xors(qr.version)):
-        rows = [r ^ x for r, x in zip(base, xor, strict=True)]
-        lost = _qr_lost_points(rows, n)
-        if k == 0 or lost < best_lost:
-            best, best_lost, best_rows = k, lost, rows
-    # What makeImpl(False, best) gives: the same modules, with the format (and version) information written.
-    qr.modules = [[c == "1" for c in format(r, f"0{n}b")] for r in best_rows]
-    qr.setupTypeInfo(False, best)
-    if qr.version >= 7:
-        qr.setupTypeNumber(False)
-    return qr.modules
 
 
 def _binary_page_stream(c: canvas.Canvas) -> None:

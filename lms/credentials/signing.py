@@ -18,8 +18,9 @@ Specifications followed (cited by section title, which is stable across W3C draf
 * "Multikey" (vc-di-eddsa and W3C Controlled Identifiers v1.0): an Ed25519 public key is
   ``"z"`` + base58btc(0xed 0x01 || 32-byte key), i.e. ``z6Mk…``; a secret key uses 0x80 0x26.
 
-The contexts, the undefined-term guard and canonicalization are in :mod:`lms.credentials.rdfc` (re-exported
-here for callers); :func:`sign` refuses to sign when the guard finds anything.
+The contexts, the undefined-term guard, canonicalization and its bounds are in :mod:`lms.credentials.rdfc`
+(re-exported here for callers); signing and verifying both canonicalise with :func:`canonical_nquads`;
+:func:`sign` refuses to sign when the guard finds anything.
 """
 from __future__ import annotations
 
@@ -35,21 +36,19 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from lms.credentials import rdfc
 from lms.credentials.rdfc import (  # noqa: F401  (re-exported: the public names callers use)
+    CANONICALISATION_STEPS,
     CONTEXTS_DIR,
     LIMITS,
     ContextLoader,
     JsonObject,
-    Steps,
     TooComplex,
     UndefinedTerms,
     UnknownContext,
-    _canonize_expanded,
-    _checked_expansion,
-    _copy_json,
+    canonical_nquads,
     canonize,
     check_bounds,
+    checked_expansion,
     default_loader,
     undefined_terms,
     vendored_contexts,
@@ -156,25 +155,27 @@ def signing_input(unsecured_doc: JsonObject, proof_options: JsonObject, *,
             + hashlib.sha256(canonize(unsecured_doc, loader=loader).encode("utf-8")).digest())
 
 
-def _proof_config_hash(proof_config: JsonObject, loader: ContextLoader,
-                       steps: Steps | None = None) -> tuple[list[str], bytes]:
-    """What the guard reports for the proof configuration, and the SHA-256 of its canonical form.
+def _digest(expanded: Any) -> bytes:
+    return hashlib.sha256(canonical_nquads(expanded).encode("utf-8")).digest()
 
-    Both depend only on the configuration (and the loader's contexts), so they are cached in the
-    loader, keyed by the configuration's JSON text (the values are plain JSON).
-    """
-    try:
-        key: str | None = json.dumps(proof_config, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):       # not plain JSON: not cached
-        key = None
-    cached = loader._proof_configs.get(key) if key is not None else None
-    if cached is None:
-        expanded, terms = _checked_expansion(proof_config, loader)
-        digest = hashlib.sha256(_canonize_expanded(expanded, loader, steps).encode("utf-8")).digest()
-        cached = (tuple(terms), digest)
-        if key is not None:
-            loader._proof_configs[key] = cached
-    return list(cached[0]), cached[1]
+
+@dataclass(frozen=True)
+class _Checked:
+    """A document and its proof configuration, expanded once for the guard and for canonicalisation."""
+    doc: Any
+    doc_terms: list[str]
+    config: Any
+    config_terms: list[str]
+
+    @classmethod
+    def of(cls, unsecured: JsonObject, proof_options: JsonObject, loader: ContextLoader) -> _Checked:
+        doc, doc_terms = checked_expansion(unsecured, loader)
+        config, config_terms = checked_expansion({**proof_options, "@context": unsecured["@context"]}, loader)
+        return cls(doc, doc_terms, config, config_terms)
+
+    def signing_input(self) -> bytes:
+        """The same 64 bytes as :func:`signing_input`, from the expansions already made."""
+        return _digest(self.config) + _digest(self.doc)
 
 
 def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: str, created: str,
@@ -197,18 +198,13 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
         "verificationMethod": verification_method,
         "proofPurpose": PROOF_PURPOSE,
     }
-    # The guard's expansion is canonicalised directly (see _canonize_expanded), and the proof
-    # configuration's hash is computed once per configuration (see _proof_config_hash). The
-    # published test vectors, reproduced in the tests, check the result.
     loader = loader or default_loader()
-    expanded_doc, terms = _checked_expansion(doc, loader)
-    config_terms, config_hash = _proof_config_hash({**proof_options, "@context": doc["@context"]}, loader)
-    terms += [f"proof: {t}" for t in config_terms]
+    checked = _Checked.of(doc, proof_options, loader)
+    terms = checked.doc_terms + [f"proof: {t}" for t in checked.config_terms]
     if terms:
         raise UndefinedTerms(terms)
-    signature = private_key.sign(
-        config_hash + hashlib.sha256(_canonize_expanded(expanded_doc, loader).encode("utf-8")).digest())
-    secured = _copy_json(doc)
+    signature = private_key.sign(checked.signing_input())
+    secured = json.loads(json.dumps(doc))
     secured["proof"] = {**proof_options,
                         "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
     return secured
@@ -218,23 +214,21 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
 class VerifyResult:
     ok: bool
     errors: list[str] = field(default_factory=list)
-    too_complex: TooComplex | None = None     # canonicalisation was stopped: nothing was decided
+    too_complex: TooComplex | None = None     # canonicalisation was refused: nothing was decided
 
 
-def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None = None,
-           steps: int = rdfc.CANONICALISATION_STEPS) -> VerifyResult:
+def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None = None) -> VerifyResult:
     """Check the embedded ``eddsa-rdfc-2022`` proof of ``doc`` (vc-di-eddsa "Verify Proof").
 
     ``resolve_key(verification_method)`` returns the Ed25519 public key the issuer publishes for
     that verification method (and authorises for ``assertionMethod``), or None if unknown.
     Only the proof is checked: validity dates and credential status are the caller's business.
-    Never raises: every problem is reported in ``errors``, in plain English. Canonicalisation (of the
-    document and of the proof configuration together) takes at most ``steps`` steps of Hash N-Degree
-    Quads; past them ``too_complex`` says so. Bound what a document may contain first
-    (:func:`check_bounds`): the expansion before canonicalisation is not counted.
+    Never raises: every problem is reported in ``errors``, in plain English. A document whose
+    canonicalisation would take too much work (:data:`CANONICALISATION_STEPS`) is not canonicalised: ``too_complex``
+    says so. Bound what a document may contain first (:func:`check_bounds`): the expansion is not bounded here.
     """
     try:
-        errors = _verify(doc, resolve_key, loader or default_loader(), Steps(steps))
+        errors = _verify(doc, resolve_key, loader or default_loader())
     except TooComplex as error:
         return VerifyResult(ok=False, errors=[str(error)], too_complex=error)
     except Exception as error:  # a verifier must not crash on hostile input
@@ -256,74 +250,96 @@ def _proof_value_bytes(proof_value: Any) -> tuple[bytes | None, str | None]:
     return signature, None
 
 
-def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader, steps: Steps) -> list[str]:
+def _the_proof(doc: Any) -> tuple[JsonObject | None, str | None]:
+    """The one proof of a secured document, or what is wrong with its shape."""
     if not isinstance(doc, dict):
-        return ["the credential is not a JSON object"]
+        return None, "the credential is not a JSON object"
     proof = doc.get("proof")
     if proof is None:
-        return ["no proof"]
+        return None, "no proof"
     if isinstance(proof, list):
         if len(proof) != 1:
-            return [f"the credential carries {len(proof)} proofs; exactly one is supported"]
+            return None, f"the credential carries {len(proof)} proofs; exactly one is supported"
         proof = proof[0]
     if not isinstance(proof, dict):
-        return ["the proof is not a JSON object"]
+        return None, "the proof is not a JSON object"
     if "@context" not in doc:
-        return ["the credential has no @context"]
+        return None, "the credential has no @context"
+    return proof, None
 
-    errors: list[str] = []
-    if proof.get("type") != PROOF_TYPE:
-        errors.append(f"the proof's type is not {PROOF_TYPE}")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
-        errors.append(f"the proof's cryptosuite is not {CRYPTOSUITE}")
-    if proof.get("proofPurpose") != PROOF_PURPOSE:
-        errors.append(f"the proof's purpose is not {PROOF_PURPOSE}")
+
+# The proof options that must have one value: (name, value).
+_FIXED_OPTIONS = (("type", PROOF_TYPE), ("cryptosuite", CRYPTOSUITE), ("proofPurpose", PROOF_PURPOSE))
+_FIXED_OPTION_ERRORS = {"type": f"the proof's type is not {PROOF_TYPE}",
+                        "cryptosuite": f"the proof's cryptosuite is not {CRYPTOSUITE}",
+                        "proofPurpose": f"the proof's purpose is not {PROOF_PURPOSE}"}
+
+
+def _proof_option_errors(proof: JsonObject) -> list[str]:
+    """What is wrong with the proof's options (everything but its value and @context)."""
+    errors = [_FIXED_OPTION_ERRORS[name] for name, value in _FIXED_OPTIONS if proof.get(name) != value]
     created = proof.get("created")
     if created is not None and not (isinstance(created, str) and _DATE_TIME_STAMP.match(created)):
         errors.append("the proof's created date is not a valid date-time")
     verification_method = proof.get("verificationMethod")
     if not isinstance(verification_method, str) or not verification_method:
         errors.append("the proof has no verificationMethod")
-    signature, problem = _proof_value_bytes(proof.get("proofValue"))
-    if problem:
-        errors.append(problem)
+    return errors
 
-    unsecured = {k: v for k, v in doc.items() if k != "proof"}
-    proof_options = {k: v for k, v in proof.items() if k != "proofValue"}
-    # "Verify Proof": a proof that carries its own @context must be a prefix of the document's
-    # @context (otherwise PROOF_VERIFICATION_ERROR); the document's @context is then used.
-    if "@context" in proof_options:
-        proof_context = proof_options.pop("@context")
-        doc_context = doc["@context"] if isinstance(doc["@context"], list) else [doc["@context"]]
-        proof_context = proof_context if isinstance(proof_context, list) else [proof_context]
-        if doc_context[:len(proof_context)] != proof_context:
-            errors.append("the proof's @context does not match the credential's @context")
-    if errors:
-        return errors
 
+def _proof_context_matches(proof: JsonObject, doc: JsonObject) -> bool:
+    """"Verify Proof": a proof that carries its own @context must be a prefix of the document's @context
+    (otherwise PROOF_VERIFICATION_ERROR); the document's @context is then used."""
+    if "@context" not in proof:
+        return True
+    doc_context = doc["@context"] if isinstance(doc["@context"], list) else [doc["@context"]]
+    proof_context = proof["@context"] if isinstance(proof["@context"], list) else [proof["@context"]]
+    return doc_context[:len(proof_context)] == proof_context
+
+
+def _public_key(verification_method: str, resolve_key: KeyResolver) -> tuple[Ed25519PublicKey | None, str | None]:
     try:
         public_key = resolve_key(verification_method)
     except Exception as error:
-        return [f"could not look up key {verification_method}: {error}"]
+        return None, f"could not look up key {verification_method}: {error}"
     if public_key is None:
-        return [f"unknown key {verification_method}"]
+        return None, f"unknown key {verification_method}"
     if not isinstance(public_key, Ed25519PublicKey):
-        return [f"key {verification_method} is not an Ed25519 key"]
+        return None, f"key {verification_method} is not an Ed25519 key"
+    return public_key, None
 
-    # The same steps as :func:`sign` (one expansion for the guard and canonicalisation, the proof
-    # configuration's hash cached), and the same result as :func:`signing_input`.
-    expanded, terms = _checked_expansion(unsecured, loader)
-    if terms:
+
+def _signature_errors(checked: _Checked, signature: bytes, public_key: Ed25519PublicKey) -> list[str]:
+    """What the guard finds in the document and its proof configuration, and whether the signature matches."""
+    errors = []
+    if checked.doc_terms:
         errors.append("the credential uses terms its contexts do not define, which the signature "
-                      "does not cover: " + ", ".join(terms))
-    terms, config_hash = _proof_config_hash({**proof_options, "@context": unsecured["@context"]}, loader, steps)
-    if terms:
-        errors.append("the proof uses terms the contexts do not define: " + ", ".join(terms))
-
-    assert signature is not None
-    digest = hashlib.sha256(_canonize_expanded(expanded, loader, steps).encode("utf-8")).digest()
+                      "does not cover: " + ", ".join(checked.doc_terms))
+    if checked.config_terms:
+        errors.append("the proof uses terms the contexts do not define: " + ", ".join(checked.config_terms))
     try:
-        public_key.verify(signature, config_hash + digest)
+        public_key.verify(signature, checked.signing_input())
     except InvalidSignature:
         errors.append("the signature does not match the content")
     return errors
+
+
+def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader) -> list[str]:
+    proof, problem = _the_proof(doc)
+    if proof is None:
+        return [problem or "no proof"]
+    errors = _proof_option_errors(proof)
+    signature, problem = _proof_value_bytes(proof.get("proofValue"))
+    if problem:
+        errors.append(problem)
+    if not _proof_context_matches(proof, doc):
+        errors.append("the proof's @context does not match the credential's @context")
+    if errors:
+        return errors
+    public_key, problem = _public_key(proof["verificationMethod"], resolve_key)
+    if public_key is None:
+        return [problem or "no key"]
+    unsecured = {k: v for k, v in doc.items() if k != "proof"}
+    proof_options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
+    assert signature is not None
+    return _signature_errors(_Checked.of(unsecured, proof_options, loader), signature, public_key)

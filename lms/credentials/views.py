@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
-from lms.credentials import eligibility, keys, pdf
+from lms.credentials import eligibility, keys, pdf, verification
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme
 from lms.db import utcnow
@@ -226,7 +226,7 @@ def _anonymous_limit() -> str:
     return current_app.config["ANONYMOUS_CHECK_LIMIT"]
 
 
-def check_file(upload) -> tuple[svc.VerificationReport | None, str | None]:
+def check_file(upload) -> tuple[verification.VerificationReport | None, str | None]:
     """Check an uploaded certificate file (a PDF that carries the credential, or its JSON): the report, or why
     there is none."""
     raw = upload.read(MAX_FILE_BYTES + 1)
@@ -234,11 +234,11 @@ def check_file(upload) -> tuple[svc.VerificationReport | None, str | None]:
         return None, _("Choose a PDF certificate or a JSON credential.")
     if len(raw) > MAX_FILE_BYTES:
         return None, _("The file is larger than 5 MB; a certificate is much smaller.")
-    doc, text = svc.read_upload(raw)
+    doc, text = verification.read_upload(raw)
     if doc is None:
         return None, _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
                        "a JSON file must be the credential itself).", name=upload.filename or "file")
-    return svc.verify_document(doc, page_text=text), None
+    return verification.verify_document(doc, page_text=text), None
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 per-employer key), and managing those keys. Anonymous use is rate-limited."""
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import (
     Blueprint,
     Response,
@@ -20,7 +22,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
-from lms.credentials import services as credentials
+from lms.credentials import verification
 from lms.credentials.views import check_file
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
@@ -164,32 +166,43 @@ def _has_key() -> bool:
 def api_verify():
     """``{"ids": ["<32 hex> or a verification URL", ...], "credentials": [<signed credential>, ...]}`` →
     ``{"results": [{id, status, programme, ...}], "documents": [{verdict, checks, signed, ...}], "counts": {...}}``:
-    each credential is checked as an upload is (:func:`lms.credentials.services.verify_document`)."""
+    each credential is checked as an upload is (:func:`lms.credentials.verification.verify_document`)."""
     if _bearer() is not None and svc.key_for(_bearer()) is None:
         return jsonify(error="invalid or revoked API key"), 401
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:
-        data = None
-    ids = data.get("ids", []) if isinstance(data, dict) else None
-    docs = data.get("credentials", []) if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not isinstance(docs, list) \
-            or not (ids or docs):
-        return jsonify(error='send JSON like {"ids": ["<credential id or verification URL>", ...]} '
-                             'or {"credentials": [<signed credential>, ...]}'), 400
-    if len(ids) > svc.MAX_IDS:
-        return jsonify(error=f"at most {svc.MAX_IDS} ids per request"), 400
-    if len(docs) > svc.MAX_DOCUMENTS:
-        return jsonify(error=f"at most {svc.MAX_DOCUMENTS} credentials per request"), 400
+    data = _api_body()
+    ids, docs = data.get("ids", []), data.get("credentials", [])
+    problem = _api_request_problem(ids, docs)
+    if problem is not None:
+        return jsonify(problem), 400
     found = [svc.credential_id(i) for i in ids]
     bad = [i for i, f in zip(ids, found, strict=True) if f is None]
     if bad:
         return jsonify(error="not credential ids (32 hexadecimal characters) or verification URLs",
                        invalid=bad[:20]), 400
     results = svc.check_ids(found)
-    documents = [credentials.report_json(credentials.verify_document(doc)) for doc in docs]
+    documents = [verification.report_json(verification.verify_document(doc)) for doc in docs]
     db.session.commit()
-    counts = {}
-    for status in [r["status"] for r in results] + [d["verdict"] for d in documents]:
-        counts[status] = counts.get(status, 0) + 1
-    return jsonify(results=results, documents=documents, counts=counts)
+    counts = Counter([r["status"] for r in results] + [d["verdict"] for d in documents])
+    return jsonify(results=results, documents=documents, counts=dict(counts))
+
+
+def _api_body() -> dict:
+    """The API request's JSON object ({} when the body is not one)."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    return data if isinstance(data, dict) else {}
+
+
+def _api_request_problem(ids, docs) -> dict | None:
+    """What is wrong with the ids and credentials of an API request (the JSON of a 400 answer), or None."""
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not isinstance(docs, list) \
+            or not (ids or docs):
+        return {"error": 'send JSON like {"ids": ["<credential id or verification URL>", ...]} '
+                         'or {"credentials": [<signed credential>, ...]}'}
+    if len(ids) > svc.MAX_IDS:
+        return {"error": f"at most {svc.MAX_IDS} ids per request"}
+    if len(docs) > svc.MAX_DOCUMENTS:
+        return {"error": f"at most {svc.MAX_DOCUMENTS} credentials per request"}
+    return None

@@ -1,0 +1,238 @@
+"""Checking a credential someone sends (an uploaded PDF or JSON, or a document through the employers' API): its
+format, that it is a credential of our register, its signature against our published key, its issuer, its status
+bits and its dates, and what its signature covers. Canonicalisation is exponential on crafted input, so a document
+is bounded before it is canonicalised (see :func:`verify_document`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from lms.credentials import keys, pdf, signing
+from lms.credentials.models import Credential
+from lms.credentials.services import bit_is_set, by_public_id, status_of
+from lms.db import utcnow
+from lms.urls import absolute_url
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass
+class SignedFacts:
+    """What the signature covers, as signed: whom and what the credential is about. Shown beside the
+    result so that the printed page can be compared with it (the page itself is not signed)."""
+    names: list[str]
+    achievement: str | None
+    level: str | None
+    valid_from: str | None
+    valid_until: str | None
+    issuer_name: str | None
+    issuer_id: str | None
+
+
+@dataclass
+class VerificationReport:
+    checks: list[Check] = field(default_factory=list)
+    credential: Credential | None = None
+    status: str | None = None
+    signed: SignedFacts | None = None
+    refused: signing.TooComplex | None = None      # past a bound: not checked at all
+    names_in_pdf: list[str] | None = None          # the signed names found in the PDF's text (PDFs only)
+
+    @property
+    def authentic(self) -> bool:
+        return self.refused is None and all(c.ok for c in self.checks
+                                            if c.name in ("format", "signature", "issuer", "record"))
+
+    @property
+    def verdict(self) -> str:
+        if self.refused is not None:
+            return "refused"
+        if not self.authentic:
+            return "tampered"
+        return self.status or "valid"
+
+    @property
+    def names_missing_from_pdf(self) -> list[str]:
+        if self.signed is None or self.names_in_pdf is None:
+            return []
+        return [n for n in self.signed.names if n not in self.names_in_pdf]
+
+
+def _text(value, limit: int = 300) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def signed_facts(doc: dict) -> SignedFacts:
+    """Whom and what a (verified) credential names: the holder's names, the achievement and its level, the
+    dates and the issuer, as signed."""
+    subject = doc.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    subject = subject if isinstance(subject, dict) else {}
+    names = [_text(subject.get("name"))]
+    identifiers = subject.get("identifier")
+    for ident in identifiers if isinstance(identifiers, list) else [identifiers]:
+        if isinstance(ident, dict) and ident.get("identityType") == "name" and ident.get("hashed") is False:
+            names.append(_text(ident.get("identityHash")))
+    achievement = subject.get("achievement") if isinstance(subject.get("achievement"), dict) else {}
+    issuer = doc.get("issuer")
+    issuer = issuer if isinstance(issuer, dict) else {"id": issuer}
+    return SignedFacts(names=list(dict.fromkeys(n for n in names if n)), achievement=_text(achievement.get("name")),
+                       level=_text(achievement.get("humanCode")), valid_from=_text(doc.get("validFrom")),
+                       valid_until=_text(doc.get("validUntil")), issuer_name=_text(issuer.get("name")),
+                       issuer_id=_text(issuer.get("id")))
+
+
+def _single_proof(doc: dict) -> dict:
+    """``doc`` with a one-element ``proof`` array written as the object (the same credential)."""
+    proof = doc.get("proof")
+    return {**doc, "proof": proof[0]} if isinstance(proof, list) and len(proof) == 1 else doc
+
+
+def _proof_value(doc: dict):
+    proof = _single_proof(doc).get("proof")
+    return proof.get("proofValue") if isinstance(proof, dict) else None
+
+
+def registered(doc: dict) -> Credential | None:
+    """The issued credential of our register whose id the document carries, if any."""
+    prefix = absolute_url("credentials.verify_page", public_id="")
+    cred_id = doc.get("id")
+    if not isinstance(cred_id, str) or not cred_id.startswith(prefix):
+        return None
+    cred = by_public_id(cred_id[len(prefix):])
+    return cred if cred is not None and cred.signed_json is not None else None
+
+
+def _normalised_name(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def read_upload(raw: bytes) -> tuple[dict | None, str | None]:
+    """The credential in an uploaded file (a PDF that carries one, or the JSON itself) and, for a PDF, the
+    text of its first page; (None, None) when there is none."""
+    if raw.startswith(b"%PDF-"):
+        doc = pdf.attached_credential(raw)
+        return (doc, pdf.page_text(raw) or "") if doc is not None else (None, None)     # unreadable: no name in it
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None, None
+    return doc, None
+
+
+def verify_document(doc, page_text: str | None = None) -> VerificationReport:
+    """Check a credential someone sent (uploaded, or through the API): format, that it is a credential of our
+    register, its signature against our published key, its issuer, its status bits and its dates; and what its
+    signature covers (:class:`SignedFacts`). ``page_text`` is the text of the PDF it came in, if any: the
+    report says which signed names it contains.
+
+    Canonicalisation is exponential on crafted input, so it never runs on a document before it is bounded:
+    one whose content is that of our stored record (key order and a one-element ``proof`` array aside) is
+    checked as that record; any other is first held to :data:`signing.LIMITS`, and canonicalised only if
+    its estimated work is within :data:`signing.CANONICALISATION_STEPS`. Past a bound the report is ``refused``: nothing was decided."""
+    report = VerificationReport()
+    if not _is_open_badge(doc):
+        report.checks.append(Check("format", False, _("This is not an Open Badges 3.0 credential.")))
+        return report
+    cred = registered(doc)
+    stored = json.loads(cred.signed_json) if cred is not None else None
+    same = stored is not None and _single_proof(doc) == _single_proof(stored)
+    report.refused = None if same else _past_bounds(doc)
+    if report.refused is not None:
+        return report
+    result = signing.verify(stored if same else doc, keys.resolve)
+    if result.too_complex is not None:
+        report.refused = result.too_complex
+        return report
+    report.checks += [Check("format", True, _("An Open Badges 3.0 credential.")), _signature_check(result),
+                      _issuer_check(doc)]
+    # A valid signature of ours with the stored record's proof value signs the stored record's content.
+    same = same or (stored is not None and result.ok and _proof_value(doc) == _proof_value(stored))
+    report.checks.append(_record_check(same, cred))
+    if result.ok:
+        report.signed = signed_facts(stored if same else doc)
+        report.names_in_pdf = _names_in(page_text, report.signed.names)
+    if same:
+        report.credential, report.status = cred, status_of(cred)
+        report.checks += _status_checks(cred)
+    return report
+
+
+def _is_open_badge(doc) -> bool:
+    types = doc.get("type") if isinstance(doc, dict) else None
+    return "OpenBadgeCredential" in (types if isinstance(types, list) else [types])
+
+
+def _past_bounds(doc: dict) -> signing.TooComplex | None:
+    try:
+        signing.check_bounds(doc)
+    except signing.TooComplex as exc:
+        return exc
+    return None
+
+
+def _signature_check(result: signing.VerifyResult) -> Check:
+    if result.ok:
+        return Check("signature", True, _("The signature matches the content and our published key."))
+    return Check("signature", False, _("The signature does not verify: %(e)s", e="; ".join(result.errors)))
+
+
+def _issuer_check(doc: dict) -> Check:
+    issuer = doc.get("issuer", {})
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if issuer_id == keys.did():
+        return Check("issuer", True, _("Issued by %(d)s.", d=keys.did()))
+    return Check("issuer", False, _("Issued by %(d)s, not by this centre.", d=issuer_id))
+
+
+def _record_check(same: bool, cred: Credential | None) -> Check:
+    if same:
+        return Check("record", True, _("It is identical to the credential in our register."))
+    if cred is not None:
+        return Check("record", False, _("It differs from the credential %(id)s in our register.", id=cred.public_id))
+    return Check("record", False, _("It does not match any credential in our register."))
+
+
+def _names_in(page_text: str | None, names: list[str]) -> list[str] | None:
+    """The signed names found in a PDF's text (None when the document did not come in a PDF)."""
+    if page_text is None:
+        return None
+    text = _normalised_name(page_text)
+    return [n for n in names if _normalised_name(n) in text]
+
+
+def _status_checks(cred: Credential) -> list[Check]:
+    """Revocation, suspension and dates of a credential of our register."""
+    revoked = bit_is_set("revocation", cred.status_list, cred.status_index)
+    suspended = bit_is_set("suspension", cred.status_list, cred.status_index)
+    expired = cred.valid_until is not None and cred.valid_until <= utcnow()
+    until = cred.valid_until.strftime("%Y-%m-%d")
+    return [Check("revocation", not revoked, _("Not revoked.") if not revoked
+                  else _("Revoked: %(r)s", r=cred.status_reason or "")),
+            Check("suspension", not suspended, _("Not suspended.") if not suspended
+                  else _("Suspended: %(r)s", r=cred.status_reason or "")),
+            Check("dates", not expired, _("Valid until %(d)s.", d=until) if not expired
+                  else _("Expired on %(d)s.", d=until))]
+
+
+def report_json(report: VerificationReport) -> dict:
+    """What the API answers for one document: the same facts as the page."""
+    out: dict = {"verdict": report.verdict, "authentic": report.authentic,
+                 "checks": [{"check": c.name, "ok": c.ok, "message": c.message} for c in report.checks]}
+    if report.refused is not None:
+        out["refused"] = {"bound": report.refused.what, "limit": report.refused.limit}
+    if report.credential is not None:
+        out["id"], out["status"] = report.credential.public_id, report.status
+    if report.signed is not None:
+        s = report.signed
+        out["signed"] = {"names": s.names, "achievement": s.achievement, "level": s.level, "validFrom": s.valid_from,
+                         "validUntil": s.valid_until, "issuer": {"id": s.issuer_id, "name": s.issuer_name}}
+    return out
