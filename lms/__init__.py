@@ -49,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_models()
     _bound_integers(app)
     _register_blueprints(app)
-    _connect_signals()
+    _connect_features()
     _register_template_helpers(app)
     _register_errors(app)
 
@@ -141,17 +141,25 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(employers_api)          # the API authenticates with a bearer key, never with the session cookie
 
 
-def _connect_signals() -> None:
-    """Each feature connects its receivers to the platform's signals (lms/signals.py); connecting again (a
-    second app in the same process) changes nothing. Importing lms.jobs registers the after-commit hooks."""
+def _connect_features() -> None:
+    """Each feature connects its receivers to the platform's signals (lms/signals.py) and registers the
+    loaders of its content files (lms/loading.py); doing it again (a second app in the same process) changes
+    nothing. Importing lms.jobs registers the after-commit hooks."""
     import lms.jobs  # noqa: F401
+    from lms.assessment import loaders as assessment_loaders
     from lms.assessment.hooks import connect_signals as assessment_signals
+    from lms.catalog import loaders as catalog_loaders
     from lms.catalog.services import connect_signals as catalog_signals
+    from lms.credentials import loaders as credential_loaders
     from lms.credentials.views import connect_signals as credential_signals
+    from lms.frameworks import loaders as framework_loaders
+    from lms.projects import loaders as project_loaders
     from lms.projects.views import connect_signals as project_signals
 
     for connect in (catalog_signals, assessment_signals, project_signals, credential_signals):
         connect()
+    for feature in (framework_loaders, catalog_loaders, assessment_loaders, project_loaders, credential_loaders):
+        feature.register()
 
 
 def _register_template_helpers(app: Flask) -> None:
