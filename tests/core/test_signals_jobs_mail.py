@@ -160,3 +160,12 @@ def test_every_feature_registers_its_loaders_in_dependency_order(app):
     assert kinds == ["framework", "courses", "banks", "rubrics", "quizzes", "briefs", "programmes"]
     for i, ld in enumerate(loaders()):
         assert all(k in kinds[:i] for k in ld.after), ld.kind
+
+
+def test_an_account_mail_is_in_the_language_of_the_request(app, users):
+    app.test_client().post("/account/forgot", data={"email": "trainee@example.com"},
+                           headers={"Accept-Language": "zh-CN"})
+    [path] = outbox_messages(app)
+    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert msg["Subject"] != "Reset your password" and "/account/reset/" in msg.get_content()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in msg["Subject"])
