@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_models()
     _bound_integers(app)
     _register_blueprints(app)
+    _connect_features()
     _register_template_helpers(app)
     _register_errors(app)
 
@@ -123,30 +124,42 @@ def _register_blueprints(app: Flask) -> None:
     from lms.accounts.views import bp as accounts_bp
     from lms.assessment import exam_reports  # noqa: F401  (the instructors' exam screens, on the same blueprint)
     from lms.assessment.exam_views import bp as exams_bp
-    from lms.assessment.hooks import register as register_exam_hooks
     from lms.assessment.views import bp as questions_bp
     from lms.catalog.authoring_views import bp as authoring_bp
-    from lms.catalog.services import courses_teaching
     from lms.catalog.views import bp as catalog_bp
     from lms.core.views import bp as core_bp
     from lms.credentials.views import bp as credentials_bp
-    from lms.credentials.views import register_hooks as register_credential_hooks
     from lms.dashboard.views import bp as dashboard_bp
     from lms.employers.views import api as employers_api
     from lms.employers.views import bp as employers_bp
     from lms.frameworks.views import bp as frameworks_bp
     from lms.projects.views import bp as projects_bp
-    from lms.projects.views import register_hooks as register_project_hooks
 
     for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, projects_bp,
                credentials_bp, employers_bp, employers_api, dashboard_bp):
         app.register_blueprint(bp)
-    # the framework pages list the courses teaching a competency without importing the catalogue
-    app.extensions["lms.courses_teaching"] = courses_teaching
-    register_exam_hooks()
-    register_project_hooks()
-    register_credential_hooks()
     csrf.exempt(employers_api)          # the API authenticates with a bearer key, never with the session cookie
+
+
+def _connect_features() -> None:
+    """Each feature connects its receivers to the platform's signals (lms/signals.py) and registers the
+    loaders of its content files (lms/loading.py); doing it again (a second app in the same process) changes
+    nothing. Importing lms.jobs registers the after-commit hooks."""
+    import lms.jobs  # noqa: F401
+    from lms.assessment import loaders as assessment_loaders
+    from lms.assessment.hooks import connect_signals as assessment_signals
+    from lms.catalog import loaders as catalog_loaders
+    from lms.catalog.services import connect_signals as catalog_signals
+    from lms.credentials import loaders as credential_loaders
+    from lms.credentials.views import connect_signals as credential_signals
+    from lms.frameworks import loaders as framework_loaders
+    from lms.projects import loaders as project_loaders
+    from lms.projects.views import connect_signals as project_signals
+
+    for connect in (catalog_signals, assessment_signals, project_signals, credential_signals):
+        connect()
+    for feature in (framework_loaders, catalog_loaders, assessment_loaders, project_loaders, credential_loaders):
+        feature.register()
 
 
 def _register_template_helpers(app: Flask) -> None:

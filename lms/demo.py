@@ -99,6 +99,7 @@ def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -
             if item.needs_grading and item.fraction is None:
                 grading.grade_item(item, 0.9, "A sound, well-argued answer.", grader)
     catalog.update_completion(holder, course)
+    db.session.commit()             # the certificate is issued after the commit (a job, lms/jobs.py)
     cred = db.session.scalar(select(Credential).where(Credential.holder_id == holder.id))
     return [f"holder completed {course.code} and holds: {cred.programme.key} ({cred.state})" if cred
             else "holder completed the course but no certificate was issued (check certificates/)"]

@@ -33,7 +33,7 @@ from lms.accounts.forms import (
 )
 from lms.extensions import db, limiter
 from lms.i18n import select_locale
-from lms.mail import send_mail
+from lms.mail import queue_mail
 from lms.security import ROLES, login_required, role_required
 
 bp = Blueprint("accounts", __name__)
@@ -123,22 +123,11 @@ def register():
         else:
             base = current_app.config["LMS_BASE_URL"]
             if asked.token:
-                hours = current_app.config["REGISTRATION_LINK_HOURS"]
-                send_mail(asked.email, _("Confirm your registration"),
-                          _("Someone registered a trainee account with this e-mail address.\n\n"
-                            "Open this link within %(hours)d hours and enter the password you chose to confirm "
-                            "the registration and sign in:\n%(link)s\n\n"
-                            "If you did not register, ignore this message; no account is created. If you register "
-                            "yourself, only the link of your own registration works.",
-                            hours=hours, link=base + url_for("accounts.confirm_registration", token=asked.token)))
+                queue_mail(asked.email, "registration_confirm", hours=current_app.config["REGISTRATION_LINK_HOURS"],
+                           link=base + url_for("accounts.confirm_registration", token=asked.token))
             elif asked.existing is not None:
-                send_mail(asked.email, _("Someone tried to register with your e-mail address"),
-                          _("Someone tried to register a new account with this e-mail address, which already "
-                            "has an account. No new account was created.\n\n"
-                            "If it was you, log in here:\n%(login)s\n\n"
-                            "If you forgot your password, choose a new one here:\n%(forgot)s\n\n"
-                            "If it was not you, ignore this message; your account is unchanged.",
-                            login=base + url_for("accounts.login"), forgot=base + url_for("accounts.forgot")))
+                queue_mail(asked.email, "registration_existing", login=base + url_for("accounts.login"),
+                           forgot=base + url_for("accounts.forgot"))
             db.session.commit()
             # the same page whether or not the address has an account: the e-mail says the rest
             return render_template("accounts/registered.html", email=asked.email)
@@ -223,22 +212,11 @@ def forgot():
         if user is not None and user.active:
             token = services.create_reset_token(user)
             link = current_app.config["LMS_BASE_URL"] + url_for("accounts.reset", token=token)
-            hours = current_app.config["RESET_TOKEN_HOURS"]
-            send_mail(user.email, _("Reset your password"),
-                      _("Someone asked to reset the password of your account.\n\n"
-                        "Open this link within %(hours)d hours to choose a new password:\n%(link)s\n\n"
-                        "The link works once. If you did not ask for it, ignore this message.",
-                        hours=hours, link=link))
+            queue_mail(user.email, "password_reset", hours=current_app.config["RESET_TOKEN_HOURS"], link=link)
         else:
             # a mail either way, so that the answer takes the same work; only the address's owner reads which
-            base = current_app.config["LMS_BASE_URL"]
-            send_mail(form.email.data.strip(), _("Password reset requested"),
-                      _("Someone asked to reset the password of an account with this e-mail address, but no "
-                        "active account uses it, so nothing was changed.\n\n"
-                        "If you meant to create an account, register here:\n%(register)s\n\n"
-                        "If your account was deactivated, ask the centre's administrators. "
-                        "If you did not ask for anything, ignore this message.",
-                        register=base + url_for("accounts.register")))
+            queue_mail(form.email.data.strip(), "password_reset_unknown",
+                       register=current_app.config["LMS_BASE_URL"] + url_for("accounts.register"))
         db.session.commit()
         # the same answer whether or not the address is known
         flash(_("If an account exists for that address, a reset link is on its way."), "info")

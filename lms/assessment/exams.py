@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms import signals
 from lms.accounts.models import User
 from lms.assessment import qtypes, versioncache
 from lms.assessment.errors import ExamError
@@ -24,8 +25,6 @@ from lms.assessment.models import (
     AttemptItem,
     Quiz,
 )
-from lms.catalog import services as catalog
-from lms.catalog.models import Course
 from lms.db import update_rows, utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
@@ -395,8 +394,7 @@ def submit(att: Attempt) -> Attempt:
 def complete_course(att: Attempt) -> None:
     """A submitted attempt may pass a required exam and so complete its course, however it was submitted: by
     the trainee, by its deadline on access or on an answer, or from the results page."""
-    if att.quiz.course_id is not None:
-        catalog.update_completion(db.session.get(User, att.user_id), db.session.get(Course, att.quiz.course_id))
+    signals.attempt_graded.send(att, user=db.session.get(User, att.user_id), course_id=att.quiz.course_id)
 
 
 def close_overdue(quiz_id: int | None = None) -> list[Attempt]:

@@ -1,10 +1,12 @@
-"""How exams join the catalogue: the completion rule and the activities listed in each module."""
+"""How exams join the catalogue, through signals: the completion rule, the activities listed in each module and
+the course editor's links."""
 from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import signals
 from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog import services as catalog
@@ -27,13 +29,13 @@ def quiz_results(user, quizzes: list[Quiz]) -> dict[int, float | None]:
     return out
 
 
-def required_quizzes_passed(user, course) -> bool:
+def required_quizzes_passed(course, *, user) -> bool:
     quizzes = [q for q in course_quizzes(course) if q.required]
     results = quiz_results(user, quizzes)
     return all(results.get(q.id) is not None and results[q.id] >= q.pass_mark for q in quizzes)
 
 
-def activities(user, course) -> dict[str, list[catalog.Activity]]:
+def activities(course, *, user) -> dict[str, list[catalog.Activity]]:
     quizzes = course_quizzes(course)
     results = quiz_results(user, quizzes)
     out: dict[str, list[catalog.Activity]] = {}
@@ -56,10 +58,7 @@ def editor_links(course) -> list[tuple[str, str]]:
     return links
 
 
-def register() -> None:
-    if editor_links not in catalog.EDITOR_LINKS:
-        catalog.EDITOR_LINKS.append(editor_links)
-    if required_quizzes_passed not in catalog.COMPLETION_RULES:
-        catalog.COMPLETION_RULES.append(required_quizzes_passed)
-    if activities not in catalog.MODULE_ACTIVITIES:
-        catalog.MODULE_ACTIVITIES.append(activities)
+def connect_signals() -> None:
+    signals.editor_links.connect(editor_links, weak=False)
+    signals.completion_rules.connect(required_quizzes_passed, weak=False)
+    signals.module_activities.connect(activities, weak=False)

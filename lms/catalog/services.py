@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lms import signals
 from lms.accounts.models import User
 from lms.catalog.models import (
     Course,
@@ -20,6 +21,7 @@ from lms.catalog.models import (
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency
+from lms.signals import answers
 
 
 class CatalogError(ValueError):
@@ -190,15 +192,11 @@ def mark_done(user: User, lesson: Lesson, done: bool = True) -> Enrolment:
     return e
 
 
-# Features further along the chain add to the completion rule and to what a module shows, without the
-# catalogue importing them: each registers a function here when the app starts.
-COMPLETION_RULES: list = []      # fn(user, course) -> bool (True when that feature's requirement is met)
-MODULE_ACTIVITIES: list = []     # fn(user, course) -> {module_key: [Activity, ...]}
-EDITOR_LINKS: list = []          # fn(course) -> [(label, url), ...] shown in the course editor
-
+# Features further along the chain add to the completion rule, to what a module shows and to the course
+# editor through signals (lms/signals.py), without the catalogue importing them.
 
 def editor_links(course: Course) -> list[tuple[str, str]]:
-    return [link for provider in EDITOR_LINKS for link in provider(course)]
+    return [link for links in answers(signals.editor_links, course) for link in links]
 
 
 @dataclass
@@ -211,32 +209,42 @@ class Activity:
 
 def module_activities(user: User, course: Course) -> dict[str, list[Activity]]:
     out: dict[str, list[Activity]] = {}
-    for provider in MODULE_ACTIVITIES:
-        for key, items in provider(user, course).items():
+    for found in answers(signals.module_activities, course, user=user):
+        for key, items in found.items():
             out.setdefault(key, []).extend(items)
     return out
 
 
 def update_completion(user: User, course: Course, e: Enrolment | None = None) -> None:
-    """Complete when every lesson is done and every registered rule (e.g. required exams passed) holds."""
+    """Complete when every lesson is done and every feature's rule (e.g. required exams passed) holds."""
     e = e or enrolment(user, course)
     if e is None:
         return
     total = lesson_totals(user, course)
-    complete = total.total > 0 and total.done == total.total and all(rule(user, course) for rule in COMPLETION_RULES)
+    complete = (total.total > 0 and total.done == total.total
+                and all(answers(signals.completion_rules, course, user=user)))
     if complete and e.completed_at is None:
         e.completed_at = utcnow()
+        signals.course_completed.send(e)
     elif not complete and e.completed_at is not None:
         e.completed_at = None
     notify_progress(user)
 
 
-PROGRESS_LISTENERS: list = []    # fn(user) when a learner's results may have changed (certificates check eligibility)
-
-
 def notify_progress(user: User) -> None:
-    for listener in PROGRESS_LISTENERS:
-        listener(user)
+    """Tell the features further along that this learner's results may have changed."""
+    signals.progress_changed.send(user)
+
+
+def _completion_after_attempt(attempt, *, user: User, course_id: int | None) -> None:
+    """attempt_graded: an exam of a course may have completed it."""
+    if course_id is not None:
+        update_completion(user, db.session.get(Course, course_id))
+
+
+def connect_signals() -> None:
+    signals.attempt_graded.connect(_completion_after_attempt, weak=False)
+    signals.courses_teaching.connect(courses_teaching, weak=False)
 
 
 def user_enrolments(user: User) -> list[Enrolment]:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lms import signals
 from lms.accounts.models import User
 from lms.accounts.services import audit
 from lms.credentials import keys, signing, statuslist
@@ -28,7 +29,8 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.frameworks.models import LEVEL_CODES, Competency
-from lms.mail import send_mail
+from lms.jobs import after_commit
+from lms.mail import queue_mail
 from lms.urls import absolute_url
 
 log = logging.getLogger("lms.credentials")
@@ -260,9 +262,9 @@ def issue(cred: Credential, actor: User | None = None) -> Credential:
     cred.decided_by_id = actor.id if actor else None
     db.session.flush()
     audit(actor, "credential.issue", cred.public_id, cred.programme.key)
-    send_mail(cred.holder.email, "Your certificate / 您的证书",
-              f"Congratulations: {cred.programme.title_en} has been issued to you.\n"
-              f"恭喜：您已获得 {cred.programme.title_zh}。\n\n{_url('credentials.verify_page', public_id=cred.public_id)}\n")
+    queue_mail(cred.holder.email, "credential_issued", programme=cred.programme,
+               url=_url("credentials.verify_page", public_id=cred.public_id))
+    signals.credential_issued.send(cred)
     return cred
 
 
@@ -384,10 +386,10 @@ def reject(actor: User, cred: Credential, reason: str) -> None:
 
 # ---------------------------------------------------------------- revocation and suspension
 
-def _notify_holder(cred: Credential, what_en: str, what_zh: str, reason: str) -> None:
-    send_mail(cred.holder.email, f"Your certificate was {what_en} / 您的证书已{what_zh}",
-              f"{cred.programme.title_en}: {what_en}. Reason: {reason}\n{cred.programme.title_zh}：已{what_zh}。原因：{reason}\n\n"
-              f"{_url('credentials.verify_page', public_id=cred.public_id)}\n")
+def _notify_holder(cred: Credential, change: str, reason: str) -> None:
+    """Mail the holder that their certificate was revoked, suspended or reinstated (``change``)."""
+    queue_mail(cred.holder.email, "credential_status", change=change, programme=cred.programme, reason=reason,
+               url=_url("credentials.verify_page", public_id=cred.public_id))
 
 
 def check_action(action: str, cred: Credential, reason: str) -> None:
@@ -410,7 +412,7 @@ def revoke(actor: User, cred: Credential, reason: str) -> None:
     _set_bit("revocation", cred.status_list, cred.status_index, True)
     cred.state, cred.status_reason, cred.status_changed_at = "revoked", reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
-    _notify_holder(cred, "revoked", "撤销", reason.strip())
+    _notify_holder(cred, "revoked", reason.strip())
 
 
 def suspend(actor: User, cred: Credential, reason: str) -> None:
@@ -418,7 +420,7 @@ def suspend(actor: User, cred: Credential, reason: str) -> None:
     _set_bit("suspension", cred.status_list, cred.status_index, True)
     cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
     audit(actor, "credential.suspend", cred.public_id, reason.strip())
-    _notify_holder(cred, "suspended", "暂停", reason.strip())
+    _notify_holder(cred, "suspended", reason.strip())
 
 
 def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
@@ -427,7 +429,7 @@ def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
     _set_bit("suspension", cred.status_list, cred.status_index, False)
     cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
     audit(actor, "credential.unsuspend", cred.public_id, reason.strip() or None)
-    _notify_holder(cred, "reinstated", "恢复", reason.strip() or "-")
+    _notify_holder(cred, "reinstated", reason.strip() or "-")
 
 
 # ---------------------------------------------------------------- status and verification
@@ -514,16 +516,33 @@ def remind_expiring(days: int = 60, now: datetime | None = None) -> list[Credent
         Credential.state == "active", Credential.suspended.is_(False), Credential.reminded_at.is_(None),
         Credential.valid_until > now, Credential.valid_until <= now + timedelta(days=days))))
     for cred in due:
-        cpd = cred.programme.cpd.get("credits")
-        send_mail(cred.holder.email, "Your certificate expires soon / 您的证书即将到期",
-                  f"{cred.programme.title_en} expires on {cred.valid_until:%Y-%m-%d}. To renew it, log "
-                  f"{cpd} CPD credits and ask for renewal.\n"
-                  f"您的{cred.programme.title_zh}将于 {cred.valid_until:%Y-%m-%d} 到期。续证需要 {cpd} 个继续教育（CPD）学分。\n\n"
-                  f"{_url('credentials.verify_page', public_id=cred.public_id)}\n")
+        queue_mail(cred.holder.email, "credential_expiring", programme=cred.programme, valid_until=cred.valid_until,
+                   credits=cred.programme.cpd.get("credits"),
+                   url=_url("credentials.verify_page", public_id=cred.public_id))
         cred.reminded_at = now
     return due
 
 
-def listener(user) -> None:
+# ---------------------------------------------------------------- issuance as a job after the commit
+
+def check_after_commit(user: User) -> None:
+    """Check (and issue) what has become due for ``user`` once the current transaction commits, as a job:
+    signing and mailing never slow or fail the request that made the person eligible."""
     if getattr(user, "id", None) is not None:
-        check_and_issue(user)
+        after_commit("lms.credentials.services.check_and_issue_for", user.id)
+
+
+def check_and_issue_for(user_id: int) -> int:
+    """The job: :func:`check_and_issue` for one person; the number issued or queued for approval."""
+    user = db.session.get(User, user_id)
+    return len(check_and_issue(user)) if user is not None else 0
+
+
+def on_progress(user: User, **_payload) -> None:
+    """progress_changed: a lesson, an exam or a course's completion changed."""
+    check_after_commit(user)
+
+
+def on_project_released(project, *, user: User, **_payload) -> None:
+    """project_released: the trainee's project results count from now on."""
+    check_after_commit(user)

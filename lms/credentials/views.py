@@ -360,20 +360,18 @@ def review_claim(claim_id: int, action: str):
     from lms.accounts.services import audit
     audit(current_user, f"experience.{action}", claim.user.public_id, f"{claim.years} years")
     if claim.state == "approved":
-        svc.check_and_issue(claim.user)
+        svc.check_after_commit(claim.user)
     db.session.commit()
     flash(_("Declaration reviewed."), "success")
     return redirect(url_for("credentials.register"))
 
 
-def register_hooks() -> None:
-    from lms.catalog import services as catalog
+def connect_signals() -> None:
+    from lms import signals
     from lms.credentials import cpd
-    from lms.projects import uploads
-    if cpd.evidence_bytes not in uploads.USAGE:
-        uploads.USAGE.append(cpd.evidence_bytes)
-    if svc.listener not in catalog.PROGRESS_LISTENERS:
-        catalog.PROGRESS_LISTENERS.append(svc.listener)
+    signals.storage_usage.connect(cpd.evidence_bytes, weak=False)
+    signals.progress_changed.connect(svc.on_progress, weak=False)
+    signals.project_released.connect(svc.on_project_released, weak=False)
 
 
 # ---------------------------------------------------------------- CPD and renewal

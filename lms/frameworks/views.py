@@ -1,6 +1,8 @@
 from flask import Blueprint, abort, render_template
 
+from lms import signals
 from lms.frameworks import services
+from lms.signals import answers
 
 bp = Blueprint("frameworks", __name__)
 
@@ -19,7 +21,6 @@ def competency(code: str):
     comp = services.competency_by_code(code, fw) if fw else None
     if comp is None:
         abort(404)
-    # the catalogue is further along the chain; it registers the courses lookup at start-up
-    from flask import current_app
-    courses = current_app.extensions["lms.courses_teaching"](comp.code)
+    # the catalogue is further along the chain: it answers the courses_teaching signal
+    courses = [course for found in answers(signals.courses_teaching, comp.code) for course in found]
     return render_template("frameworks/competency.html", fw=fw, comp=comp, courses=courses)

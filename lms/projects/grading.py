@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import signals
 from lms.accounts.models import User
 from lms.accounts.services import audit
-from lms.catalog import services as catalog
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks import evidence
-from lms.mail import send_mail
+from lms.mail import queue_mail
 from lms.projects.models import (
     EXAMINER_ROLES,
     Brief,
@@ -238,12 +238,10 @@ def release(actor: User, project: Project) -> None:
         evidence.record(project.trainee_id, cr.competency_id, band.get("level") or brief.level, score / 100,
                         "project", f"project:{project.public_id}:{cr.id}")
     project.status = "released"
-    catalog.notify_progress(project.trainee)
+    signals.project_released.send(project, user=project.trainee)
     audit(actor, "project.release", project.public_id, f"{project.final_score} {'pass' if overall_passed(project) else 'fail'}")
-    verdict = "passed / 通过" if overall_passed(project) else "not passed / 未通过"
-    send_mail(project.trainee.email, "Your project results / 项目考核结果",
-              f"The results of \"{project.title}\" are released: {project.final_score:g} / 100, {verdict}.\n"
-              f"项目“{project.title}”的考核结果已发布：{project.final_score:g} 分，{verdict}。\n\n{project_url(project)}\n")
+    queue_mail(project.trainee.email, "project_results", project=project, passed=overall_passed(project),
+               url=project_url(project))
 
 
 def can_resubmit(project: Project) -> bool:

@@ -20,7 +20,7 @@ from lms.accounts.services import audit, normalise_email
 from lms.catalog.models import CourseInstructor, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
-from lms.mail import send_mail
+from lms.mail import queue_mail
 from lms.projects import uploads, worksheets
 from lms.projects.grading import (  # noqa: F401 - the feature's API
     CriterionStats,
@@ -143,23 +143,8 @@ def send_sponsor_request(project: Project) -> None:
                              "24 hours, the most allowed; you can send a new link tomorrow.", n=limit))
     db.session.add(SponsorMail(project_id=project.id))
     db.session.flush()
-    days = current_app.config["SPONSOR_LINK_DAYS"]
-    title = mail_title(project.title)
-    body = ("Hello,\n\n"
-            "A trainee of our technology-transfer manager certification has registered a real project with your "
-            "organisation for assessment, and has named you as the person who can confirm it. The project's "
-            f"title is:\n\n    {title}\n\n"
-            "Please confirm that the project is real and describe the trainee's role, or decline, at this link "
-            f"(valid for {days} days, usable once; no account is needed). The page shows who registered the "
-            f"project and what they wrote about it.\n\n{link}\n\n"
-            "If you do not know this project, decline it on that page or ignore this e-mail.\n\n"
-            "您好：\n\n"
-            "我们技术经理人认证的一位学员以贵单位的真实项目申请项目考核，并指定您为可以确认该项目的联系人。项目名称：\n\n"
-            f"    {title}\n\n"
-            f"请通过以下链接确认项目真实并说明该学员承担的工作，或予以拒绝（{days} 天内有效，仅可使用一次，无需注册账号）。"
-            f"页面上列有登记人及其填写的项目说明。\n\n{link}\n\n"
-            "如您不了解此项目，请在该页面上予以拒绝，或忽略本邮件。\n")
-    send_mail(project.sponsor_email, "Please confirm a project / 请确认项目", body)
+    queue_mail(project.sponsor_email, "sponsor_confirm", title=mail_title(project.title), link=link,
+               days=current_app.config["SPONSOR_LINK_DAYS"])
 
 
 def project_for_token(token: str) -> Project:
@@ -199,9 +184,7 @@ def sponsor_decide(token: str, *, confirm: bool, statement: str, signed_name: st
     db.session.refresh(project)
     refresh_status(project)
     db.session.flush()
-    what = "confirmed / 已确认" if confirm else "declined / 已拒绝"
-    send_mail(project.trainee.email, f"Your sponsor answered / 项目单位已答复: {what}",
-              f"{project.sponsor_org} {what}: \"{project.title}\".\n\n{project_url(project)}\n")
+    queue_mail(project.trainee.email, "sponsor_answered", project=project, confirmed=confirm, url=project_url(project))
     return project
 
 
@@ -260,10 +243,7 @@ def assign_examiner(actor: User, project: Project, user: User, role: str) -> Non
     project.examiners.append(ExaminerAssignment(user_id=user.id, role=role, assigned_by_id=actor.id))
     db.session.flush()
     audit(actor, "project.examiner", project.public_id, f"{role}: {user.email}")
-    send_mail(user.email, "You are an examiner / 您被指定为项目考官",
-              f"You have been assigned as the {role} examiner of \"{project.title}\" "
-              f"({brief.title_en or brief.title_zh}).\n您被指定为项目“{project.title}”的考官。\n\n"
-              f"{project_url(project)}\n")
+    queue_mail(user.email, "examiner_assigned", role=role, project=project, brief=brief, url=project_url(project))
 
 
 # ---------------------------------------------------------------- submissions

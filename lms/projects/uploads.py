@@ -2,7 +2,7 @@
 files are stored outside the web root under random names (``<instance>/uploads/projects``).
 
 Each person has one storage quota for every file they upload (project deliverables and CPD evidence):
-features that keep a person's files register a counter in ``USAGE``. A file written in a transaction that
+features that keep a person's files answer the ``storage_usage`` signal (lms/signals.py). A file written in a transaction that
 does not commit is removed when the transaction ends, so a refused or failed upload leaves nothing behind."""
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import os
 import secrets
 import unicodedata
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.extensions import db
+from lms.signals import answers, storage_usage
 
 KINDS = {  # kind -> (extensions that may carry it, MIME type)
     "pdf": ((".pdf",), "application/pdf"),
@@ -142,10 +142,6 @@ def _remove_uncommitted_files(session: Session, transaction) -> None:
 
 # ---------------------------------------------------------------- one person's storage
 
-USAGE: list[Callable[[int], int]] = []
-"""Counters of stored bytes, one per feature that keeps people's files: user id -> bytes of theirs."""
-
-
 @dataclass(frozen=True)
 class Storage:
     used: int       # bytes
@@ -153,7 +149,7 @@ class Storage:
 
 
 def storage(user_id: int) -> Storage:
-    return Storage(sum(count(user_id) for count in USAGE), current_app.config["UPLOAD_QUOTA_BYTES"])
+    return Storage(sum(answers(storage_usage, user_id)), current_app.config["UPLOAD_QUOTA_BYTES"])
 
 
 def take_person(user_id: int) -> None:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import signals
 from lms.accounts.forms import ActionForm
 from lms.accounts.models import User, UserRole
 from lms.catalog import services as catalog
@@ -468,13 +469,13 @@ def _brief_editor(course, b: Brief | None):
     return render_template("projects/brief_editor.html", course=course, brief=b, form=form, errors=errors)
 
 
-# ---------------------------------------------------------------- hooks into the catalogue
+# ---------------------------------------------------------------- the catalogue's questions (signals)
 
 def course_briefs(course) -> list[Brief]:
     return list(db.session.scalars(select(Brief).where(Brief.course_id == course.id).order_by(Brief.key)))
 
 
-def activities(user, course) -> dict[str, list[catalog.Activity]]:
+def activities(course, *, user) -> dict[str, list[catalog.Activity]]:
     out = []
     for b in course_briefs(course):
         out.append(catalog.Activity(b, url_for("projects.brief", public_id=b.public_id), _("real-project assessment"),
@@ -489,10 +490,7 @@ def editor_links(course) -> list[tuple[str, str]]:
     return links
 
 
-def register_hooks() -> None:
-    if svc.deliverable_bytes not in uploads.USAGE:
-        uploads.USAGE.append(svc.deliverable_bytes)
-    if editor_links not in catalog.EDITOR_LINKS:
-        catalog.EDITOR_LINKS.append(editor_links)
-    if activities not in catalog.MODULE_ACTIVITIES:
-        catalog.MODULE_ACTIVITIES.append(activities)
+def connect_signals() -> None:
+    signals.storage_usage.connect(svc.deliverable_bytes, weak=False)
+    signals.editor_links.connect(editor_links, weak=False)
+    signals.module_activities.connect(activities, weak=False)
