@@ -268,14 +268,9 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
     _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED), extra_attempts)   # none is open now
     prepared = next((a for a in mine if a.state == PREPARED), None)
     if prepared is not None:
-        if prepared.language == lang:
-            att = _activate(prepared.id, quiz, extra_minutes)
-            if att is not None:
-                return att
-            again = open_attempt(user, quiz)
-            if again is not None:
-                return again
-        _delete_prepared([prepared.id])
+        att = _start_prepared(user, quiz, lang, prepared, extra_minutes)
+        if att is not None:
+            return att
     rows = _drawn_rows(quiz, lang, random.Random(seed))
     number = max((a.number for a in mine if a.state != PREPARED), default=0) + 1
     try:
@@ -287,6 +282,20 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
         if again is None:
             raise
         return again
+
+
+def _start_prepared(user, quiz: Quiz, lang: str, prepared, extra_minutes: int) -> Attempt | None:
+    """Start the attempt drawn ahead by setting its clock, when it is in the language asked for; otherwise, or
+    when another request started or discarded it first, throw it away. None when a new one must be drawn."""
+    if prepared.language == lang:
+        att = _activate(prepared.id, quiz, extra_minutes)
+        if att is not None:
+            return att
+        again = open_attempt(user, quiz)
+        if again is not None:
+            return again
+    _delete_prepared([prepared.id])
+    return None
 
 
 def _insert_items(rows: list[dict]) -> None:
