@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, render_template
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import CSRFError
 
 from lms.config import REPO_ROOT, Settings
@@ -163,8 +163,7 @@ def _connect_features() -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from lms.core.layout import site_footer, site_header
-    from lms.i18n import current_lang, html_lang, localized, moment, tr_dict, tr_filter
+    from lms.i18n import LANGUAGES, current_lang, html_lang, localized, moment, tr_dict, tr_filter
 
     app.jinja_env.filters["tr"] = tr_filter
     app.jinja_env.filters["trd"] = tr_dict
@@ -177,9 +176,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"html_lang": html_lang(), "content_lang": current_lang(), "localized": localized}
+        return {"html_lang": html_lang(), "content_lang": current_lang(), "localized": localized,
+                "current_locale": str(get_locale())}
 
-    app.jinja_env.globals.update(site_header=site_header, site_footer=site_footer)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
 
 
 def _register_errors(app: Flask) -> None:

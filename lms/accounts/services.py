@@ -89,21 +89,6 @@ def check_password(user: User, password: str) -> bool:
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
-def session_identity() -> tuple[str, int] | None:
-    """The signed-in person as the signed session cookie names them, (public id, session version), without
-    reading the database. For a hot path that checks the person in its own statement (the account must
-    exist, be active and have that session version, as the user loader checks); ``None`` when the session
-    names nobody, and the caller then takes the ordinary path through Flask-Login."""
-    from flask import session
-    ident = session.get("_user_id")
-    if not isinstance(ident, str):
-        return None
-    public_id, sep, version = ident.partition(":")
-    if not sep or not public_id or not version.isdigit():
-        return None
-    return public_id, int(version)
-
-
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -319,7 +304,7 @@ def lift_login_lock(email: str) -> None:
 
 def end_sessions(user: User) -> None:
     """Every session of the person ends, on every device: a copied session or remember-me cookie is refused
-    from now on (the user loader and the exam's quick paths compare the session version)."""
+    from now on (the user loader compares the session version)."""
     user.session_version += 1
 
 

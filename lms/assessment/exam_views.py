@@ -25,18 +25,17 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
-from lms.accounts.services import session_identity
 from lms.assessment import exams, grading, starting
 from lms.assessment.errors import WrongPassword
 from lms.assessment.models import Attempt
 from lms.assessment.rendering import attempt_labels, render_text
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
-from lms.core.limits import body_limit, signed_in_first
+from lms.core.limits import body_limit
 from lms.extensions import db, limiter
 from lms.frameworks import evidence
 from lms.frameworks.services import framework_tree
-from lms.i18n import at_line, content_lang_for, current_lang
+from lms.i18n import at_line, current_lang
 from lms.security import login_required, role_required
 
 bp = Blueprint("exams", __name__)
@@ -77,28 +76,18 @@ def quiz(public_id: str):
 
 
 def _guesser() -> str:
-    identity = session_identity()
-    return f"exam-password:{identity[0] if identity else request.remote_addr}"
+    who = current_user.public_id if current_user.is_authenticated else request.remote_addr
+    return f"exam-password:{who}"
 
 
 @bp.post("/quizzes/<public_id>/start")
-@signed_in_first
+@login_required
 # an exam's password cannot be guessed from home: ten wrong ones in ten minutes, then a pause (starts that send
 # no password, a whole cohort's, are not counted)
 @limiter.limit("10 per 10 minutes", key_func=_guesser, exempt_when=lambda: "password" not in request.form,
                deduct_when=lambda response: g.get("wrong_exam_password", False))
 def start(public_id: str):
-    """Start (or resume) an attempt. When a cohort starts at once, each start is one query and one update on
-    the attempt the quiz page prepared; anything else goes the ordinary way, with Flask-Login and the reasons."""
-    started = starting.start_prepared_quick(public_id, session_identity(), content_lang_for,
-                                            request.form.get("password"))
-    if started is not None:
-        return redirect(url_for("exams.attempt", public_id=started))
-    return _start(public_id)
-
-
-@login_required
-def _start(public_id: str):
+    """Start (or resume) an attempt: the one the quiz page drew ahead, when there is one, only has its clock set."""
     quiz, course, _editor, _sits = _quiz_and_course(public_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -292,34 +281,11 @@ def summary(public_id: str):
 
 
 @bp.post("/attempts/<public_id>/answer")
-@signed_in_first
+@login_required
 @body_limit(256 * 1024)     # one answer: the longest the server keeps (50,000 characters) in any script, as JSON
 def answer(public_id: str):
-    """Autosave of one answer (JavaScript); the answer is committed before the reply says 'saved'.
-
-    It is the busiest request of an exam, so it first tries a single statement that checks the person named by
-    the session, the attempt and the deadline itself; anything unusual goes the ordinary way, with Flask-Login,
-    the reasons and the messages."""
+    """Autosave of one answer (JavaScript); the answer is committed before the reply says 'saved'."""
     data = _json_object()
-    identity = session_identity()
-    if identity is not None:
-        try:
-            position = int(data.get("position"))
-        except (TypeError, ValueError):
-            position = None
-        if position is not None and exams.save_answer_quick(public_id, identity, position, data.get("response")):
-            return jsonify(saved=True, position=position)
-    return _answer(public_id, data)
-
-
-def _json_object() -> dict:
-    """The request's JSON body when it is an object; an empty one otherwise (a list, a number, no JSON)."""
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else {}
-
-
-@login_required
-def _answer(public_id: str, data: dict):
     try:
         position = int(data.get("position"))
     except (TypeError, ValueError):
@@ -334,6 +300,12 @@ def _answer(public_id: str, data: dict):
         return jsonify(saved=False, error=str(exc), closed=state != "open"), 409
     db.session.commit()
     return jsonify(saved=True, position=position)
+
+
+def _json_object() -> dict:
+    """The request's JSON body when it is an object; an empty one otherwise (a list, a number, no JSON)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
 
 
 @bp.post("/attempts/<public_id>/submit")

@@ -10,9 +10,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -91,12 +90,15 @@ def attempt_clock(public_id: str):
                               .where(Attempt.public_id == public_id)).first()
 
 
-def _item_rows(att: Attempt):
-    """The attempt's items as plain rows (no ORM objects), with their versions from the process cache."""
-    rows = db.session.execute(select(
-        AttemptItem.id, AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id, AttemptItem.mark,
-        AttemptItem.response, AttemptItem.fraction, AttemptItem.needs_grading)
-        .where(AttemptItem.attempt_id == att.id).order_by(AttemptItem.position)).all()
+def _item_rows(att: Attempt, positions=None):
+    """The attempt's items (those at ``positions`` when given) as plain rows (no ORM objects), with their
+    versions from the process cache."""
+    query = select(AttemptItem.id, AttemptItem.position, AttemptItem.question_id, AttemptItem.version_id,
+                   AttemptItem.mark, AttemptItem.response, AttemptItem.fraction, AttemptItem.needs_grading
+                   ).where(AttemptItem.attempt_id == att.id).order_by(AttemptItem.position)
+    if positions is not None:
+        query = query.where(AttemptItem.position.in_(positions))
+    rows = db.session.execute(query).all()
     return rows, versioncache.versions([(r.version_id, r.question_id) for r in rows])
 
 
@@ -112,31 +114,48 @@ def _forget_loaded_items(att: Attempt) -> None:
         db.session.expire(item)
 
 
-_STORE_RESPONSE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
+def _check_open(att) -> None:
+    """Answers and flags change only while the attempt is open and before its deadline; an attempt found past
+    its deadline is submitted then, with what was saved."""
+    if att.state != "open":
+        raise _submitted()
+    if is_overdue(att):
+        submit(att)
+        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+
+
+def _submitted() -> ExamError:
+    return ExamError(_("This attempt has been submitted; answers can no longer change."))
+
+
+# An answer is stored only while its attempt is open, checked by the storing statement itself. On PostgreSQL
+# the attempt's row is share-locked by it until the request commits: a submission running at the same moment
+# either waits and then grades the answer, or got there first and the answer is refused. On SQLite, where
+# writes are serialised, the check and the write are one step. So an answer the server calls saved is graded.
+_OPEN = (select(Attempt.id).where(Attempt.id == bindparam("of_attempt"), Attempt.state == "open")
+         .with_for_update(read=True))
+_STORE_RESPONSE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"), exists(_OPEN))
                    .values(response=bindparam("new_response", type_=AttemptItem.response.type),
                            saved_at=bindparam("new_saved_at")))
 
 
 def save(att: Attempt, responses: dict[int, object]) -> int:
-    """Store responses by item position. Refused once the attempt is closed or past its deadline."""
-    if att.state != "open":
-        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
-    if is_overdue(att):
-        submit(att)
-        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    """Store responses by item position. Refused once the attempt is closed or past its deadline (an overdue
+    attempt is submitted then), and for a position the attempt does not have."""
+    _check_open(att)
     if not responses:
         return 0
-    rows, known = _item_rows(att)
+    rows, known = _item_rows(att, list(responses))
     by_pos = {r.position: r for r in rows}
+    unknown = sorted(set(responses) - set(by_pos))
+    if unknown:
+        raise ExamError(_("Unknown question %(n)s.", n=unknown[0]))
     now = utcnow()
-    changes = []
-    for pos, response in responses.items():
-        row = by_pos.get(pos)
-        if row is None:
-            raise ExamError(_("Unknown question %(n)s.", n=pos))
-        changes.append({"item_id": row.id, "new_response": clean_response(known[row.version_id].spec, response),
-                        "new_saved_at": now})
-    db.session.execute(_STORE_RESPONSE, changes)
+    changes = [{"of_attempt": att.id, "item_id": by_pos[pos].id, "new_saved_at": now,
+                "new_response": clean_response(known[by_pos[pos].version_id].spec, response)}
+               for pos, response in responses.items()]
+    if not db.session.execute(_STORE_RESPONSE, changes).rowcount:     # submitted by another request meanwhile
+        raise _submitted()
     _forget_loaded_items(att)
     return len(changes)
 
@@ -146,14 +165,11 @@ def set_flags(att: Attempt, flags: dict[int, bool], others: bool | None = None) 
     (Moodle's "Flag question"); ``others``, when given, is the flag of every position not named (the page's form
     sends only the boxes that are ticked). A flag changes nothing in grading; it is refused, as an answer is,
     once the attempt is closed or past its deadline. Returns the number of questions named."""
-    if att.state != "open":
-        raise ExamError(_("This attempt has been submitted; answers can no longer change."))
-    if is_overdue(att):
-        submit(att)
-        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
+    _check_open(att)
     if not flags and others is None:
         return 0
-    unknown = sorted(set(flags) - set(_layout(att.public_id)))      # checked before anything is written
+    positions = set(db.session.scalars(select(AttemptItem.position).where(AttemptItem.attempt_id == att.id)))
+    unknown = sorted(set(flags) - positions)      # checked before anything is written
     if unknown:
         raise ExamError(_("Unknown question %(n)s.", n=unknown[0]))
     for value in (True, False):          # only the rows whose flag changes are written
@@ -226,81 +242,14 @@ class AttemptNotFound(LookupError):
     pass
 
 
-# The autosave's fast path. An attempt's layout (which question version sits at which position) never changes
-# once the attempt has started, so each process keeps the layouts it has read.
-LAYOUTS_MAX = 4096
-_LAYOUT = (select(_ITEMS.c.position, _ITEMS.c.version_id, _ITEMS.c.question_id)
-           .join(Attempt, Attempt.id == _ITEMS.c.attempt_id).where(Attempt.public_id == bindparam("public_id")))
-
-
-def _layout(public_id: str, conn=None) -> dict[int, tuple[int, int]]:
-    """{position: (version id, question id)} of an attempt (empty when there is no such attempt)."""
-    layouts = current_app.extensions.setdefault("lms.attempt_layouts", {})
-    layout = layouts.get(public_id)
-    if layout is None:
-        rows = (conn or db.session).execute(_LAYOUT, {"public_id": public_id})
-        layout = {pos: (vid, qid) for pos, vid, qid in rows}
-        if not layout:
-            return layout
-        if len(layouts) >= LAYOUTS_MAX:
-            layouts.clear()
-        layouts[public_id] = layout
-    return layout
-
-
-def _store_if_allowed():
-    """One statement that stores an answer only if the attempt is open, before its deadline, and belongs to the
-    signed-in person whose account is active with this session version. On PostgreSQL the attempt row is
-    share-locked (a submission running at the same moment either sees the answer or the answer is refused),
-    which also waits for, then re-checks against, a submission that got there first."""
-    target = (select(Attempt.id).join(User, User.id == Attempt.user_id)
-              .where(Attempt.public_id == bindparam("public_id"), Attempt.state == "open",
-                     or_(Attempt.deadline.is_(None), Attempt.deadline > bindparam("now")),
-                     User.public_id == bindparam("user_public_id"),
-                     User.session_version == bindparam("session_version"), User.active.is_(True))
-              .with_for_update(read=True, of=Attempt).cte("target"))
-    # RETURNING, not the row count: SQLite's driver gives no row count for a statement that starts with WITH
-    return (update(_ITEMS).where(_ITEMS.c.attempt_id == target.c.id, _ITEMS.c.position == bindparam("at_position"))
-            .values(response=bindparam("new_response", type_=AttemptItem.response.type), saved_at=bindparam("now"))
-            .returning(_ITEMS.c.id))
-
-
-_STORE_IF_ALLOWED = _store_if_allowed()
-
-
-def save_answer_quick(public_id: str, identity: tuple[str, int] | None, position: int, response) -> bool:
-    """The autosave in one round trip: the person, the attempt and the answer checked and stored by a single
-    statement on an autocommit connection. True when the answer is stored; False when anything is not as
-    expected (no session, another person's or a closed attempt, a past deadline, an unknown position), and the
-    caller then takes the ordinary path, which gives the reason or submits an overdue attempt."""
-    if identity is None:
-        return False
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        at = _layout(public_id, conn).get(position)
-        if at is None:
-            return False
-        spec = versioncache.versions([at])[at[0]].spec
-        done = conn.execute(_STORE_IF_ALLOWED, {
-            "public_id": public_id, "now": utcnow(), "user_public_id": identity[0], "session_version": identity[1],
-            "at_position": position, "new_response": clean_response(spec, response)})
-        return done.first() is not None
-
-
 def save_answer(public_id: str, user, position: int, response) -> None:
-    """The autosave's ordinary path, for a person Flask-Login has loaded (e.g. from the remember-me cookie):
-    the same single statement, then, when it stored nothing, the reason. Raises AttemptNotFound when the
-    attempt is not the person's, ExamError with the message otherwise; an overdue attempt is submitted."""
-    if save_answer_quick(public_id, (user.public_id, user.session_version), position, response):
-        return
+    """The autosave: one answer of the person's attempt, stored as ``save`` stores answers. Raises AttemptNotFound
+    when the attempt is not the person's (or not started), ExamError with the reason otherwise; an overdue
+    attempt is submitted."""
     att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.user_id == user.id))
     if att is None or att.state == PREPARED:
         raise AttemptNotFound(public_id)
-    if is_overdue(att):
-        submit(att)
-        raise ExamError(_("Time is up: the attempt was submitted with the answers saved before the deadline."))
-    if att.state == "open" and position not in _layout(public_id):
-        raise ExamError(_("Unknown question %(n)s.", n=position))
-    raise ExamError(_("This attempt has been submitted; answers can no longer change."))
+    save(att, {position: response})
 
 
 def response_in_form(spec: dict, key: str, form) -> tuple[bool, object]:

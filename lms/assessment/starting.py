@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import hmac
 import random
-from collections.abc import Callable
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from lms.accounts.models import User, UserRole
 from lms.assessment.drawing import draw
 from lms.assessment.errors import ExamError, WrongPassword
-from lms.assessment.exams import FINISHED, PREPARED, open_attempt
+from lms.assessment.exams import PREPARED, open_attempt
 from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizOverride
-from lms.catalog.models import Course, Enrolment
+from lms.catalog.models import Enrolment
 from lms.db import insert_rows, utcnow
 from lms.extensions import db
 from lms.i18n import CONTENT_LANG, moment
@@ -142,7 +140,7 @@ def _create(user, quiz: Quiz, lang: str, number: int, rows: list[dict], state: s
 
 def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | None:
     """Draw a person's next attempt ahead of time, unstarted: the quiz page does this, so that when a cohort
-    presses Start at the same moment, starting only sets the clock (``start_prepared_quick``, ``start``).
+    presses Start at the same moment, starting only sets the clock (``start``).
 
     A prepared attempt is not an attempt yet: it is not counted, listed or graded, its questions are never
     shown before it starts, and it is drawn again when the person reads the page or starts in the other
@@ -270,14 +268,9 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
     _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED), extra_attempts)   # none is open now
     prepared = next((a for a in mine if a.state == PREPARED), None)
     if prepared is not None:
-        if prepared.language == lang:
-            att = _activate(prepared.id, quiz, extra_minutes)
-            if att is not None:
-                return att
-            again = open_attempt(user, quiz)
-            if again is not None:
-                return again
-        _delete_prepared([prepared.id])
+        att = _start_prepared(user, quiz, lang, prepared, extra_minutes)
+        if att is not None:
+            return att
     rows = _drawn_rows(quiz, lang, random.Random(seed))
     number = max((a.number for a in mine if a.state != PREPARED), default=0) + 1
     try:
@@ -291,59 +284,18 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
         return again
 
 
-# Starting a prepared attempt without the ORM: the first request of an exam rush. One query finds the person's
-# prepared attempt with everything Start checks (the account as the user loader checks it, the enrolment in a
-# published course, no attempt open, the attempts used, the exam's window, the person's extra time and attempts);
-# one UPDATE sets the clock.
-def _prepared_for_start():
-    other = aliased(Attempt)
-    used = (select(func.count()).select_from(other)
-            .where(other.quiz_id == Quiz.id, other.user_id == User.id, other.state.in_(FINISHED)).scalar_subquery())
-    open_one = exists().where(other.quiz_id == Quiz.id, other.user_id == User.id, other.state == "open")
-    enrolled = exists().where(Enrolment.course_id == Quiz.course_id, Enrolment.user_id == User.id)
-    published = exists().where(Course.id == Quiz.course_id, Course.status == "published")
-    return (select(Attempt.id, Attempt.public_id, Attempt.language, User.locale, Quiz.open_at, Quiz.close_at,
-                   Quiz.time_limit_minutes, Quiz.attempts_allowed, Quiz.password, used.label("used"),
-                   QuizOverride.extra_minutes, QuizOverride.extra_attempts)
-            .join(Quiz, Quiz.id == Attempt.quiz_id).join(User, User.id == Attempt.user_id)
-            .outerjoin(QuizOverride, and_(QuizOverride.quiz_id == Quiz.id, QuizOverride.user_id == User.id))
-            .where(Quiz.public_id == bindparam("quiz_public_id"), Attempt.state == PREPARED,
-                   User.public_id == bindparam("user_public_id"),
-                   User.session_version == bindparam("session_version"), User.active.is_(True),
-                   ~open_one, or_(Quiz.course_id.is_(None), and_(published, enrolled))))
-
-
-_PREPARED_FOR_START = _prepared_for_start()
-_SET_CLOCK = (update(Attempt).where(Attempt.id == bindparam("attempt_id"), Attempt.state == PREPARED)
-              .values(state="open", started_at=bindparam("now"), deadline=bindparam("new_deadline"))
-              .returning(Attempt.public_id))
-
-
-def start_prepared_quick(quiz_public_id: str, identity: tuple[str, int] | None,
-                         content_lang: Callable[[str | None], str], password: str | None = None) -> str | None:
-    """Start the signed-in person's prepared attempt of a quiz in two statements; its public id, or None when
-    anything is not as expected (no session, nothing prepared, the wrong language, the exam not open, no
-    attempt left, an attempt already open, no enrolment), and the caller then takes the ordinary path, which
-    gives the reason. ``content_lang`` gives the content language for the person's saved interface language
-    (the session's choice and the browser come first, as for every page)."""
-    if identity is None:
-        return None
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(_PREPARED_FOR_START, {"quiz_public_id": quiz_public_id, "user_public_id": identity[0],
-                                                 "session_version": identity[1]}).first()
-        if row is None or row.language != content_lang(row.locale) or not password_ok(row.password, password):
-            return None
-        now = utcnow()
-        if (row.open_at and now < row.open_at) or (row.close_at and now >= row.close_at):
-            return None
-        if row.attempts_allowed and row.used >= row.attempts_allowed + (row.extra_attempts or 0):
-            return None
-        try:
-            started = conn.execute(_SET_CLOCK, {"attempt_id": row.id, "now": now, "new_deadline": deadline_from(
-                row.time_limit_minutes, row.close_at, now, row.extra_minutes)}).first()
-        except IntegrityError:          # another attempt of the person's was opened at the same moment
-            return None
-        return started.public_id if started is not None else None
+def _start_prepared(user, quiz: Quiz, lang: str, prepared, extra_minutes: int) -> Attempt | None:
+    """Start the attempt drawn ahead by setting its clock, when it is in the language asked for; otherwise, or
+    when another request started or discarded it first, throw it away. None when a new one must be drawn."""
+    if prepared.language == lang:
+        att = _activate(prepared.id, quiz, extra_minutes)
+        if att is not None:
+            return att
+        again = open_attempt(user, quiz)
+        if again is not None:
+            return again
+    _delete_prepared([prepared.id])
+    return None
 
 
 def _insert_items(rows: list[dict]) -> None:

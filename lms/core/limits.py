@@ -7,9 +7,10 @@ before anything reads the body, so a body announced larger is refused with 413 u
 (chunked, without Content-Length) is cut off at the limit.
 
 A route that needs a signed-in person (``lms.security.login_required`` or ``role_required``, which mark the view, or
-``@signed_in_first`` on a view that checks the person itself) refuses a POST that names nobody at once, as
-``login_required`` would, without reading its body. "Names nobody" is read from the signed session cookie (and Flask-Login's remember
-cookie): no database round trip; the view's own check still decides whether the person may do what they ask.
+``@signed_in_first`` on a view that checks the person itself) refuses a POST from nobody signed in at once, as
+``login_required`` would, without reading its body: Flask-Login's ``current_user`` (the session or the remember
+cookie, the account loaded as for any page) decides; the view's own check still decides whether the person may do
+what they ask.
 
 The hook runs before every other before-request function (CSRFProtect's reads the form), so ``init_app`` is
 called before ``csrf.init_app``.
@@ -38,8 +39,8 @@ def body_limit(limit: int | str):
 
 
 def signed_in_first(view):
-    """Mark a view that checks the signed-in person itself (a fast path) as needing one, so that an anonymous
-    POST is refused before its body is read."""
+    """Mark a view that checks the signed-in person itself as needing one, so that an anonymous POST is refused
+    before its body is read."""
     setattr(view, SIGNED_IN, True)
     return view
 
@@ -65,18 +66,13 @@ def _rule(app: Flask, endpoint: str | None) -> tuple[int | str | None, bool]:
     return rule
 
 
-def _names_someone() -> bool:
-    from lms.accounts.services import session_identity
-    # the session cookie names someone (no database); otherwise Flask-Login looks at its remember cookie
-    return session_identity() is not None or current_user.is_authenticated
-
-
 def _before_request():
     app = current_app._get_current_object()
     limit, signed_in = _rule(app, request.endpoint)
     if limit is not None:
         request.max_content_length = app.config[limit] if isinstance(limit, str) else limit
-    if signed_in and request.method in WITH_BODY and not app.config.get("LOGIN_DISABLED") and not _names_someone():
+    if signed_in and request.method in WITH_BODY and not app.config.get("LOGIN_DISABLED") \
+            and not current_user.is_authenticated:
         return app.login_manager.unauthorized()
     return None
 

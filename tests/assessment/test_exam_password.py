@@ -36,7 +36,7 @@ def test_an_exam_with_a_password_starts_only_with_it_by_either_way_of_starting(a
         assert "That is not the exam&#39;s password." in refused.get_data(as_text=True)
         assert _open(users["trainee"]) is None
     assert client.post(f"/quizzes/{quiz.public_id}/start", data={"password": " ROOM-42\t"}).status_code == 302
-    att = _open(users["trainee"])                        # the quick start: the attempt drawn ahead, now open
+    att = _open(users["trainee"])                        # the attempt drawn ahead, now open
     assert att is not None and att.number == 1
     # an attempt already open goes on without the password
     assert client.get(f"/attempts/{att.public_id}").status_code == 200

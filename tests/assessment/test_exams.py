@@ -3,7 +3,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.assessment import exams, starting
 from lms.assessment.models import Attempt, AttemptItem, Question, Quiz
@@ -549,21 +549,26 @@ def test_cached_question_html_is_the_html_the_template_renders_in_each_attempts_
         assert values == [str(i) for i in reversed_order]
 
 
-def test_the_autosave_stores_an_answer_in_its_single_statement(app, client, quiz, users):
-    """The fast path itself stores the answer and says so (not the ordinary path behind it)."""
+def test_an_answer_arriving_after_another_request_submitted_the_attempt_is_refused(app, client, quiz, users):
+    """The answer's own statement checks that the attempt is still open: an attempt read as open by a request
+    and submitted by another one meanwhile takes no answer, which would be stored but never graded."""
     login(client, "trainee@example.com")
     att = _start(client, quiz)
     essay = next(i.position for i in att.items if i.version.spec["qtype"] == "essay")
-    trainee = users["trainee"]
     with app.test_request_context("/"):
-        assert exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version), essay, "quick")
-        assert not exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version + 1), essay, "x")
-        assert not exams.save_answer_quick(att.public_id, (trainee.public_id, trainee.session_version), 99, "x")
-    assert _saved(att, essay) == "quick"
+        exams.save(att, {essay: "in time"})
+        db.session.commit()
+        assert att.state == "open"                               # as this request read it
+        db.session.execute(update(Attempt).where(Attempt.id == att.id).values(state="submitted")
+                           .execution_options(synchronize_session=False))       # another request submits
+        assert att.state == "open"
+        with pytest.raises(exams.ExamError, match="has been submitted"):
+            exams.save(att, {essay: "too late"})
+        db.session.commit()
+    assert _saved(att, essay) == "in time"
 
 
-def test_the_ordinary_autosave_path_stores_or_gives_the_reason(app, client, quiz, users):
-    """For a person Flask-Login loaded (no identity in the session, e.g. the remember-me cookie)."""
+def test_the_autosave_stores_or_gives_the_reason(app, client, quiz, users):
     login(client, "trainee@example.com")
     att = _start(client, quiz)
     essay = next(i.position for i in att.items if i.version.spec["qtype"] == "essay")

@@ -3,6 +3,7 @@ the exam's instructors, applied by both ways of starting, and moving the clock o
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.assessment.models import Attempt, QuizOverride
@@ -48,9 +49,9 @@ def test_extra_time_lengthens_the_clock_whichever_way_the_attempt_starts(app, cl
     login(client, "trainee@example.com")
     quiz_page = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)   # draws the attempt ahead
     assert "35 minutes (including 15 minutes of extra time for you)" in quiz_page
-    client.post(f"/quizzes/{quiz.public_id}/start")                                # the quick start
+    client.post(f"/quizzes/{quiz.public_id}/start")                                # the prepared attempt
     assert abs(_length(_latest(users["trainee"])) - timedelta(minutes=35)) < timedelta(seconds=2)
-    # another trainee starts without the page having drawn anything: the ordinary start, which draws
+    # another trainee starts without the page having drawn anything: Start draws the attempt
     catalog.enrol(users["other"], db.session.scalar(select(Course).where(Course.slug == F1)))
     db.session.commit()
     _give(teacher, quiz, "other@example.com", minutes=10)
@@ -130,15 +131,14 @@ def test_the_terms_page_is_for_the_exams_instructors_and_in_chinese(app, client,
 
 
 def test_every_way_of_starting_applies_the_terms(app, quiz, users):
-    """The quick start (one statement), the ordinary start of an attempt drawn ahead, and the quiz page's drawing
-    ahead each apply the extra minutes and attempts."""
-    from lms.accounts.services import session_identity  # noqa: F401  (the identity the quick start reads)
+    """Starting an attempt drawn ahead, starting one drawn at Start, and the quiz page's drawing ahead each apply
+    the extra minutes and attempts."""
     from lms.assessment import overrides, starting
-    from lms.i18n import content_lang_for
+    from lms.assessment.errors import ExamError
     trainee, teacher = users["trainee"], users["instructor"]
     overrides.set_override(quiz, trainee, 15, 1, "plan", teacher)
     db.session.commit()
-    # the ordinary start of a prepared attempt (what the quick start falls back to)
+    # the start of a prepared attempt
     assert starting.prepare(trainee, quiz, "en") is not None
     att = starting.start(trainee, quiz, "en")
     assert abs(_length(att) - timedelta(minutes=35)) < timedelta(seconds=2)
@@ -148,26 +148,22 @@ def test_every_way_of_starting_applies_the_terms(app, quiz, users):
     assert abs(_length(att2) - timedelta(minutes=35)) < timedelta(seconds=2)
     exams.submit(att2)
     db.session.commit()
-    # two attempts used of 2 + 1: the page still draws the third, and the quick start takes it
+    # two attempts used of 2 + 1: the page still draws the third, and Start takes it
     assert starting.prepare(trainee, quiz, "en") is not None
     db.session.commit()
-    identity = (trainee.public_id, trainee.session_version)
-    with app.test_request_context("/"):
-        started = starting.start_prepared_quick(quiz.public_id, identity, content_lang_for)
-    assert started is not None
-    third = db.session.scalar(select(Attempt).where(Attempt.public_id == started))
+    third = starting.start(trainee, quiz, "en")
     assert third.number == 3 and abs(_length(third) - timedelta(minutes=35)) < timedelta(seconds=2)
     exams.submit(third)
     db.session.commit()
-    # all three used: nothing is drawn, and once the extra attempt is taken back the quick start refuses too
+    # all three used: nothing is drawn, and once the extra attempt is taken back Start refuses a prepared one too
     assert starting.prepare(trainee, quiz, "en") is None
     overrides.set_override(quiz, trainee, 15, 2, "plan", teacher)
     db.session.commit()
     assert starting.prepare(trainee, quiz, "en") is not None
     overrides.set_override(quiz, trainee, 15, 1, "plan", teacher)
     db.session.commit()
-    with app.test_request_context("/"):
-        assert starting.start_prepared_quick(quiz.public_id, identity, content_lang_for) is None
+    with pytest.raises(ExamError, match="used all 3 attempts"):
+        starting.start(trainee, quiz, "en")
 
 
 def test_extra_time_stops_at_the_exams_closing_and_taking_it_back_leaves_a_few_minutes(app, client, quiz, users):

@@ -22,7 +22,7 @@ def _items(att):
                                    .where(AttemptItem.attempt_id == att.id).order_by(AttemptItem.position)))
 
 
-def test_the_quiz_page_prepares_the_attempt_and_start_opens_it_with_its_clock_set_then(client, quiz, monkeypatch):
+def test_the_quiz_page_prepares_the_attempt_and_start_opens_it_with_its_clock_set_then(client, quiz):
     login(client, "trainee@example.com")
     html = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
     [prepared] = _attempts(quiz)
@@ -37,10 +37,6 @@ def test_the_quiz_page_prepares_the_attempt_and_start_opens_it_with_its_clock_se
     assert len(_attempts(quiz)) == 1
     prepared.started_at = utcnow() - timedelta(hours=5)                     # the clock starts at Start, not before
     db.session.commit()
-
-    def not_this_way(*args, **kwargs):
-        raise AssertionError("a prepared attempt starts in its own two statements, without the ORM's start")
-    monkeypatch.setattr(starting, "start", not_this_way)
     resp = client.post(f"/quizzes/{quiz.public_id}/start")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/attempts/{prepared.public_id}")
     [att] = _attempts(quiz)
@@ -49,30 +45,22 @@ def test_the_quiz_page_prepares_the_attempt_and_start_opens_it_with_its_clock_se
     assert "Question 1" in client.get(f"/attempts/{att.public_id}").get_data(as_text=True)
 
 
-def test_the_quick_start_checks_what_start_checks_and_leaves_the_rest_to_the_ordinary_path(app, client, quiz, users):
+def test_a_prepared_attempt_starts_only_when_start_allows_it(client, quiz, users):
     login(client, "trainee@example.com")
     client.get(f"/quizzes/{quiz.public_id}")
     [prepared] = _attempts(quiz)
-    me = (users["trainee"].public_id, users["trainee"].session_version)
-    with app.test_request_context():
-        en = lambda saved: "en"          # noqa: E731
-        assert starting.start_prepared_quick(quiz.public_id, None, en) is None
-        assert starting.start_prepared_quick(quiz.public_id, (me[0], me[1] + 1), en) is None     # an ended session
-        assert starting.start_prepared_quick(quiz.public_id, me, lambda saved: "zh") is None     # another language
-        quiz.open_at = utcnow() + timedelta(hours=1)
-        db.session.commit()
-        assert starting.start_prepared_quick(quiz.public_id, me, en) is None
-        quiz.open_at = None
-        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id,
-                                                              Enrolment.course_id == quiz.course_id))
-        db.session.delete(enrolment)
-        db.session.commit()
-        assert starting.start_prepared_quick(quiz.public_id, me, en) is None
-        assert _attempts(quiz)[0].state == exams.PREPARED
-        db.session.add(Enrolment(user_id=users["trainee"].id, course_id=quiz.course_id))
-        db.session.commit()
-        assert starting.start_prepared_quick(quiz.public_id, me, en) == prepared.public_id
-        assert starting.start_prepared_quick(quiz.public_id, me, en) is None       # started: nothing prepared now
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == users["trainee"].id,
+                                                          Enrolment.course_id == quiz.course_id))
+    db.session.delete(enrolment)
+    db.session.commit()
+    assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 404       # no longer enrolled
+    assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
+    db.session.add(Enrolment(user_id=users["trainee"].id, course_id=quiz.course_id))
+    db.session.commit()
+    resp = client.post(f"/quizzes/{quiz.public_id}/start")
+    assert resp.headers["Location"].endswith(f"/attempts/{prepared.public_id}")
+    resp = client.post(f"/quizzes/{quiz.public_id}/start")                          # started: resumed, not drawn again
+    assert resp.headers["Location"].endswith(f"/attempts/{prepared.public_id}")
     assert [a.state for a in _attempts(quiz)] == ["open"]
 
 
