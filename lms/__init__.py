@@ -167,6 +167,8 @@ def _register_template_helpers(app: Flask) -> None:
         return {"html_lang": html_lang(), "content_lang": current_lang(), "localized": localized}
 
     app.jinja_env.globals.update(site_header=site_header, site_footer=site_footer)
+    from lms.assessment import qtypes
+    app.jinja_env.globals["qtype"] = qtypes.get      # a question type by name: its template, label, flags
 
 
 def _register_errors(app: Flask) -> None:
