@@ -4,6 +4,8 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+from flask import current_app
+
 REGISTRY: dict[str, QuestionType] = {}
 
 
@@ -35,6 +37,12 @@ class QuestionType:
         """The template of the type's macros: ``field`` (the attempt page), ``preview`` (the bank), and on the
         review ``response`` (the answer given), ``feedback`` (on that answer) and ``key`` (the right answer)."""
         return f"assessment/qtypes/{self.name}.html"
+
+    @property
+    def macros(self):
+        """The macros of the type's template, as pages call them (``qtype(name).macros.field(...)``); Jinja keeps
+        the module, where an ``{% import %}`` per question would build a context each time."""
+        return current_app.jinja_env.get_template(self.template).module
 
     @property
     def person_graded(self) -> bool:
