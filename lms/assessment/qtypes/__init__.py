@@ -40,7 +40,10 @@ def of(spec: dict) -> QuestionType:
 
 def gift_type(answertext: str | None) -> QuestionType:
     """The type of a GIFT question by its answer block (None: it has none)."""
-    return next(t for t in GIFT_ORDER if t.gift_claims(answertext))
+    for qtype in GIFT_ORDER:
+        if qtype.gift_claims(answertext):
+            return qtype
+    raise LookupError(answertext)         # never: a short answer claims any answer block
 
 
 def by_xml_name(name: str) -> QuestionType | None:
