@@ -180,6 +180,8 @@ def _register_template_helpers(app: Flask) -> None:
                 "current_locale": str(get_locale())}
 
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    from lms.assessment import qtypes
+    app.jinja_env.globals["qtype"] = qtypes.get      # a question type by name: its template, label, flags
 
 
 def _register_errors(app: Flask) -> None:

@@ -53,26 +53,14 @@ def create_demo() -> list[str]:
 
 
 def _best_response(spec: dict):
-    """The full-credit answer of an objective question (the demo holder sits the exams for real)."""
-    qtype = spec["qtype"]
-    if qtype == "multichoice":
-        if spec.get("single", True):
-            return max(range(len(spec["answers"])), key=lambda i: float(spec["answers"][i]["fraction"]))
-        return [i for i, a in enumerate(spec["answers"]) if float(a["fraction"]) > 0]
-    if qtype == "truefalse":
-        return spec["correct"]
-    if qtype == "shortanswer":
-        best = max(spec["answers"], key=lambda a: float(a["fraction"]))
-        return best["text"].replace("*", "x")
-    if qtype == "numerical":
-        best = max(spec["answers"], key=lambda a: float(a["fraction"]))
-        return "0" if best["value"] == "*" else str(best["value"])
-    if qtype == "match":
-        return {str(i): p["answer"] for i, p in enumerate(p for p in spec["pairs"] if p["text"])}
-    if qtype == "essay":
+    """The full-credit answer of an objective question (the demo holder sits the exams for real); for a question
+    a person grades, an answer the demo's grader gives full marks."""
+    from lms.assessment import qtypes
+    qtype = qtypes.of(spec)
+    if qtype.person_graded:
         return ("I would declare the conflict of interest in writing, step out of the decision, and let an "
                 "independent colleague handle it, recording everything in the file.")
-    return None
+    return qtype.best_response(spec)
 
 
 def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -> list[str]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from lms.assessment.gift import GiftError, GiftResult, _lines, too_many_answers, too_many_lines
+from lms.assessment.gift import GiftError, GiftResult, _lines, too_many_lines
+from lms.assessment.giftsyntax import too_many_answers
 from lms.limits import IMPORT_MAX_ANSWERS, IMPORT_MAX_QUESTION_LINES
 
 _OPTION = re.compile(r"^([A-Z])[.)][ \t]+(.*)$")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.assessment import qtypes
 from lms.assessment.banks import family
 from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
 from lms.assessment.ownership import managed_bank_ids
@@ -94,45 +95,52 @@ def _item_key(item: AttemptItem):
 def analyse(attempts: list[Attempt]) -> TestStats:
     scored = [(a, {_item_key(i): i for i in a.items if i.mark}) for a in attempts]
     totals = {a.id: sum((i.fraction or 0) * i.mark for i in items.values()) for a, items in scored}
-    percents = [a.percent for a in attempts if a.percent is not None]
-    mean = sum(percents) / len(percents) if percents else None
-    sd = math.sqrt(sum((p - mean) ** 2 for p in percents) / (len(percents) - 1)) if len(percents) > 1 else None
-    keys: list = []               # the items, in the order first seen
-    for _a, items in scored:
-        for key in items:
-            if key not in keys:
-                keys.append(key)
-    stats = []
-    for key in keys:
-        rows = [(a, items[key]) for a, items in scored if key in items]
-        fractions = [it.fraction or 0.0 for _a, it in rows]
-        rest = [totals[a.id] - (it.fraction or 0) * it.mark for a, it in rows]
-        r = _pearson(fractions, rest)
-        latest = rows[-1][1].version
-        options = _option_shares(latest.spec, [it.response for _a, it in rows if _lines_up(it.version.spec, latest.spec)])
-        stats.append(ItemStats(rows[-1][1].question_id, latest.question.idnumber, latest.name, latest.qtype, len(rows),
-                               round(100 * sum(fractions) / len(fractions), 2) if fractions else None,
-                               round(100 * r, 2) if r is not None else None, options, latest.question.public_id,
-                               latest.question.bank_id))
-    alpha, reason = None, None
-    common = set(keys) if scored and all(set(items) == set(keys) for _a, items in scored) else None
+    mean, sd = _mean_sd([a.percent for a in attempts if a.percent is not None])
+    keys = list(dict.fromkeys(key for _a, items in scored for key in items))      # the items, in the order first seen
+    stats = [_item_stats([(a, items[key]) for a, items in scored if key in items], totals) for key in keys]
+    alpha, reason = _alpha(scored, keys, totals)
+    return TestStats(len(attempts), mean, sd, alpha, reason, stats)
+
+
+def _mean_sd(percents: list[float]) -> tuple[float | None, float | None]:
+    """The test's mean percent and its (sample) standard deviation, rounded; None where there are too few."""
+    if not percents:
+        return None, None
+    mean = sum(percents) / len(percents)
+    if len(percents) < 2:
+        return round(mean, 2), None
+    return round(mean, 2), round(math.sqrt(sum((p - mean) ** 2 for p in percents) / (len(percents) - 1)), 2)
+
+
+def _item_stats(rows: list[tuple[Attempt, AttemptItem]], totals: dict[int, float]) -> ItemStats:
+    """One item's facility, discrimination (against the rest of the test) and options' shares, over the attempts
+    that showed it."""
+    fractions = [it.fraction or 0.0 for _a, it in rows]
+    rest = [totals[a.id] - (it.fraction or 0) * it.mark for a, it in rows]
+    r = _pearson(fractions, rest)
+    latest = rows[-1][1].version
+    options = _option_shares(latest.spec, [it.response for _a, it in rows if _lines_up(it.version.spec, latest.spec)])
+    return ItemStats(rows[-1][1].question_id, latest.question.idnumber, latest.name, latest.qtype, len(rows),
+                     round(100 * sum(fractions) / len(fractions), 2) if fractions else None,
+                     round(100 * r, 2) if r is not None else None, options, latest.question.public_id,
+                     latest.question.bank_id)
+
+
+def _alpha(scored: list[tuple[Attempt, dict]], keys: list, totals: dict[int, float]) -> tuple[float | None, str | None]:
+    """Cronbach's alpha, or why it is not computed."""
     if len(scored) < 2:
-        reason = "fewer than two attempts"
-    elif common is None:
-        reason = "the attempts did not all show the same questions"
-    elif len(keys) < 2:
-        reason = "fewer than two questions"
-    else:
-        k = len(keys)
-        item_var = sum(_var([items[q].fraction * items[q].mark if items[q].fraction is not None else 0.0
-                             for _a, items in scored]) for q in keys)
-        total_var = _var([totals[a.id] for a, _items in scored])
-        if total_var > 0:
-            alpha = round(k / (k - 1) * (1 - item_var / total_var), 4)
-        else:
-            reason = "every attempt scored the same"
-    return TestStats(len(attempts), round(mean, 2) if mean is not None else None,
-                     round(sd, 2) if sd is not None else None, alpha, reason, stats)
+        return None, "fewer than two attempts"
+    if not all(set(items) == set(keys) for _a, items in scored):
+        return None, "the attempts did not all show the same questions"
+    if len(keys) < 2:
+        return None, "fewer than two questions"
+    k = len(keys)
+    item_var = sum(_var([items[q].fraction * items[q].mark if items[q].fraction is not None else 0.0
+                         for _a, items in scored]) for q in keys)
+    total_var = _var([totals[a.id] for a, _items in scored])
+    if total_var <= 0:
+        return None, "every attempt scored the same"
+    return round(k / (k - 1) * (1 - item_var / total_var), 4), None
 
 
 def hide_keys(stats: TestStats, managed_bank_ids: set[int]) -> TestStats:
@@ -151,30 +159,14 @@ def analysis_for(user, quiz: Quiz) -> TestStats:
 
 
 def _lines_up(spec: dict, other: dict) -> bool:
-    """Whether choices stored by position mean the same option in both versions (a translation, or an earlier
-    version): as many options, each position with the same mark. Otherwise the shares would be credited to the
-    wrong options, and only the answers to versions that line up are counted."""
-    if spec["qtype"] != "multichoice" or other["qtype"] != "multichoice":
-        return spec["qtype"] == other["qtype"]
-    return [a.get("fraction") for a in spec["answers"]] == [a.get("fraction") for a in other["answers"]]
+    """Whether the responses to ``other`` (a translation, or an earlier version) count as responses to ``spec``:
+    the same type, and what the type asks (a choice stored by its position must mean the same option). Only the
+    answers to versions that line up are counted."""
+    return spec["qtype"] == other["qtype"] and qtypes.of(spec).lines_up(spec, other)
 
 
 def _option_shares(spec: dict, responses: list) -> list[tuple[str, float]]:
-    n = len(responses)
-    if not n:
-        return []
-    if spec["qtype"] == "multichoice":
-        counts = [0] * len(spec["answers"])
-        for r in responses:
-            for i in (r if isinstance(r, list) else [r] if r is not None else []):
-                if isinstance(i, int) and 0 <= i < len(counts):
-                    counts[i] += 1
-        return [(a["text"], round(100 * c / n, 1)) for a, c in zip(spec["answers"], counts, strict=True)]
-    if spec["qtype"] == "truefalse":
-        t = sum(1 for r in responses if r is True)
-        f = sum(1 for r in responses if r is False)
-        return [("True", round(100 * t / n, 1)), ("False", round(100 * f / n, 1))]
-    return []
+    return qtypes.of(spec).option_shares(spec, responses) if responses else []
 
 
 def to_csv(stats: TestStats) -> str:

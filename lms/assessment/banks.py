@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.services import audit
+from lms.assessment import qtypes
 from lms.assessment.aiken import parse_aiken
 from lms.assessment.gift import GiftResult, export_gift, names_context, parse_gift, split_category
 from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
@@ -131,15 +132,12 @@ def _spec(q: dict) -> dict:
     return {k: v for k, v in q.items() if k not in SPEC_SKIP}
 
 
-# what Moodle XML carries and GIFT cannot write: a short answer's case sensitivity, an essay's information for graders
-XML_ONLY = ("usecase", "graderinfo", "graderinfo_format")
-
-
 def keep_xml_only(old: dict, new: dict) -> dict:
-    """A question edited in the browser (in GIFT) keeps the settings GIFT cannot write, when its type stays."""
+    """A question edited in the browser (in GIFT) keeps the settings GIFT cannot write (its type's ``xml_only``:
+    a short answer's case sensitivity, an essay's information for graders), when its type stays."""
     if old.get("qtype") != new.get("qtype"):
         return new
-    return {**{k: old[k] for k in XML_ONLY if k in old}, **new}
+    return {**{k: old[k] for k in qtypes.of(new).xml_only if k in old}, **new}
 
 
 def _category(bank: QuestionBank, context: str, segments: list[str], codes: dict[str, Competency]) -> QuestionCategory:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
 
-from lms.assessment import versioncache
+from lms.assessment import qtypes, versioncache
 from lms.assessment.errors import ExamError
 from lms.assessment.models import (
     AttemptItem,
@@ -76,9 +76,9 @@ _NAMED = _current_versions().where(Question.idnumber.in_(bindparam("idnumbers", 
 
 def _random_query(quiz: Quiz, section):
     """The questions a random section may draw from (in the bank the bind parameters name)."""
-    query = _current_versions().where(QuestionVersion.qtype != "description", Question.status == "ready")
-    if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no essays
-        query = query.where(QuestionVersion.qtype != "essay")
+    query = _current_versions().where(QuestionVersion.qtype.in_(qtypes.names(graded=True)), Question.status == "ready")
+    if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no question a person grades
+        query = query.where(QuestionVersion.qtype.in_(qtypes.names(auto_graded=True)))
     if section.competency:
         query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(
             (Competency.code == section.competency) | Competency.code.like(f"{section.competency}.%"))

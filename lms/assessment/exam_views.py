@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
-from lms.assessment import exams, grading, starting
+from lms.assessment import exams, grading, qtypes, starting
 from lms.assessment.errors import WrongPassword
 from lms.assessment.models import Attempt
 from lms.assessment.rendering import attempt_labels, render_text
@@ -200,7 +200,7 @@ def _question_fields(items: list) -> list[Markup]:
         if item.response is not None or item.saved_at is not None or item.flagged:
             out.append(field(item, labels, item.position, legend))
             continue
-        by_option = item.spec["qtype"] == "multichoice"
+        by_option = qtypes.of(item.spec).cut_by_option
         key = (item.version_id, None if by_option else tuple(item.order or ()), item.mark, lang)
         parts = unanswered.get(key)
         if parts is None:

@@ -254,50 +254,29 @@ def save_answer(public_id: str, user, position: int, response) -> None:
 
 def response_in_form(spec: dict, key: str, form) -> tuple[bool, object]:
     """(whether the form sent an answer to the question named ``key``, the answer as the page's script would
-    send it). A multiple-response question or a matching one left empty is sent too (its marker field)."""
-    if spec["qtype"] == "multichoice" and not spec.get("single", True):
-        return (key in form or f"{key}-present" in form), form.getlist(key)
-    if spec["qtype"] == "match":
-        count = sum(1 for p in spec["pairs"] if p["text"])
-        values = {str(i): form.get(f"{key}-{i}", "") for i in range(count)}
-        return any(f"{key}-{i}" in form for i in range(count)), {k: v for k, v in values.items() if v}
-    return key in form, form.get(key)
+    send it), as the question's type reads its form."""
+    return qtypes.of(spec).from_form(spec, key, form)
 
 
 def try_answer(question_id: int, version, form) -> tuple[PageItem, float | None]:
     """An instructor trying a version of a question with the answer a form sent as question 1 (no form: the
     question unanswered): the question as a page shows it, with that answer, and the share of the marks the
     answer gets (None when unanswered, or for a question graded by a person). Nothing is stored."""
-    spec = version.spec
+    spec, qtype = version.spec, qtypes.of(version.spec)
     response, fraction = None, None
     if form is not None:
-        sent, value = response_in_form(spec, "q1", form)
-        response = clean_response(spec, value if sent else None)
-        graded = qtypes.get(spec["qtype"]).grade(spec, response)
+        sent, value = qtype.from_form(spec, "q1", form)
+        response = qtype.clean(spec, value if sent else None)
+        graded = qtype.grade(spec, response)
         fraction = None if graded is None else float(graded)
-    order = sorted({p["answer"] for p in spec["pairs"]}) if spec["qtype"] == "match" else None
+    order = qtype.order(spec)
     html = versioncache.versions([(version.id, question_id)])[version.id].html
     return PageItem(1, version.id, 0, order, response, None, spec, html), fraction
 
 
 def clean_response(spec: dict, response):
     """Keep only what the question type can use (never trust the browser's shape)."""
-    qtype = spec["qtype"]
-    if qtype == "multichoice":
-        n = len(spec["answers"])
-        values = response if isinstance(response, list) else [response]
-        picked = sorted({int(v) for v in values if str(v).isdigit() and int(v) < n})
-        return picked if not spec.get("single", True) else (picked[0] if picked else None)
-    if qtype == "match":
-        if not isinstance(response, dict):
-            return {}
-        count = sum(1 for p in spec["pairs"] if p["text"])
-        return {str(k): str(v)[:500] for k, v in response.items() if str(k).isdigit() and int(k) < count}
-    if qtype == "truefalse":
-        return None if response in (None, "") else str(response).lower() in ("1", "true", "t")
-    if qtype == "description":
-        return None
-    return str(response or "")[:50_000]
+    return qtypes.of(spec).clean(spec, response)
 
 
 def submit(att: Attempt) -> Attempt:
@@ -315,7 +294,7 @@ def submit(att: Attempt) -> Attempt:
     grades, found, pending, score = [], [], False, 0.0
     for row in rows:
         version = known[row.version_id]
-        qtype = qtypes.get(version.spec["qtype"])
+        qtype = qtypes.of(version.spec)
         if not qtype.graded:
             continue
         fraction = qtype.grade(version.spec, row.response)

@@ -143,22 +143,10 @@ def final_grade(attempts: list[Attempt], method: str) -> float | None:
     return max(a.percent for a in graded)
 
 
-def _option_texts(answers: list[dict]) -> list[str]:
-    return [" ".join(str(a.get("text", "")).split()) for a in answers]
-
-
 def compatible(old: dict, new: dict) -> bool:
-    """A new key can regrade old responses only if they still mean the same: same type and same options. A
-    choice is stored as the option's position, so the options must keep their texts and their order: a key
-    correction changes only which are right (and their feedback)."""
-    if old["qtype"] != new["qtype"]:
-        return False
-    if old["qtype"] == "multichoice":
-        return (_option_texts(old["answers"]) == _option_texts(new["answers"])
-                and old.get("single") == new.get("single"))
-    if old["qtype"] == "match":
-        return [p["text"] for p in old["pairs"]] == [p["text"] for p in new["pairs"]]
-    return old["qtype"] in ("truefalse", "shortanswer", "numerical")
+    """A new key can regrade old responses only if they still mean the same: same type, and what the type
+    asks (the same options, in the same order, for a choice stored by its position)."""
+    return old["qtype"] == new["qtype"] and qtypes.of(new).regradable(old, new)
 
 
 def attempts_using(version_id: int) -> int:
@@ -178,7 +166,7 @@ def _plan(question: Question, old_version: QuestionVersion, user) -> tuple[Regra
     new = question.current
     if new.id == old_version.id or not compatible(old_version.spec, new.spec):
         raise ExamError(_("The current version cannot regrade that version: the question type or its options changed."))
-    qtype = qtypes.get(new.spec["qtype"])
+    qtype = qtypes.of(new.spec)
     items = db.session.scalars(select(AttemptItem).join(Attempt).where(
         AttemptItem.version_id == old_version.id, Attempt.state.in_(FINISHED))
         .options(selectinload(AttemptItem.attempt).selectinload(Attempt.items))).all()

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User, UserRole
+from lms.assessment import qtypes
 from lms.assessment.drawing import draw
 from lms.assessment.errors import ExamError, WrongPassword
 from lms.assessment.exams import PREPARED, open_attempt
@@ -110,16 +111,10 @@ def _drawn_rows(quiz: Quiz, lang: str, rng: random.Random) -> list[dict]:
         rng.shuffle(picked)
     rows = []
     for pos, drawn in enumerate(picked, start=1):
-        order = None
         spec = drawn.spec
-        if quiz.shuffle_answers and spec["qtype"] == "multichoice":
-            order = list(range(len(spec["answers"])))
-            rng.shuffle(order)
-        elif spec["qtype"] == "match":
-            order = sorted({p["answer"] for p in spec["pairs"]})
-            rng.shuffle(order)
+        qtype = qtypes.of(spec)
         rows.append({"position": pos, "question_id": drawn.question_id, "version_id": drawn.version_id,
-                     "mark": 0 if spec["qtype"] == "description" else drawn.mark, "order": order})
+                     "mark": drawn.mark if qtype.graded else 0, "order": qtype.order(spec, rng, quiz.shuffle_answers)})
     return rows
 
 

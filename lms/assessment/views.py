@@ -83,7 +83,7 @@ def show(public_id: str):
     tried = _try_it(q, version, form)
     return render_template("assessment/question.html", q=q, version=version, spec=version.spec,
                            render=render_text, qtypes=qtypes.REGISTRY, usage=usage, regradable=regradable,
-                           form=form, rubric=rubric_for_question(q) if version.qtype == "essay" else None,
+                           form=form, rubric=rubric_for_question(q) if qtypes.get(version.qtype).person_graded else None,
                            tried=tried, kept_because=banks.why_not_delete(q))
 
 

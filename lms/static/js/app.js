@@ -36,19 +36,22 @@
   var url = form.getAttribute("data-answer-url");
   var token = form.querySelector("input[name=csrf_token]").value;
   var status = document.getElementById("save-status");
+  // a question's answer in the shape its type's template declares (data-response): one choice, several, a
+  // choice per item to match, or text
   function responseOf(fs) {
-    var qtype = fs.getAttribute("data-qtype"), pos = fs.getAttribute("data-position"), name = "q" + pos;
-    if (qtype === "multichoice") {
-      var boxes = fs.querySelectorAll("input[name='" + name + "']");
+    var name = "q" + fs.getAttribute("data-position");
+    var shaped = fs.querySelector("[data-response]");
+    var shape = shaped ? shaped.getAttribute("data-response") : "text";
+    if (shape === "choices") {
       var picked = [];
-      boxes.forEach(function (b) { if (b.checked) { picked.push(b.value); } });
-      return boxes.length && boxes[0].type === "radio" ? (picked[0] || "") : picked;
+      fs.querySelectorAll("input[name='" + name + "']").forEach(function (b) { if (b.checked) { picked.push(b.value); } });
+      return picked;
     }
-    if (qtype === "truefalse") {
+    if (shape === "choice") {
       var c = fs.querySelector("input[name='" + name + "']:checked");
       return c ? c.value : "";
     }
-    if (qtype === "match") {
+    if (shape === "pairs") {
       var out = {};
       fs.querySelectorAll("select").forEach(function (s, i) { if (s.value) { out[String(i)] = s.value; } });
       return out;
