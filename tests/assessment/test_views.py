@@ -7,9 +7,9 @@ from lms.accounts.models import User
 from lms.assessment import banks
 from lms.assessment.models import Question, QuestionBank
 from lms.extensions import db
-from tests.assessment.conftest import belongs_to_f1
-from tests.assessment.test_banks import SRC
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import belongs_to_f1
+from tests.factories.questions import SRC
 
 
 def _bank():

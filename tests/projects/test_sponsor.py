@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from lms.extensions import db
 from lms.projects import services as svc
 from lms.projects.models import Project, SponsorMail
-from tests.projects.test_flow import _mail_to, register, sponsor_link
+from tests.factories.projects import _mail_to, register, sponsor_link
 
 SPAM = {"title": "Win a prize at http://spam.example/win or www.spam.example, mail win@spam.example now",
         "sponsor_name": "Visit https://spam.example/offer", "sponsor_org": "spam.example Ltd"}
