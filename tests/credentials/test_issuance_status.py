@@ -139,6 +139,7 @@ def test_a_list_number_it_does_not_hold_is_a_404(app, foundation, number):
         assert app.test_client().get(f"/status/{purpose}/{number}").status_code == 404
 
 
+@pytest.mark.own_database         # "another request" commits on a connection of its own meanwhile
 def test_a_bit_changed_while_the_list_is_being_signed_is_not_hidden_by_the_older_signature(app, foundation,
                                                                                           monkeypatch):
     """A revocation commits while a read of the list is signing the older bits: that read's signature is not
