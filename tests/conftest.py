@@ -178,20 +178,22 @@ def _one_transaction(engine, monkeypatch):
     def execution_options(**opt):       # an AUTOCOMMIT connection joins the test's transaction too
         opt.pop("isolation_level", None)
         return options(**opt)
-    with monkeypatch.context() as mp:
-        # every session is bound to the connection, so that it joins the transaction (join_transaction_mode)
-        mp.setattr(db.session.session_factory.class_, "get_bind", lambda *_a, bind=None, **_kw: bind or conn)
-        mp.setattr(engine, "connect", lambda: conn)
-        mp.setattr(conn, "close", lambda: None)
-        mp.setattr(conn, "begin", conn.begin_nested)
-        mp.setattr(conn, "execution_options", execution_options)
-        try:
-            yield
-        finally:
-            db.session.remove()
-    if outer.is_active:
-        outer.rollback()
-    conn.close()
+    try:
+        with monkeypatch.context() as mp:
+            # every session is bound to the connection, so that it joins the transaction (join_transaction_mode)
+            mp.setattr(db.session.session_factory.class_, "get_bind", lambda *_a, bind=None, **_kw: bind or conn)
+            mp.setattr(engine, "connect", lambda: conn)
+            mp.setattr(conn, "close", lambda: None)
+            mp.setattr(conn, "begin", conn.begin_nested)
+            mp.setattr(conn, "execution_options", execution_options)
+            try:
+                yield
+            finally:
+                db.session.remove()
+    finally:        # whatever the test left, the next one starts from the template (the pool rolls back on return)
+        if outer.is_active:
+            outer.rollback()
+        conn.close()
 
 
 @contextmanager
