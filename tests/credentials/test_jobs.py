@@ -78,7 +78,10 @@ def test_cohort_issuance_goes_through_rq_and_a_worker(tmp_path):
             old = {k: os.environ.get(k) for k in env}
             os.environ.update(env)
             try:
+                # the rate-limit counters stay in the database: the limiter is one object for the whole test run,
+                # and must not be left on a Redis that stops with this test
                 app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "LMS_OUTBOX": tmp_path / "outbox",
+                                  "RATELIMIT_STORAGE_URI": "lms-database://",
                                   "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
                 with app.app_context():
                     upgrade(directory=app.extensions["migrate"].directory)
