@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, render_template
 from flask_babel import format_date, format_datetime, get_locale
@@ -15,13 +17,14 @@ from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 TEMPLATES = REPO_ROOT / "templates"
 
 
-def create_app(config: dict | None = None) -> Flask:
-    settings = Settings.from_env()
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """The application, built from ``config``: the entry points (``lms``, ``lms.wsgi``, the job worker) pass
+    ``Settings.from_env()`` and the tests settings of their own, so nothing here reads the environment. A plain
+    mapping (scripts, benchmarks) is Flask configuration set over the environment's settings."""
+    settings = config if isinstance(config, Settings) else Settings.from_env().with_config(config or {})
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=False,
                 template_folder=str(TEMPLATES), static_folder="static")
     app.config.update(settings.flask_config())
-    if config:
-        app.config.update(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config.get("PROXY_FIX"):

@@ -13,7 +13,8 @@ from lms.extensions import db
 
 def _create_app():
     from lms import create_app
-    return create_app()
+    from lms.config import Settings
+    return create_app(Settings.from_env())
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -257,8 +258,9 @@ def serve_cmd(host, port, workers, dev):
         from werkzeug.serving import run_simple
 
         from lms import create_app
+        from lms.config import Settings
         # debug mode: templates and static files are read afresh, nothing is cached for long
-        run_simple(host, port, create_app({"DEBUG": True}), use_reloader=True, use_debugger=True, threaded=True)
+        run_simple(host, port, create_app(Settings.from_env().with_config({"DEBUG": True})), use_reloader=True, use_debugger=True, threaded=True)
         return
     # gthread with one thread: one request at a time per worker, as the sync worker, but connections are kept
     # alive between requests (an exam's autosaves reuse theirs; see bench/RESULTS.md)

@@ -1,4 +1,8 @@
-"""Settings, read only from environment variables prefixed ``LMS_``.
+"""Settings, read only from environment variables prefixed ``LMS_``, and only by the entry points.
+
+``Settings.from_env()`` reads them once (the ``lms`` command, ``lms.wsgi``, the job worker) and
+``create_app(settings)`` takes the result; nothing else reads the environment, so the tests, which pass
+settings of their own, never see an exported ``LMS_*`` variable.
 
 Every setting has a safe default so that ``lms serve`` works on a fresh machine: the
 database is a SQLite file in the instance folder and the secret key is generated once
@@ -9,8 +13,11 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # name, default, description — the README's configuration table is generated from this list
@@ -56,20 +63,19 @@ SETTINGS: list[tuple[str, str, str]] = [
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
+def _lookup(environ: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    value = environ.get(name)
     return value if value not in (None, "") else default
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = _env(name)
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _lookup(environ, name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance: Path) -> str:
-    explicit = _env("LMS_SECRET_KEY")
+def _secret_key(instance: Path, explicit: str | None = None) -> str:
     if explicit:
         return explicit
     key_file = instance / "secret_key"
@@ -100,8 +106,7 @@ def _secret_key(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
-def _timezone() -> str:
-    name = _env("LMS_TIMEZONE", "UTC")
+def _timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -109,21 +114,36 @@ def _timezone() -> str:
     return name
 
 
-@dataclass
+@dataclass(frozen=True)
 class Settings:
+    """What ``create_app`` is built from: the instance folder, the ``LMS_*`` variables read (an empty mapping
+    gives every default), and Flask configuration set over what they give (tests, scripts)."""
     instance_path: Path
+    environ: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        return cls(Path(_env("LMS_INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve())
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of the process's environment (or of ``environ``), read once."""
+        env = {k: v for k, v in (os.environ if environ is None else environ).items() if k.startswith("LMS_")}
+        return cls(Path(_lookup(env, "LMS_INSTANCE_PATH", str(Path.cwd() / "instance"))).resolve(), env)
+
+    def with_config(self, config: Mapping[str, Any]) -> Settings:
+        """These settings with Flask configuration ``config`` set over them."""
+        return replace(self, overrides={**self.overrides, **config})
 
     def flask_config(self) -> dict:
+        """The Flask configuration: the ``LMS_*`` values (or their defaults), then the overrides."""
+        return {**self._from_environ(), **self.overrides}
+
+    def _from_environ(self) -> dict:
         inst = self.instance_path
         inst.mkdir(parents=True, exist_ok=True)
+        _env, _bool = partial(_lookup, self.environ), partial(_flag, self.environ)
         base_url = _env("LMS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         db_url = _env("LMS_DATABASE_URL", f"sqlite:///{inst / 'lms.sqlite3'}")
         return {
-            "SECRET_KEY": _secret_key(inst),
+            "SECRET_KEY": self.overrides.get("SECRET_KEY") or _secret_key(inst, _env("LMS_SECRET_KEY")),
             "SQLALCHEMY_DATABASE_URI": db_url,
             "LMS_BASE_URL": base_url,
             "LMS_CONTENT_PATH": Path(_env("LMS_CONTENT_PATH", str(REPO_ROOT))),
@@ -173,6 +193,7 @@ class Settings:
             "PROXY_FIX": int(_env("LMS_PROXY_FIX", "0")),
             "BABEL_DEFAULT_LOCALE": "en",
             "BABEL_DEFAULT_TIMEZONE": "UTC",
-            "LMS_TIMEZONE": _timezone(),
+            "LMS_TIMEZONE": _timezone(_env("LMS_TIMEZONE", "UTC")),
+            "LMS_SIGNING_KEY": _env("LMS_SIGNING_KEY"),
             "WTF_CSRF_TIME_LIMIT": None,
         }

@@ -42,7 +42,7 @@ def create_demo() -> list[str]:
         for lesson in course.lessons[:2]:
             catalog.mark_done(trainee, lesson)
         lines.append(f"trainee enrolled in {course.code} with 2 lessons done")
-        lines += _certified_holder(users["holder@example.com"], users["instructor@example.com"], course)
+        lines += certified_holder(users["holder@example.com"], users["instructor@example.com"], course)
     else:
         lines.append("(run `lms load` first for course activity)")
     db.session.commit()
@@ -63,7 +63,7 @@ def _best_response(spec: dict):
     return qtype.best_response(spec)
 
 
-def _certified_holder(holder, grader, course, leave_last_lesson: bool = False) -> list[str]:
+def certified_holder(holder, grader, course, leave_last_lesson: bool = False) -> list[str]:
     """A trainee who completed F1, passed its exams and so holds the Foundation certificate (or, with
     ``leave_last_lesson``, one lesson short of it)."""
     from lms.assessment import exams, grading, starting

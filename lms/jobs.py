@@ -31,8 +31,9 @@ def _call(path: str, *args):
 def run_job(path: str, *args):
     """What the worker runs: a fresh app and one transaction around the job."""
     from lms import create_app
+    from lms.config import Settings
     from lms.extensions import db
-    app = create_app()
+    app = create_app(Settings.from_env())
     with app.app_context():
         try:
             result = _call(path, *args)

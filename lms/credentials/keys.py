@@ -54,7 +54,7 @@ def _file_keys() -> dict[str, Ed25519PrivateKey]:
 def all_keys() -> dict[str, Ed25519PrivateKey]:
     """Every key, oldest first; the last is the active one."""
     keys = _file_keys()
-    env = os.environ.get("LMS_SIGNING_KEY")
+    env = current_app.config.get("LMS_SIGNING_KEY")
     if env:
         keys["key-env"] = signing.private_key_from_pem(env.encode())
     return keys

@@ -2,7 +2,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import AuditEvent
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def test_admin_lists_searches_and_filters_users(client, users):

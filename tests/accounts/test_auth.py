@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import PasswordResetToken, User
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import PASSWORD, PG_URL, link_in, login, make_user, outbox_messages
+from tests.factories import PASSWORD, PG_URL, link_in, login, make_user, outbox_messages
 
 
 def _register(client, email, password="long-enough-pw", **extra):
@@ -187,6 +187,7 @@ def test_an_account_made_at_the_same_moment_by_another_request_is_refused_withou
                              .where(User.email == "trainee@example.com")) == 1
 
 
+@pytest.mark.own_database
 @pytest.mark.skipif(not PG_URL, reason="two requests at once need a database server")
 def test_parallel_confirmations_of_one_address_make_one_account(app):
     import threading

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import AuditEvent, User
 from lms.extensions import db
-from tests.conftest import login, make_user
-from tests.core.test_migrations import empty_database  # noqa: F401 - the fixture
+from tests.factories import login, make_user, settings_for
 
 PROFILE = {"name_zh": "李四", "name_latin": "Li Si", "employer_name": "Acme Materials", "job_title": "Officer",
            "years_experience": "3", "locale": "en"}
@@ -110,12 +109,12 @@ def test_administrator_corrects_names_with_the_same_rules(client, users):
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "user.names")) == "user.names"
 
 
-def test_migration_keeps_only_the_links_an_administrator_made(empty_database):  # noqa: F811
+def test_migration_keeps_only_the_links_an_administrator_made(empty_database, tmp_path):
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from lms import create_app
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    app = create_app(settings_for(tmp_path, empty_database))
     directory = app.extensions["migrate"].directory
     with app.app_context():
         upgrade(directory=directory, revision="7e4b1a9c2d55")

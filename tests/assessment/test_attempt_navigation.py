@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.assessment.models import Attempt, AttemptItem
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def _start(client, quiz):

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from lms.assessment import banks
 from lms.assessment.models import Attempt, Question, QuestionVersion
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def _question(idnumber):

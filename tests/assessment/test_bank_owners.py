@@ -13,7 +13,7 @@ from lms.assessment.models import EssayRubric, EssayRubricCriterion, Question, Q
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, CourseInstructor
 from lms.extensions import db
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 SRC = """$CATEGORY: $course$/top/Unit
 

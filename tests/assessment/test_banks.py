@@ -3,23 +3,7 @@ from sqlalchemy import func, select
 from lms.assessment import banks
 from lms.assessment.models import Question, QuestionBank, QuestionVersion
 from lms.extensions import db
-
-SRC = """$CATEGORY: $course$/top/TTM/D1/D1.1
-
-// [id:T-001] [tag:level-F] [tag:difficulty-2]
-::Routes::Which route turns a patent into shares? {
-=Capital contribution (作价投资)#Right.
-~Licence#A licence grants use.
-####Article 16 lists the routes.}
-
-// [id:T-002] [tag:level-P]
-::Reward::Minimum share of net licence income for the team under the default rule (%)? {#50:0}
-
-$CATEGORY: $course$/top/Misc
-
-// [id:T-003]
-::Essay::Describe a conflict of interest you managed. {}
-"""
+from tests.factories.questions import SRC
 
 
 def test_cli_import_maps_categories_to_competencies_and_is_idempotent(runner, loaded, tmp_path):

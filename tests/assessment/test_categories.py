@@ -10,8 +10,8 @@ from lms.assessment import banks, categories
 from lms.assessment.errors import ExamError
 from lms.assessment.models import Question, QuestionCategory, QuizSection
 from lms.extensions import db
-from tests.assessment.conftest import belongs_to_f1
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import belongs_to_f1
 
 MOODLE = """$CATEGORY: $course$/top/Licensing basics
 

@@ -4,7 +4,7 @@ from lms.assessment import exams
 from lms.assessment.diagnostic import result
 from lms.assessment.models import Attempt
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def right_answer(spec):

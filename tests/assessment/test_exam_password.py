@@ -7,8 +7,8 @@ from lms.assessment.models import Attempt, Quiz
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
-from tests.assessment.conftest import F1
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import F1
 
 
 def _open(user):

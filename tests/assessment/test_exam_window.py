@@ -10,8 +10,8 @@ from lms.assessment.quizfiles import parse_quiz
 from lms.content import ContentInvalid
 from lms.db import utcnow
 from lms.extensions import db
-from tests.assessment.conftest import F1
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import F1
 
 BASE = "title: {en: Check, zh: 检查}\nmodule: m1-system\n%s\nsections:\n  - {bank: exam, questions: [X-1, X-2]}\n"
 
@@ -80,7 +80,7 @@ def test_an_unknown_lms_timezone_stops_the_start_with_a_clear_message(monkeypatc
     from lms.config import Settings
     monkeypatch.setenv("LMS_TIMEZONE", "Beijing")
     with pytest.raises(ValueError, match="LMS_TIMEZONE='Beijing' is not a time zone"):
-        Settings(tmp_path).flask_config()
+        Settings.from_env({"LMS_INSTANCE_PATH": str(tmp_path), "LMS_TIMEZONE": "Beijing"}).flask_config()
 
 
 def test_the_exam_page_warns_its_instructors_when_a_language_s_bank_gives_fewer_questions(app, client, quiz, users):

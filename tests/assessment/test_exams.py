@@ -12,25 +12,9 @@ from lms.catalog.models import Course, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.models import Evidence
-from tests.assessment.conftest import F1
-from tests.conftest import login
-
-
-def _start(client, quiz):
-    resp = client.post(f"/quizzes/{quiz.public_id}/start")
-    assert resp.status_code == 302, resp.data
-    return db.session.scalar(select(Attempt).order_by(Attempt.id.desc()))
-
-
-def _answer_all_right(att):
-    out = {}
-    for item in att.items:
-        spec = item.version.spec
-        out[item.position] = {"multichoice": 0, "truefalse": "false", "numerical": "50",
-                              "shortanswer": "torch centre", "essay": "I declared it and stepped aside.",
-                              "match": {"0": "use", "1": "ownership"}}[spec["qtype"]]
-    return out
-
+from tests.factories import login
+from tests.factories.content import F1
+from tests.factories.exams import _answer_all_right, _start
 
 # the key of X-1 corrected: "Licence" is now the right answer (the options keep their texts and order)
 X1_FIXED = ("// [id:X-1] [tag:level-F] [tag:m1]\n::One::Which route turns a patent into shares? {\n"
@@ -360,7 +344,7 @@ def test_the_dry_run_judges_passing_by_the_exam_s_rule_and_predicts_what_the_reg
 def test_a_regrade_reaches_only_the_attempts_the_instructor_may_grade(app, client, quiz, users):
     from lms.assessment.models import QuizSection
     from lms.catalog.models import CourseInstructor
-    from tests.conftest import make_user
+    from tests.factories import make_user
     _only_x1(quiz)
     # an instructor of another course whose exam draws from the same bank: they manage the bank, not F1's exam
     outsider = make_user(("instructor",), "outsider@example.com")

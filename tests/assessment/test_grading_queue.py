@@ -6,7 +6,7 @@ from lms.assessment.models import Attempt, Question
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def _sit(app, email, quiz, essay_text):

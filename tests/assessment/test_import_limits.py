@@ -23,7 +23,7 @@ from lms.limits import (
     IMPORT_MAX_XML_ELEMENTS,
     MAX_ERRORS,
 )
-from tests.conftest import login
+from tests.factories import login
 
 HUGE = 20_000_000
 

@@ -8,8 +8,8 @@ from lms.accounts.models import User
 from lms.assessment.models import Attempt, Question
 from lms.extensions import db
 from lms.frameworks.models import Evidence
-from tests.assessment.test_exams import _answer_all_right, _start
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.exams import _answer_all_right, _start
 
 
 def _finished_with_one_wrong(app, client, quiz):
@@ -106,7 +106,7 @@ def test_a_key_correction_keeps_the_marks_a_person_gave(app, client, quiz, users
 def test_nobody_grades_their_own_attempt_nor_another_courses(app, client, quiz, users):
     from lms.catalog import services as catalog
     from lms.catalog.models import Course
-    from tests.conftest import make_user
+    from tests.factories import make_user
     course = db.session.get(Course, quiz.course_id)
     catalog.enrol(users["instructor"], course)
     db.session.commit()

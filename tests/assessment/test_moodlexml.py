@@ -3,7 +3,7 @@ from hypothesis import strategies as st
 
 from lms.assessment.gift import parse_gift
 from lms.assessment.moodlexml import export_moodle_xml, parse_moodle_xml
-from tests.assessment.test_gift import MOODLE_LIKE
+from tests.factories.questions import MOODLE_LIKE
 
 
 def strip(qs):
@@ -82,7 +82,7 @@ def test_graders_see_the_information_for_graders_trainees_do_not_and_a_browser_e
     from lms.assessment import banks
     from lms.assessment.models import Attempt, Question, QuizSection
     from lms.extensions import db
-    from tests.conftest import login
+    from tests.factories import login
     bank = banks.get_or_create_bank("exam-en", "en")
     banks.import_questions(bank, banks.parse_questions(MOODLE_SETTINGS, "xml", "moodle.xml"))
     quiz.sections = [QuizSection(position=0, bank="exam", idnumbers=["CS-1", "CS-2"])]

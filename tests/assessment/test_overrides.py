@@ -10,8 +10,8 @@ from lms.assessment.models import Attempt, QuizOverride
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.extensions import db
-from tests.assessment.conftest import F1
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import F1
 
 
 def _teacher(app):

@@ -9,7 +9,7 @@ from lms.assessment.models import Attempt, AttemptItem, Question
 from lms.catalog.models import Course, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def _attempts(quiz):

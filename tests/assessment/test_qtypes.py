@@ -57,8 +57,8 @@ def test_the_registry_tells_types_by_gift_answer_block_and_xml_name():
 
 def test_the_attempt_page_tells_the_autosave_script_each_answer_s_shape(client, quiz):
     """The page's script reads each answer in the shape its type's template declares."""
-    from tests.assessment.test_exams import _start
-    from tests.conftest import login
+    from tests.factories import login
+    from tests.factories.exams import _start
     quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1", "X-2", "X-3", "X-4", "X-5"]
     db.session.commit()
     login(client, "trainee@example.com")
@@ -73,8 +73,8 @@ def test_the_attempt_page_tells_the_autosave_script_each_answer_s_shape(client, 
 
 
 def test_the_review_shows_each_type_s_answer_feedback_and_right_answer(client, quiz):
-    from tests.assessment.test_exams import _start
-    from tests.conftest import login
+    from tests.factories import login
+    from tests.factories.exams import _start
     quiz.sections[0].draw, quiz.sections[0].idnumbers = None, ["X-1", "X-2", "X-3", "X-4", "X-5"]
     db.session.commit()
     login(client, "trainee@example.com")

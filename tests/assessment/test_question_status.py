@@ -6,7 +6,7 @@ from lms.accounts.services import register
 from lms.assessment import starting
 from lms.assessment.models import Attempt, Question
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def _question(idnumber):

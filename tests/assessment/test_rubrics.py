@@ -24,7 +24,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.models import Evidence
 from lms.loading import load_all
-from tests.conftest import login
+from tests.factories import login
 
 F1 = "f1-system-policy-ethics"
 BANK = """$CATEGORY: $course$/top/TTM/D1/D1.3

@@ -1,15 +1,16 @@
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.assessment import banks
 from lms.assessment.models import Question, QuestionBank
 from lms.extensions import db
-from tests.assessment.conftest import belongs_to_f1
-from tests.assessment.test_banks import SRC
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import belongs_to_f1
+from tests.factories.questions import SRC
 
 
 def _bank():
@@ -142,6 +143,7 @@ def test_a_new_question_is_refused_with_its_line_when_broken_or_when_its_id_is_t
 
 
 
+@pytest.mark.own_database         # the other request commits in a transaction of its own
 def test_the_same_id_added_by_another_request_between_the_check_and_the_insert_is_refused_not_a_500(
         client, users, loaded, monkeypatch):
     bank = _bank()

@@ -5,8 +5,8 @@ import pytest
 from lms.assessment.quizfiles import parse_quiz
 from lms.content import ContentInvalid, parse_yaml
 from lms.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH
-from tests.assessment.conftest import F1
-from tests.conftest import login
+from tests.factories import login
+from tests.factories.content import F1
 
 
 def _laughs(levels: int, where: str = "bank") -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from lms.catalog import services
 from lms.catalog.models import Course, CourseInstructor
 from lms.extensions import db
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 F1 = "f1-system-policy-ethics"
 

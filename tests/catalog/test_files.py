@@ -13,7 +13,7 @@ from lms.content import ContentInvalid
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
 from lms.loading import load_all
-from tests.conftest import make_user
+from tests.factories import make_user
 
 F1 = "f1-system-policy-ethics"
 

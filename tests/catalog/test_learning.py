@@ -3,7 +3,7 @@ from sqlalchemy import select
 from lms.catalog import services
 from lms.catalog.models import Course, Enrolment
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 F1 = "f1-system-policy-ethics"
 

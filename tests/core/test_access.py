@@ -1,6 +1,7 @@
 """Every route × every role, generated from the URL map: each route's expected answer is stated here,
 and a route added without an entry makes the test fail."""
 import shutil
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from lms.catalog.models import Course, CourseInstructor
 from lms.config import REPO_ROOT
 from lms.extensions import db
 from lms.loading import load_all
-from tests.conftest import login, make_user
+from tests.factories import login, make_user, template_data
 
 F1 = "f1-system-policy-ethics"
 L1 = "01-what-is-technology-transfer"
@@ -197,8 +198,10 @@ def test_every_route_has_an_entry(app):
     assert endpoints == set(MATRIX), f"missing: {endpoints - set(MATRIX)}; stale: {set(MATRIX) - endpoints}"
 
 
-@pytest.fixture
-def world(app, tmp_path):
+@template_data("access_world")
+def _access_world(tmp_path):
+    """Every kind of object a route names, made once per session (a template database): the test gets each
+    object's public id (and a person's e-mail address)."""
     (tmp_path / "courses").mkdir()
     shutil.copy(REPO_ROOT / "courses" / "framework.yaml", tmp_path / "courses")
     shutil.copytree(REPO_ROOT / "courses" / F1, tmp_path / "courses" / F1, ignore=shutil.ignore_patterns("quizzes"))
@@ -269,7 +272,13 @@ def world(app, tmp_path):
     db.session.commit()
     people.update(credential=cred, apikey=apikey, cpd=activity)
     people["claim"] = type("Claim", (), {"public_id": str(claim.id), "email": None})()
-    return {**people, "question": db.session.scalar(select(Question))}
+    return {k: SimpleNamespace(public_id=v.public_id, email=getattr(v, "email", None))
+            for k, v in {**people, "question": db.session.scalar(select(Question))}.items()}
+
+
+@pytest.fixture
+def world(access_world):
+    return access_world
 
 
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
@@ -290,3 +299,64 @@ def test_access(app, world, endpoint):
         else:
             seen[role] = resp.status_code
     assert seen == expected
+
+
+# --- what every route must do besides answering each role: moved here from test_core.py and test_limits.py,
+# which read the matrix above
+
+# the API authenticates each request with a bearer key (never the session cookie), so CSRF cannot apply
+CSRF_EXEMPT = {"employers_api.api_verify"}
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, spec in MATRIX.items() if spec[0] == "POST" and e not in CSRF_EXEMPT))
+def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
+    login(client, "admin@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    method, url, data, _ = MATRIX[endpoint]
+    url = url.format(**_ids(users))
+    resp = client.post(url, data=data if data and "__json__" not in data else {})
+    assert resp.status_code == 400
+    assert "The form expired" in resp.get_data(as_text=True)
+
+
+def _ids(users) -> dict:
+    return {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32,
+            "question": "0" * 32, "attempt": "0" * 32, "brief": "0" * 32, "project": "0" * 32, "file": "0" * 32,
+            "credential": "0" * 32, "claim": "0", "apikey": "0" * 32, "cpd": "0" * 32}
+
+
+def test_every_page_that_posts_back_needs_a_csrf_token(app, client, users):
+    """Editors (a rubric, an exam, a brief...) answer GET and POST at one address, so their MATRIX entry is the
+    GET: their POST is checked here."""
+    login(client, "admin@example.com")
+    app.config["WTF_CSRF_ENABLED"] = True
+    both = sorted({rule.endpoint for rule in app.url_map.iter_rules()
+                   if "POST" in rule.methods and MATRIX[rule.endpoint][0] == "GET"})
+    assert {"questions.new_rubric", "questions.edit_rubric", "exams.edit_quiz"} <= set(both)
+    refused = {}
+    for endpoint in both:
+        resp = client.post(MATRIX[endpoint][1].format(**_ids(users)), data={"source": "title: {en: x}"})
+        refused[endpoint] = resp.status_code == 400 and "The form expired" in resp.get_data(as_text=True)
+    assert [e for e, ok in refused.items() if not ok] == []
+
+
+def test_every_route_that_sends_anonymous_visitors_to_sign_in_is_marked_as_needing_one(app, client):
+    """A view protected by Flask-Login's own ``login_required`` (or a check of its own) without the mark would read an
+    anonymous POST's body: every route of the URL map (each has an entry in the access matrix) that answers an
+    anonymous request with the sign-in page, or is expected to, must be marked (lms.security.login_required)."""
+    from collections import defaultdict
+
+    from lms.core.limits import needs_sign_in
+
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(MATRIX)
+    dummy = defaultdict(lambda: "0" * 32)
+    unmarked = []
+    for endpoint, (method, url, data, expected) in sorted(MATRIX.items()):
+        if data and "__json__" in data:
+            resp = client.open(url.format_map(dummy), method=method, json=data["__json__"])
+        else:
+            resp = client.open(url.format_map(dummy), method=method, data=data)
+        to_login = resp.status_code == 302 and "/login" in resp.headers["Location"]
+        if (to_login or expected["anon"] == LOGIN) and not needs_sign_in(app.view_functions[endpoint]):
+            unmarked.append(endpoint)
+    assert unmarked == []

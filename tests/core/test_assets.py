@@ -37,7 +37,7 @@ def test_an_asset_asked_for_without_its_fingerprint_or_with_a_stale_one_must_be_
 
 
 def test_a_static_response_never_varies_on_or_sets_the_session_cookie(client, users):
-    from tests.conftest import login
+    from tests.factories import login
     login(client, users["trainee"].email)
     page = client.get("/dashboard").get_data(as_text=True)
     for link in _asset_links(page):
@@ -62,8 +62,8 @@ def test_a_file_changed_since_start_up_is_not_cached_under_its_old_fingerprint(c
 
 def test_in_debug_mode_nothing_is_fingerprinted_or_kept(tmp_path):
     from lms import create_app
-    from tests.conftest import _config
-    app = create_app({**_config(tmp_path), "DEBUG": True})
+    from tests.factories import settings_for
+    app = create_app(settings_for(tmp_path, DEBUG=True))
     client = app.test_client()
     links = _asset_links(client.get("/login").get_data(as_text=True))
     assert links and all("?v=" not in link for link in links)

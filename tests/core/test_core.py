@@ -2,8 +2,7 @@ import re
 
 import pytest
 
-from tests.conftest import login
-from tests.core.test_access import MATRIX
+from tests.factories import login
 
 
 def test_healthz_reports_database(client):
@@ -56,42 +55,6 @@ def test_login_next_only_follows_local_paths(client, users):
     resp = client.post("/login?next=https://evil.example.com/", data={"email": "trainee@example.com",
                                                                      "password": "correct-horse-battery"})
     assert resp.headers["Location"] == "/dashboard"
-
-
-# the API authenticates each request with a bearer key (never the session cookie), so CSRF cannot apply
-CSRF_EXEMPT = {"employers_api.api_verify"}
-
-
-@pytest.mark.parametrize("endpoint", sorted(e for e, spec in MATRIX.items() if spec[0] == "POST" and e not in CSRF_EXEMPT))
-def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
-    login(client, "admin@example.com")
-    app.config["WTF_CSRF_ENABLED"] = True
-    method, url, data, _ = MATRIX[endpoint]
-    url = url.format(**_ids(users))
-    resp = client.post(url, data=data if data and "__json__" not in data else {})
-    assert resp.status_code == 400
-    assert "The form expired" in resp.get_data(as_text=True)
-
-
-def _ids(users) -> dict:
-    return {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32,
-            "question": "0" * 32, "attempt": "0" * 32, "brief": "0" * 32, "project": "0" * 32, "file": "0" * 32,
-            "credential": "0" * 32, "claim": "0", "apikey": "0" * 32, "cpd": "0" * 32}
-
-
-def test_every_page_that_posts_back_needs_a_csrf_token(app, client, users):
-    """Editors (a rubric, an exam, a brief...) answer GET and POST at one address, so their MATRIX entry is the
-    GET: their POST is checked here."""
-    login(client, "admin@example.com")
-    app.config["WTF_CSRF_ENABLED"] = True
-    both = sorted({rule.endpoint for rule in app.url_map.iter_rules()
-                   if "POST" in rule.methods and MATRIX[rule.endpoint][0] == "GET"})
-    assert {"questions.new_rubric", "questions.edit_rubric", "exams.edit_quiz"} <= set(both)
-    refused = {}
-    for endpoint in both:
-        resp = client.post(MATRIX[endpoint][1].format(**_ids(users)), data={"source": "title: {en: x}"})
-        refused[endpoint] = resp.status_code == 400 and "The form expired" in resp.get_data(as_text=True)
-    assert [e for e, ok in refused.items() if not ok] == []
 
 
 def test_error_pages_are_translated(client):

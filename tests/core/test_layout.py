@@ -2,7 +2,7 @@
 theirs: their name, the links their roles allow, a working language switch."""
 import re
 
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 NAV = re.compile(r'<nav aria-label="[^"]*" class="main-nav">(.*?)</nav>', re.S)
 

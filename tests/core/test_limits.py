@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from lms.assessment.models import Attempt, AttemptItem
 from lms.extensions import db
-from tests.assessment.conftest import quiz  # noqa: F401  (the small timed quiz, the trainee enrolled)
-from tests.conftest import login
-from tests.projects.conftest import PDF, content, people  # noqa: F401
-from tests.projects.test_uploads import confirmed
+from tests.factories import login
+from tests.factories.content import PDF
+from tests.factories.projects import confirmed
 
 MB100 = 100_000_000
 
@@ -126,29 +125,6 @@ def test_the_anonymous_certificate_checks_take_files_up_to_their_own_limits(clie
     resp = client.post("/verify", content_type="multipart/form-data",
                        data={"file": (io.BytesIO(b" " * 6_100_000), "huge.json")})
     assert resp.status_code == 413 and "What you sent is too large" in resp.get_data(as_text=True)
-
-
-def test_every_route_that_sends_anonymous_visitors_to_sign_in_is_marked_as_needing_one(app, client):
-    """A view protected by Flask-Login's own ``login_required`` (or a check of its own) without the mark would read an
-    anonymous POST's body: every route of the URL map (each has an entry in the access matrix) that answers an
-    anonymous request with the sign-in page, or is expected to, must be marked (lms.security.login_required)."""
-    from collections import defaultdict
-
-    from lms.core.limits import needs_sign_in
-    from tests.core.test_access import LOGIN, MATRIX
-
-    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(MATRIX)
-    dummy = defaultdict(lambda: "0" * 32)
-    unmarked = []
-    for endpoint, (method, url, data, expected) in sorted(MATRIX.items()):
-        if data and "__json__" in data:
-            resp = client.open(url.format_map(dummy), method=method, json=data["__json__"])
-        else:
-            resp = client.open(url.format_map(dummy), method=method, data=data)
-        to_login = resp.status_code == 302 and "/login" in resp.headers["Location"]
-        if (to_login or expected["anon"] == LOGIN) and not needs_sign_in(app.view_functions[endpoint]):
-            unmarked.append(endpoint)
-    assert unmarked == []
 
 
 @pytest.mark.parametrize("url", ["/courses/any-course/enrol", "/certificates/experience",

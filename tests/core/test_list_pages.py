@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms.assessment import banks
 from lms.extensions import db
 from lms.frameworks.models import Competency
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 
 def _queries_for(client, url, count_queries) -> tuple[int, str]:

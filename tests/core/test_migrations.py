@@ -1,7 +1,6 @@
 """Migrating an empty database gives exactly the models' schema (SQLite, and PostgreSQL when configured)."""
 import os
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -9,18 +8,8 @@ from sqlalchemy import inspect
 
 from lms import create_app
 from lms.extensions import db
-from tests.conftest import fresh_database
 
 PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
-
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    with fresh_database("lms_migr", tmp_path / "unused.sqlite3") as url:
-        yield url
 
 
 def test_migrations_give_the_models_schema(empty_database):

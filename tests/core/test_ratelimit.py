@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from lms import create_app
 from lms.core import ratelimit
 from lms.extensions import db
-from tests.conftest import PG_URL, fresh_database
+from tests.factories import PG_URL, fresh_database
 
 
 @pytest.fixture
@@ -95,6 +95,7 @@ def _wait_at_cleanup(barrier):
     return before
 
 
+@pytest.mark.own_database
 @pytest.mark.skipif(not PG_URL, reason="row locks and deadlock detection of PostgreSQL")
 def test_two_keys_restarting_at_once_both_count(app, monkeypatch):
     clock = Clock(1_000_000.0)

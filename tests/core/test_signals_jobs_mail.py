@@ -12,7 +12,7 @@ from lms.catalog.models import LessonProgress
 from lms.extensions import db
 from lms.jobs import after_commit
 from lms.mail import queue_mail
-from tests.conftest import login, make_user, outbox_messages
+from tests.factories import login, make_user, outbox_messages
 
 F1 = "f1-system-policy-ethics"
 CALLS: list = []

@@ -5,7 +5,7 @@ from lms.accounts.models import AuditEvent
 from lms.employers.models import ApiKey
 from lms.employers.services import create_key
 from lms.extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 IDS = {"ids": ["0" * 32]}
 

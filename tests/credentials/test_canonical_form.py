@@ -14,7 +14,7 @@ import pytest
 from pyld import jsonld
 
 from lms.credentials import rdfc, signing
-from tests.credentials.test_signing import (
+from tests.factories.vectors import (
     OB_CREDENTIAL,
     OB_DOC_CANON,
     OB_VM,
@@ -197,7 +197,7 @@ def test_an_issued_credential_is_signed_as_plain_pyld_would(app, loaded):
     from lms.credentials import services as svc
     from lms.credentials.models import Credential, Programme
     from lms.extensions import db
-    from tests.conftest import make_user
+    from tests.factories import make_user
     keys.create_key()
     holder = make_user(("trainee",), name_zh="刘洋", name_latin="Liu Yang")
     cred = Credential(holder=holder, programme=db.session.scalar(select(Programme).where(Programme.key == "expert")),

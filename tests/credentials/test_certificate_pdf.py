@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from reportlab.pdfgen import canvas
 
 from lms.credentials import pdf
-from tests.credentials.test_signing import OB_CREDENTIAL
+from tests.factories.vectors import OB_CREDENTIAL
 
 # --------------------------------------------------------------------------------------------- the PDF
 

@@ -11,8 +11,7 @@ from lms.credentials import cpd, keys, signing
 from lms.credentials.models import CpdActivity, Credential
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import PG_URL, login
-from tests.credentials.test_issuance import world  # noqa: F401 - the fixture
+from tests.factories import PG_URL, login
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -104,6 +103,7 @@ def test_a_renewal_overtaken_by_another_is_told_so_not_a_500(app, world, monkeyp
     assert db.session.get(Credential, cred.id).state == "active"        # this request changed nothing
 
 
+@pytest.mark.own_database
 @pytest.mark.skipif(not PG_URL, reason="parallel transactions need PostgreSQL")
 def test_two_renewals_at_the_same_time_give_one_renewal_and_one_message(app, world, monkeypatch):  # noqa: F811
     cred = world["cred"]

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import login, make_user
-from tests.credentials.test_issuance import world  # noqa: F401 - the fixture
+from tests.factories import login, make_user
 
 
 def _csv(*rows):

@@ -15,7 +15,7 @@ import base58
 import pytest
 
 from lms.credentials import signing, statuslist
-from tests.credentials.jsverify import REPO_ROOT, js_verifier_missing, run_js_verifier
+from tests.factories.jsverify import REPO_ROOT, js_verifier_missing, run_js_verifier
 
 DID = "did:web:lms.example.com"
 KEY_ID = f"{DID}#key-1"

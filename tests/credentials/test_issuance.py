@@ -19,37 +19,11 @@ from lms.credentials.models import Credential, Programme
 from lms.db import utcnow
 from lms.extensions import db
 from lms.loading import load_all
-from tests.conftest import login, make_user
-from tests.credentials.jsverify import js_verifier_missing, run_js_verifier
+from tests.factories import client_of as _client
+from tests.factories import make_user
+from tests.factories.jsverify import js_verifier_missing, run_js_verifier
 
 F1 = "f1-system-policy-ethics"
-
-
-@pytest.fixture
-def world(app, tmp_path):
-    """The shipped content, a signing key, an instructor of F1, an admin, and a holder who completed F1 for
-    real (every lesson, every required exam sat and graded) and so was certified automatically."""
-    load_all(REPO_ROOT)
-    keys.create_key()
-    from lms.catalog.models import Course, CourseInstructor
-    from lms.demo import _certified_holder
-    teacher = make_user(("instructor",), "teacher@example.com")
-    admin = make_user(("admin",), "admin@example.com")
-    holder = make_user(("trainee",), "holder@example.com", name_zh="刘洋", name_latin="Liu Yang")
-    course = db.session.scalar(select(Course).where(Course.slug == F1))
-    course.instructors.append(CourseInstructor(user_id=teacher.id))
-    from lms.catalog import services as catalog
-    _certified_holder(holder, teacher, catalog.course_by_slug(F1))
-    db.session.commit()
-    cred = db.session.scalar(select(Credential))
-    return {"teacher": teacher, "admin": admin, "holder": holder, "cred": cred}
-
-
-def _client(app, user=None):
-    c = app.test_client()
-    if user is not None:
-        assert login(c, user.email).status_code == 302
-    return c
 
 
 def test_the_three_programmes_load(app, loaded):
@@ -231,8 +205,8 @@ def test_a_programme_needing_approval_waits_for_an_administrator(app, world):
     prog.approval = "admin"
     other = make_user(("trainee",), "second@example.com", name_latin="Second Holder")
     from lms.catalog import services as catalog
-    from lms.demo import _certified_holder
-    _certified_holder(other, world["teacher"], catalog.course_by_slug(F1))
+    from lms.demo import certified_holder
+    certified_holder(other, world["teacher"], catalog.course_by_slug(F1))
     db.session.commit()
     cred = db.session.scalar(select(Credential).where(Credential.holder_id == other.id))
     assert cred.state == "pending" and cred.signed_json is None

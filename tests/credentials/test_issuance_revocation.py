@@ -9,8 +9,8 @@ from lms.credentials import keys, signing
 from lms.credentials import services as svc
 from lms.credentials.models import Credential, ExperienceClaim
 from lms.extensions import db
-from tests.conftest import outbox_messages
-from tests.credentials.test_issuance import _client, world  # noqa: F401 - the fixture
+from tests.factories import client_of as _client
+from tests.factories import outbox_messages
 
 
 def _creds(holder, programme_id):

@@ -14,7 +14,7 @@ from lms.credentials.models import LIST_SIZE, Credential, Programme, StatusList
 from lms.db import utcnow
 from lms.extensions import db
 from lms.loading import load_all
-from tests.conftest import PG_URL, make_user
+from tests.factories import PG_URL, make_user
 
 
 @pytest.fixture
@@ -96,6 +96,7 @@ def test_a_position_taken_by_a_parallel_issuance_meanwhile_is_drawn_again(app, f
     assert (other.status_list, other.status_index) == (1, 7)
 
 
+@pytest.mark.own_database
 @pytest.mark.skipif(not PG_URL, reason="parallel transactions need PostgreSQL")
 def test_parallel_issuance_gives_unique_positions_on_postgresql(app, foundation, monkeypatch):
     """Six issuances at once, drawing from eight positions only: collisions between transactions are certain;
@@ -138,6 +139,7 @@ def test_a_list_number_it_does_not_hold_is_a_404(app, foundation, number):
         assert app.test_client().get(f"/status/{purpose}/{number}").status_code == 404
 
 
+@pytest.mark.own_database         # "another request" commits on a connection of its own meanwhile
 def test_a_bit_changed_while_the_list_is_being_signed_is_not_hidden_by_the_older_signature(app, foundation,
                                                                                           monkeypatch):
     """A revocation commits while a read of the list is signing the older bits: that read's signature is not

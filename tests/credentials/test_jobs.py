@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lms.config import REPO_ROOT
 from lms.extensions import db
-from tests.conftest import fresh_database, login, make_user
+from tests.factories import fresh_database, login, make_user
 
 F1 = "f1-system-policy-ethics"
 
@@ -29,12 +29,12 @@ def _trainee_who_meets_foundation(tmp_path):
     """Load everything but the programmes, let a trainee complete F1 (nothing can be issued yet), then
     load the programmes: the trainee now meets the Foundation requirements and holds nothing."""
     from lms.catalog import services as catalog
-    from lms.demo import _certified_holder
+    from lms.demo import certified_holder
     from lms.loading import load_all
     load_all(_content_without_programmes(tmp_path))
     teacher = make_user(("instructor",), "teacher@example.com")
     trainee = make_user(("trainee",), "cohort@example.com", name_latin="Cohort Member")
-    _certified_holder(trainee, teacher, catalog.course_by_slug(F1))
+    certified_holder(trainee, teacher, catalog.course_by_slug(F1))
     db.session.commit()
     load_all(REPO_ROOT)
     return trainee
@@ -78,7 +78,10 @@ def test_cohort_issuance_goes_through_rq_and_a_worker(tmp_path):
             old = {k: os.environ.get(k) for k in env}
             os.environ.update(env)
             try:
+                # the rate-limit counters stay in the database: the limiter is one object for the whole test run,
+                # and must not be left on a Redis that stops with this test
                 app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "LMS_OUTBOX": tmp_path / "outbox",
+                                  "RATELIMIT_STORAGE_URI": "lms-database://",
                                   "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
                 with app.app_context():
                     upgrade(directory=app.extensions["migrate"].directory)

@@ -9,7 +9,7 @@ from lms.credentials import services as svc
 from lms.credentials.models import CpdActivity, Credential, ExperienceClaim, Programme
 from lms.db import utcnow
 from lms.extensions import db
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from lms.credentials import pdf, verification
 from lms.credentials import services as svc
 from lms.credentials.views import certificate_pdf_bytes
 from lms.extensions import db
-from tests.conftest import login, make_user
-from tests.credentials.test_issuance import world  # noqa: F401 - the fixture
+from tests.factories import login, make_user
 
 OB = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 

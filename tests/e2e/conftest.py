@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from lms.config import REPO_ROOT
-from tests.conftest import fresh_database
+from tests.factories import fresh_database, settings_for
+from tests.factories.journeys import confirm_registration, last_link_to  # noqa: F401 - the names journeys used to import from here
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -56,10 +56,11 @@ def live_server(e2e_database, tmp_path_factory):
     from lms.loading import load_all
 
     outbox = tmp_path_factory.mktemp("outbox")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": e2e_database, "LMS_OUTBOX": outbox,
-                      "LMS_KEYS_DIR": tmp_path_factory.mktemp("keys"),
-                      "LMS_UPLOAD_DIR": tmp_path_factory.mktemp("uploads"),
-                      "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}})
+    # as in production, but for the test folders and cheap password hashing (no CSRF exemption, not TESTING)
+    app = create_app(settings_for(tmp_path_factory.mktemp("live"), e2e_database).with_config({
+        "TESTING": False, "WTF_CSRF_ENABLED": True, "LMS_BASE_URL": "http://127.0.0.1:5000",
+        "LMS_OUTBOX": outbox, "LMS_KEYS_DIR": tmp_path_factory.mktemp("keys"),
+        "LMS_UPLOAD_DIR": tmp_path_factory.mktemp("uploads")}))
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         load_all(REPO_ROOT)
@@ -84,12 +85,12 @@ def live_server(e2e_database, tmp_path_factory):
         # journey 5: a trainee one lesson short of the Foundation certificate, and an administrator
         from lms.catalog import services as catalog
         from lms.credentials import keys
-        from lms.demo import _certified_holder
+        from lms.demo import certified_holder
         keys.create_key()
         register("admin@example.com", "admin-password", roles=("admin",), name_latin="Wang Min", name_zh="王敏")
         almost = register("almost@example.com", "almost-password", roles=("trainee",), name_latin="Liu Yang",
                           name_zh="刘洋")
-        _certified_holder(almost, teacher, catalog.course_by_slug("f1-system-policy-ethics"), leave_last_lesson=True)
+        certified_holder(almost, teacher, catalog.course_by_slug("f1-system-policy-ethics"), leave_last_lesson=True)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -98,27 +99,6 @@ def live_server(e2e_database, tmp_path_factory):
     app.config["LMS_BASE_URL"] = app.config["LIVE_URL"]      # e-mailed links point at the live server
     yield app
     server.shutdown()
-
-
-def last_link_to(outbox: Path, address: str) -> str:
-    """The link in the newest mail to ``address`` in the live server's outbox."""
-    import email
-    import email.policy
-    for path in sorted(outbox.glob("*.eml"), reverse=True):
-        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if msg["To"] == address:
-            return re.search(r"https?://\S+", msg.get_content()).group(0)
-    raise AssertionError(f"no mail to {address}")
-
-
-def confirm_registration(page, outbox: Path, address: str, password: str = "a-good-password") -> None:
-    """After registering: the "check your e-mail" page, then the e-mailed link followed and confirmed with the
-    password chosen at registration."""
-    from playwright.sync_api import expect
-    expect(page.get_by_role("heading", name=re.compile("Check your e-mail|请查收电子邮件"))).to_be_visible()
-    page.goto(last_link_to(outbox, address))
-    page.locator("input[name=password]").fill(password)
-    page.get_by_role("button", name=re.compile("Confirm and sign in|确认并登录")).click()
 
 
 @pytest.fixture(scope="session")

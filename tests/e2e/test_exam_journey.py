@@ -10,7 +10,7 @@ from lms.assessment import overrides
 from lms.assessment.models import Attempt, Quiz
 from lms.db import utcnow
 from lms.extensions import db
-from tests.e2e.conftest import confirm_registration
+from tests.factories.journeys import confirm_registration
 
 pytestmark = pytest.mark.e2e
 F1 = "f1-system-policy-ethics"

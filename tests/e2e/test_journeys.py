@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import confirm_registration, last_link_to
+from tests.factories.journeys import confirm_registration, last_link_to
 
 pytestmark = pytest.mark.e2e
 F1 = "f1-system-policy-ethics"

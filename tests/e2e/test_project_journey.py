@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import confirm_registration
+from tests.factories.journeys import confirm_registration
 
 pytestmark = pytest.mark.e2e
 SHOTS = "e2e-screenshots"

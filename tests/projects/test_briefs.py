@@ -8,8 +8,8 @@ from lms.extensions import db
 from lms.loading import load_all
 from lms.projects.briefs import parse_brief
 from lms.projects.models import Brief, Criterion
-from tests.conftest import login
-from tests.projects.conftest import F1, HERE
+from tests.factories import login
+from tests.factories.content import F1, HERE
 
 CODES = {"D1.1", "D1.2"}
 GOOD = (HERE / "brief.yaml").read_text(encoding="utf-8")
@@ -93,7 +93,7 @@ def test_instructor_edits_a_brief_in_the_browser(app, people):
 
 
 def test_a_criterion_with_grades_cannot_be_removed(app, people):
-    from tests.projects.test_flow import grade, ready_for_grading
+    from tests.factories.projects import grade, ready_for_grading
     trainee, project = ready_for_grading(app, people)
     grade(app, people["lecturer"], project, {"policy": 80, "law": 80})
     client = app.test_client()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.projects.models import Brief, ExaminerAssignment, Project
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 
 def _projects(people, n: int) -> None:

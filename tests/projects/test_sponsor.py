@@ -3,12 +3,13 @@ per day; and the sponsor's link records one answer, even when two arrive at once
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from lms.extensions import db
 from lms.projects import services as svc
 from lms.projects.models import Project, SponsorMail
-from tests.projects.test_flow import _mail_to, register, sponsor_link
+from tests.factories.projects import _mail_to, register, sponsor_link
 
 SPAM = {"title": "Win a prize at http://spam.example/win or www.spam.example, mail win@spam.example now",
         "sponsor_name": "Visit https://spam.example/offer", "sponsor_org": "spam.example Ltd"}
@@ -52,6 +53,7 @@ def _answers(app):
     return [s for s, _ in _mail_to(app, "trainee@example.com") if "answered" in s]
 
 
+@pytest.mark.own_database         # the answers commit in transactions of their own
 def test_two_answers_sent_at_once_record_one_decision_and_one_mail(app, people, monkeypatch):
     """The second answer's request has read the project (no answer yet) when the first one is recorded and
     committed; it must then record nothing, send nothing, and say the link has been used."""

@@ -7,8 +7,10 @@ import pytest
 from lms import create_app
 from lms.extensions import db
 from lms.projects import services as svc
-from tests.conftest import PG_URL, IsolatedClient, _config
-from tests.projects.test_flow import _mail_to, register, sponsor_link
+from tests.factories import PG_URL, IsolatedClient, settings_for
+from tests.factories.projects import _mail_to, register, sponsor_link
+
+pytestmark = pytest.mark.own_database          # two connections at once, each in a transaction of its own
 
 
 @pytest.fixture
@@ -16,7 +18,7 @@ def app(app, tmp_path):
     if PG_URL:
         yield app
         return
-    file_app = create_app({**_config(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'threads.sqlite3'}"})
+    file_app = create_app(settings_for(tmp_path, f"sqlite:///{tmp_path / 'threads.sqlite3'}"))
     file_app.test_client_class = IsolatedClient
     with file_app.app_context():
         db.create_all()

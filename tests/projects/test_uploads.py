@@ -10,16 +10,9 @@ from lms.catalog.models import Course, Enrolment
 from lms.extensions import db
 from lms.projects import uploads
 from lms.projects.models import Project, Submission, SubmissionFile
-from tests.conftest import login, make_user
-from tests.projects.conftest import F1, PDF, office
-from tests.projects.test_flow import _as, _brief, _mail_to, confirm, register, sponsor_link, upload
-
-
-def confirmed(app, people):
-    """A registered project whose sponsor has confirmed it: the trainee may submit."""
-    client, project = register(app, people)
-    confirm(app, sponsor_link(app))
-    return client, project
+from tests.factories import login, make_user
+from tests.factories.content import F1, PDF, office
+from tests.factories.projects import _as, _brief, _mail_to, confirm, confirmed, register, sponsor_link, upload
 
 
 def _nothing_stored(app):

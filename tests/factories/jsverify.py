@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = Path(__file__).with_name("verify.mjs")
+SCRIPT = REPO_ROOT / "tests" / "credentials" / "verify.mjs"
 
 
 def js_verifier_missing() -> str | None:
