@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.config import REPO_ROOT
-from lms.extensions import db
+from lms.extensions import db, limiter
 from tests.factories import (  # noqa: F401 - the names test modules used to import from here
     PASSWORD,
     PG_URL,
@@ -237,6 +237,7 @@ def _database(request, tmp_path, _templates, monkeypatch):
             shutil.copytree(files, tmp_path / files.name)
     with _test_config(tpl.app, tmp_path, tpl.extensions), tpl.app.app_context():
         with _one_transaction(db.engine, monkeypatch):
+            limiter.reset()         # rate-limit counts kept in memory outlive the rollback: each test starts at 0
             yield tpl.app, tpl.results
 
 
