@@ -71,6 +71,7 @@ def test_the_password_is_the_instructors_to_set_and_to_remove(app, client, quiz,
     assert _open(users["trainee"]) is not None
 
 
+@pytest.mark.own_database      # the counts are committed on a connection of their own, as in production
 def test_guessing_the_password_from_home_is_stopped_after_ten_tries(app, client, quiz, users):
     from lms.extensions import limiter
     limiter.reset()
