@@ -58,30 +58,58 @@ def weighted_total(brief: Brief, scores: dict[int, float]) -> float:
     return round(sum(cr.weight * scores[cr.id] for cr in brief.criteria) / 100, 1)
 
 
-def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreInput], overall: str, *,
-               submit: bool, reason: str = "") -> Grade:
-    """An examiner's grade (role lecturer/practitioner/third), or the agreed grade (role 'agreed')."""
-    brief = project.brief
+def _check_gradable(project: Project) -> None:
+    """The project is at a stage where grades may be written."""
     if not project.is_confirmed:
         raise ProjectError(_("Grading needs the sponsor's confirmation (or an administrator's override)."))
     if not project.submissions:
         raise ProjectError(_("Nothing has been submitted yet."))
     if project.released_at is not None:
         raise ProjectError(_("The results have been released; grades can no longer change."))
+
+
+def _check_agreed(user: User, project: Project, *, submit: bool, reason: str) -> None:
+    """The agreed grade: during reconciliation, by one of the two examiners or an administrator, with a reason,
+    and only while no third examiner has graded."""
+    if project.status != "reconciliation":
+        raise ProjectError(_("An agreed grade is recorded only during reconciliation."))
+    if examiner_role(user, project) not in ("lecturer", "practitioner") and not user.has_role("admin"):
+        raise ProjectError(_("Only the two examiners or an administrator record the agreed grade."))
+    if submit and not reason.strip():
+        raise ProjectError(_("Give the reason for the agreed grade."))
+    if any(g.role == "third" and g.submitted_at for g in project.grades):
+        raise ProjectError(_("A third examiner has graded; the final grade follows from the three grades."))
+
+
+def _check_role(user: User, project: Project, role: str, *, submit: bool, reason: str) -> None:
     if role == "agreed":
-        if project.status != "reconciliation":
-            raise ProjectError(_("An agreed grade is recorded only during reconciliation."))
-        if examiner_role(user, project) not in ("lecturer", "practitioner") and not user.has_role("admin"):
-            raise ProjectError(_("Only the two examiners or an administrator record the agreed grade."))
-        if submit and not reason.strip():
-            raise ProjectError(_("Give the reason for the agreed grade."))
-        if any(g.role == "third" and g.submitted_at for g in project.grades):
-            raise ProjectError(_("A third examiner has graded; the final grade follows from the three grades."))
+        _check_agreed(user, project, submit=submit, reason=reason)
     elif examiner_role(user, project) != role:
         raise ProjectError(_("You are not this project's %(role)s examiner.", role=role))
+
+
+def _open_grade(user: User, project: Project, role: str) -> Grade | None:
+    """The examiner's draft in this role (None before the first save); a submitted grade is final."""
     grade = next((g for g in project.grades if g.examiner_id == user.id and g.role == role), None)
     if grade is not None and grade.submitted_at is not None:
         raise ProjectError(_("This grade has been submitted and can no longer change."))
+    return grade
+
+
+def _score_error(brief: Brief, title: str, s: ScoreInput) -> str | None:
+    """What is wrong with a criterion's band and score (both given), or None."""
+    band = next((b for b in brief.bands if b["key"] == s.band), None)
+    if band is None:
+        return _("%(c)s: unknown band.", c=title)
+    if not band["min"] <= s.score <= band["max"]:
+        return _("%(c)s: the score %(s)d is outside the band you chose (%(lo)d–%(hi)d).", c=title,
+                 s=s.score, lo=band["min"], hi=band["max"])
+    return None
+
+
+def _checked_scores(brief: Brief, scores: dict[int, ScoreInput], overall: str, *,
+                    submit: bool) -> dict[int, ScoreInput]:
+    """The criteria scored (a draft may leave some out; a submitted grade scores every one), every error told."""
     errors, values = [], {}
     for cr in brief.criteria:
         title = cr.title_en or cr.title_zh
@@ -90,20 +118,18 @@ def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreI
             if submit:
                 errors.append(_("%(c)s: choose a band and give a score.", c=title))
             continue
-        band = next((b for b in brief.bands if b["key"] == s.band), None)
-        if band is None:
-            errors.append(_("%(c)s: unknown band.", c=title))
-        elif not band["min"] <= s.score <= band["max"]:
-            errors.append(_("%(c)s: the score %(s)d is outside the band you chose (%(lo)d–%(hi)d).", c=title,
-                            s=s.score, lo=band["min"], hi=band["max"]))
+        error = _score_error(brief, title, s)
+        if error:
+            errors.append(error)
         values[cr.id] = s
     if submit and not overall.strip():
         errors.append(_("Write an overall comment for the trainee."))
     if errors:
         raise ProjectError(" ".join(errors))
-    if grade is None:
-        grade = Grade(examiner_id=user.id, role=role)
-        project.grades.append(grade)
+    return values
+
+
+def _write_scores(grade: Grade, values: dict[int, ScoreInput]) -> None:
     existing = {s.criterion_id: s for s in grade.scores}
     for cid, s in values.items():
         row = existing.get(cid)
@@ -111,6 +137,20 @@ def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreI
             row = CriterionScore(criterion_id=cid, band=s.band, score=s.score)
             grade.scores.append(row)
         row.band, row.score, row.comment = s.band, s.score, s.comment.strip() or None
+
+
+def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreInput], overall: str, *,
+               submit: bool, reason: str = "") -> Grade:
+    """An examiner's grade (role lecturer/practitioner/third), or the agreed grade (role 'agreed')."""
+    brief = project.brief
+    _check_gradable(project)
+    _check_role(user, project, role, submit=submit, reason=reason)
+    grade = _open_grade(user, project, role)
+    values = _checked_scores(brief, scores, overall, submit=submit)
+    if grade is None:
+        grade = Grade(examiner_id=user.id, role=role)
+        project.grades.append(grade)
+    _write_scores(grade, values)
     grade.overall_comment = overall.strip() or None
     grade.reason = reason.strip() or None
     if len(values) == len(brief.criteria):
