@@ -177,31 +177,34 @@ def needs_reconciliation(project: Project, a: Grade, b: Grade) -> bool:
     return abs(a.total - b.total) > limit or a.passed != b.passed
 
 
-def _final(project: Project) -> tuple[dict[int, float], str] | None:
-    """The final criterion scores and the reason, or None while grading or reconciliation is open."""
+def _closest_pair(trio: list[Grade]) -> tuple[Grade, Grade]:
+    pairs = [(trio[i], trio[j]) for i in range(3) for j in range(i + 1, 3)]
+    return min(pairs, key=lambda p: abs(p[0].total - p[1].total))
+
+
+def _final(project: Project) -> tuple[dict[int, float], dict] | None:
+    """The final criterion scores and the basis they rest on (facts: a rule and its numbers and ids; the page
+    says it in the reader's language), or None while grading or reconciliation is open."""
     brief = project.brief
     done = _examiner_grades(project)
     if not all(r in done for r in _required_roles(project)):
         return None
     if not brief.two_examiners:
         g = done["lecturer"]
-        return {s.criterion_id: float(s.score) for s in g.scores}, "single examiner"
+        return {s.criterion_id: float(s.score) for s in g.scores}, {"rule": "single"}
     a, b = done["lecturer"], done["practitioner"]
-    limit = current_app.config["GRADE_DIFFERENCE"]
     if not needs_reconciliation(project, a, b):
-        return mean_scores([a, b]), (f"mean of the two examiners' grades ({a.total:g} and {b.total:g}; "
-                                      f"difference {abs(a.total - b.total):g} ≤ {limit:g}, same pass/fail)")
+        return mean_scores([a, b]), {"rule": "mean", "totals": [a.total, b.total],
+                                     "limit": current_app.config["GRADE_DIFFERENCE"]}
     agreed = next((g for g in project.grades if g.role == "agreed" and g.submitted_at), None)
     if agreed is not None:
         return ({s.criterion_id: float(s.score) for s in agreed.scores},
-                f"agreed by {agreed.examiner.display_name} after reconciliation: {agreed.reason}")
+                {"rule": "agreed", "examiner_id": agreed.examiner_id, "reason": agreed.reason})
     third = done.get("third")
     if third is not None:
-        trio = [a, b, third]
-        pairs = [(trio[i], trio[j]) for i in range(3) for j in range(i + 1, 3)]
-        x, y = min(pairs, key=lambda p: abs(p[0].total - p[1].total))
-        return mean_scores([x, y]), (f"third examiner: mean of the two closest grades ({x.total:g} and {y.total:g}; "
-                                      f"all three: {a.total:g}, {b.total:g}, {third.total:g})")
+        x, y = _closest_pair([a, b, third])
+        return mean_scores([x, y]), {"rule": "third", "closest": [x.total, y.total],
+                                     "totals": [a.total, b.total, third.total]}
     return None
 
 
@@ -219,14 +222,14 @@ def refresh_status(project: Project) -> str:
             done = _examiner_grades(project)
             two = all(r in done for r in _required_roles(project))
             status = "reconciliation" if two else "grading"
-            project.final_score = project.passed = project.final_reason = project.final_scores = None
+            project.final_score = project.passed = project.final_basis = project.final_scores = None
         else:
-            scores, reason = final
+            scores, basis = final
             brief = project.brief
             project.final_scores = {cr.key: scores[cr.id] for cr in brief.criteria if cr.id in scores}
             project.final_score = weighted_total(brief, scores)
             project.passed = grade_passes(brief, project.final_score, scores)
-            project.final_reason = reason
+            project.final_basis = basis
             status = "awaiting_defence" if brief.defence_required and project.defence is None else "ready"
     project.status = status
     return status

@@ -54,3 +54,14 @@ def people(content):
         db.session.add(Enrolment(user_id=p[who].id, course_id=course.id))
     db.session.commit()
     return p
+
+
+@pytest.fixture
+def final_reason_migration():
+    """Revision 0019's module (its conversions between the old sentences and the stored facts)."""
+    import importlib.util
+    path = REPO_ROOT / "migrations" / "versions" / "0019_final_reason_facts.py"
+    spec = importlib.util.spec_from_file_location("migration_0019_final_reason_facts", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
