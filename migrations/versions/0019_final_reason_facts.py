@@ -13,7 +13,6 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '8ebc73f6a03f'
 down_revision = '41f4e2300435'
