@@ -76,8 +76,14 @@ def sentence_from_basis(conn, basis):
     return basis.get("text")
 
 
+def _altering_projects():
+    """Plain ALTER TABLE (SQLite 3.35+ drops a column in place): recreating the table would, with SQLite's foreign
+    keys on, delete the grades, examiners and submissions of every project by cascade."""
+    return op.batch_alter_table('projects', schema=None, recreate='never')
+
+
 def upgrade():
-    with op.batch_alter_table('projects', schema=None) as batch_op:
+    with _altering_projects() as batch_op:
         batch_op.add_column(sa.Column('final_basis', sa.JSON(), nullable=True))
     conn = op.get_bind()
     rows = conn.execute(sa.select(_projects.c.id, _projects.c.final_reason)
@@ -85,12 +91,12 @@ def upgrade():
     for project_id, text in rows:
         conn.execute(_projects.update().where(_projects.c.id == project_id)
                      .values(final_basis=basis_from_sentence(conn, project_id, text)))
-    with op.batch_alter_table('projects', schema=None) as batch_op:
+    with _altering_projects() as batch_op:
         batch_op.drop_column('final_reason')
 
 
 def downgrade():
-    with op.batch_alter_table('projects', schema=None) as batch_op:
+    with _altering_projects() as batch_op:
         batch_op.add_column(sa.Column('final_reason', sa.Text(), nullable=True))
     conn = op.get_bind()
     rows = conn.execute(sa.select(_projects.c.id, _projects.c.final_basis)
@@ -100,5 +106,5 @@ def downgrade():
             continue
         conn.execute(_projects.update().where(_projects.c.id == project_id)
                      .values(final_reason=sentence_from_basis(conn, basis)))
-    with op.batch_alter_table('projects', schema=None) as batch_op:
+    with _altering_projects() as batch_op:
         batch_op.drop_column('final_basis')
