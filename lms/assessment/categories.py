@@ -9,7 +9,7 @@ the competency, they showed), exactly as importing the renamed file would give t
 section draws from by path is not renamed: the exam would silently draw nothing."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -82,9 +82,9 @@ def bank_categories(bank: QuestionBank) -> list[CategoryRow]:
             for c in cats]
 
 
-def rename(category: QuestionCategory, new_path: str, competency: Competency | None, user) -> QuestionCategory:
-    """Rename a category (and the categories below it); a competency chosen is added as the last segment when the
-    path does not name it already. Returns the category the questions are now in."""
+def _new_segments(category: QuestionCategory, new_path: str, competency: Competency | None) -> list[str]:
+    """The segments of the path typed (in the category's own context), with the competency's code added last
+    when the path does not name it already."""
     typed = new_path.strip()
     context, segments = split_category(typed)
     if not names_context(typed):              # no context typed: the category keeps its own
@@ -95,49 +95,97 @@ def rename(category: QuestionCategory, new_path: str, competency: Competency | N
         raise ExamError(_("Give the category a path, for example TTM/D3/D3.2."))
     if context != category.context:
         raise ExamError(_("A category keeps its context (%(c)s); give the path without a context.", c=category.context))
-    old, new = _segments(category.path), segments
-    if not old:
-        raise ExamError(_("The top category cannot be renamed; rename the categories in it."))
-    if new == old:
-        return category
-    bank = category.bank
+    return segments
+
+
+@dataclass
+class _Move:
+    """What a rename moves: the categories at or below the old path, the segments each will have, and the
+    categories of the context by their segments (those a moved category may merge into)."""
+    moving: list[QuestionCategory]
+    targets: dict[int, list[str]]
+    existing: dict[tuple, QuestionCategory]
+    moving_ids: set[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.moving_ids = {c.id for c in self.moving}
+
+    def merges_into(self, segments: list[str]) -> QuestionCategory | None:
+        """The category outside the move that already has these segments (None: there is none)."""
+        hit = self.existing.get(tuple(segments))
+        return hit if hit is not None and hit.id not in self.moving_ids else None
+
+
+def _plan_move(category: QuestionCategory, old: list[str], new: list[str]) -> _Move:
     in_context = db.session.scalars(select(QuestionCategory).where(
-        QuestionCategory.bank_id == bank.id, QuestionCategory.context == category.context)).all()
+        QuestionCategory.bank_id == category.bank_id, QuestionCategory.context == category.context)).all()
     moving = [c for c in in_context if _segments(c.path)[:len(old)] == old]
-    targets = {c.id: new + _segments(c.path)[len(old):] for c in moving}
-    if any(len(category_path(t)) > 500 or any(len(x) > 255 for x in t) for t in targets.values()):
+    return _Move(moving, {c.id: new + _segments(c.path)[len(old):] for c in moving},
+                 {tuple(_segments(c.path)): c for c in in_context})
+
+
+def _check_lengths(move: _Move) -> None:
+    if any(len(category_path(t)) > 500 or any(len(x) > 255 for x in t) for t in move.targets.values()):
         raise ExamError(_("That path is too long."))
-    existing = {tuple(_segments(c.path)): c for c in in_context}
-    moving_ids = {c.id for c in moving}
-    clash = next((t for cid, t in targets.items() if (hit := existing.get(tuple(t))) is not None
+
+
+def _check_no_clash(move: _Move) -> None:
+    """A category cannot move onto one of the categories that move with it."""
+    moving_ids = move.moving_ids
+    clash = next((t for cid, t in move.targets.items() if (hit := move.existing.get(tuple(t))) is not None
                   and hit.id in moving_ids and hit.id != cid), None)
     if clash is not None:
         raise ExamError(_("The category %(p)s is already inside this one; rename that one first.",
                           p=category_path(clash)))
-    # exams that draw from the category (or above or below it), or from a category it would merge into
-    merging = [existing[tuple(t)].path for t in targets.values()
-               if tuple(t) in existing and existing[tuple(t)].id not in moving_ids]
+
+
+def _check_no_exam_draws(bank: QuestionBank, category: QuestionCategory, move: _Move) -> None:
+    """No exam draws from the category (or above or below it), or from a category it would merge into."""
+    merging = [hit.path for t in move.targets.values() if (hit := move.merges_into(t)) is not None]
     drawing = sorted({q.title_en or q.title_zh or q.key for s, q in _sections(bank)
                       if _within(s.category, category.path) or _within(category.path, s.category)
                       or any(_within(m, s.category) for m in merging)})
     if drawing:
         raise ExamError(_("Exams draw from this category by its path: %(exams)s. Change their sections first, then "
                           "rename it.", exams="; ".join(drawing)))
+
+
+def _move_one(cat: QuestionCategory, move: _Move, codes: dict[str, Competency]) -> QuestionCategory:
+    """Give the category its new path, or merge it into the category that has that path; align the result to
+    the competency its path names. Returns the category now at the new path."""
+    target_segments = move.targets[cat.id]
+    target = move.merges_into(target_segments)
+    if target is not None:    # merge into the category that has the path
+        db.session.execute(Question.__table__.update().where(Question.category_id == cat.id)
+                           .values(category_id=target.id))
+        db.session.delete(cat)
+        cat = target
+    else:
+        cat.path = category_path(target_segments)
+        cat.segments = list(target_segments)
+    competency_now = next((codes[s] for s in reversed(cat.segments) if s in codes), None)
+    cat.competency_id = competency_now.id if competency_now else None
+    return cat
+
+
+def rename(category: QuestionCategory, new_path: str, competency: Competency | None, user) -> QuestionCategory:
+    """Rename a category (and the categories below it); a competency chosen is added as the last segment when the
+    path does not name it already. Returns the category the questions are now in."""
+    new = _new_segments(category, new_path, competency)
+    old = _segments(category.path)
+    if not old:
+        raise ExamError(_("The top category cannot be renamed; rename the categories in it."))
+    if new == old:
+        return category
+    bank = category.bank
+    move = _plan_move(category, old, new)
+    _check_lengths(move)
+    _check_no_clash(move)
+    _check_no_exam_draws(bank, category, move)
     codes = _codes()
     result, touched = category, set()
-    for cat in sorted(moving, key=lambda c: len(_segments(c.path))):
-        target_segments = targets[cat.id]
-        target = existing.get(tuple(target_segments))
-        if target is not None and target.id not in moving_ids:    # merge into the category that has the path
-            db.session.execute(Question.__table__.update().where(Question.category_id == cat.id)
-                               .values(category_id=target.id))
-            db.session.delete(cat)
-            cat = target
-        else:
-            cat.path = category_path(target_segments)
-            cat.segments = list(target_segments)
-        competency_now = next((codes[s] for s in reversed(cat.segments) if s in codes), None)
-        cat.competency_id = competency_now.id if competency_now else None
+    for cat in sorted(move.moving, key=lambda c: len(_segments(c.path))):
+        cat = _move_one(cat, move, codes)
         touched.add(cat)
         if cat.segments == new:
             result = cat

@@ -202,39 +202,52 @@ def _one_question(source: str) -> tuple[dict | None, list[str]]:
 @role_required("instructor")
 def new():
     """Write a new question in GIFT, starting from an example of the chosen kind, with a preview."""
-    form = NewQuestionForm()
     all_banks = ownership.manageable_banks(current_user)
     competencies = current_competencies()
-    form.bank.choices = [(b.slug, f"{b.slug} · {b.title}" if b.title != b.slug else b.slug) for b in all_banks]
-    form.competency.choices = [("", _("None, or as the text's $CATEGORY line says"))] + [
-        (c.code, f"{c.code} {localized(c, 'name').text}") for c in competencies]
     kind = request.args.get("type", "single")
     if kind not in starters.KINDS:
         kind = "single"
-    if request.method == "GET":
-        form.source.data = starters.starter(kind)
-        same_language = next((b.slug for b in all_banks if b.language == current_lang()), "")    # the example's
-        form.bank.data = request.args.get("bank") or same_language
-        form.competency.data = request.args.get("competency", "")
+    form = _new_question_form(all_banks, competencies, kind)
     preview, errors = None, []
     if all_banks and form.validate_on_submit():
         question, errors = _one_question(form.source.data)
         if question is not None and form.preview.data:
             preview = {k: v for k, v in question.items() if k not in banks.SPEC_SKIP}
         elif question is not None:
-            bank = next(b for b in all_banks if b.slug == form.bank.data)
-            competency = next((c for c in competencies if c.code == form.competency.data), None)
-            try:
-                created = banks.add_question(bank, question, competency, user=current_user, status=form.status.data)
-            except ContentInvalid as exc:
-                errors = [at_line(e.line, e.reason) for e in exc.errors]
-            else:
-                db.session.commit()
-                flash(_("Question added to %(bank)s.", bank=bank.slug), "success")
-                return redirect(url_for("questions.show", public_id=created.public_id))
+            done, errors = _add_new_question(form, question, all_banks, competencies)
+            if done is not None:
+                return done
     return render_template("assessment/edit.html", q=None, form=form, preview=preview, errors=errors,
                            render=render_text, qtypes=qtypes.REGISTRY, kinds=starters.KINDS, kind=kind,
                            has_banks=bool(all_banks))
+
+
+def _new_question_form(all_banks, competencies, kind: str) -> NewQuestionForm:
+    """The form with the banks the person manages and the framework's competencies; on the first visit, the
+    example of the kind chosen, a bank in the reader's language (or the one asked for) and the competency asked."""
+    form = NewQuestionForm()
+    form.bank.choices = [(b.slug, f"{b.slug} · {b.title}" if b.title != b.slug else b.slug) for b in all_banks]
+    form.competency.choices = [("", _("None, or as the text's $CATEGORY line says"))] + [
+        (c.code, f"{c.code} {localized(c, 'name').text}") for c in competencies]
+    if request.method == "GET":
+        form.source.data = starters.starter(kind)
+        same_language = next((b.slug for b in all_banks if b.language == current_lang()), "")    # the example's
+        form.bank.data = request.args.get("bank") or same_language
+        form.competency.data = request.args.get("competency", "")
+    return form
+
+
+def _add_new_question(form: NewQuestionForm, question: dict, all_banks, competencies):
+    """Add the question to the bank chosen: the redirect to it, or None and the errors."""
+    bank = next(b for b in all_banks if b.slug == form.bank.data)
+    competency = next((c for c in competencies if c.code == form.competency.data), None)
+    try:
+        created = banks.add_question(bank, question, competency, user=current_user, status=form.status.data)
+    except ContentInvalid as exc:
+        return None, [at_line(e.line, e.reason) for e in exc.errors]
+    db.session.commit()
+    flash(_("Question added to %(bank)s.", bank=bank.slug), "success")
+    return redirect(url_for("questions.show", public_id=created.public_id)), []
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])

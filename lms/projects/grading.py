@@ -59,30 +59,58 @@ def weighted_total(brief: Brief, scores: dict[int, float]) -> float:
     return round(sum(cr.weight * scores[cr.id] for cr in brief.criteria) / 100, 1)
 
 
-def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreInput], overall: str, *,
-               submit: bool, reason: str = "") -> Grade:
-    """An examiner's grade (role lecturer/practitioner/third), or the agreed grade (role 'agreed')."""
-    brief = project.brief
+def _check_gradable(project: Project) -> None:
+    """The project is at a stage where grades may be written."""
     if not project.is_confirmed:
         raise ProjectError(_("Grading needs the sponsor's confirmation (or an administrator's override)."))
     if not project.submissions:
         raise ProjectError(_("Nothing has been submitted yet."))
     if project.released_at is not None:
         raise ProjectError(_("The results have been released; grades can no longer change."))
+
+
+def _check_agreed(user: User, project: Project, *, submit: bool, reason: str) -> None:
+    """The agreed grade: during reconciliation, by one of the two examiners or an administrator, with a reason,
+    and only while no third examiner has graded."""
+    if project.status != "reconciliation":
+        raise ProjectError(_("An agreed grade is recorded only during reconciliation."))
+    if examiner_role(user, project) not in ("lecturer", "practitioner") and not user.has_role("admin"):
+        raise ProjectError(_("Only the two examiners or an administrator record the agreed grade."))
+    if submit and not reason.strip():
+        raise ProjectError(_("Give the reason for the agreed grade."))
+    if any(g.role == "third" and g.submitted_at for g in project.grades):
+        raise ProjectError(_("A third examiner has graded; the final grade follows from the three grades."))
+
+
+def _check_role(user: User, project: Project, role: str, *, submit: bool, reason: str) -> None:
     if role == "agreed":
-        if project.status != "reconciliation":
-            raise ProjectError(_("An agreed grade is recorded only during reconciliation."))
-        if examiner_role(user, project) not in ("lecturer", "practitioner") and not user.has_role("admin"):
-            raise ProjectError(_("Only the two examiners or an administrator record the agreed grade."))
-        if submit and not reason.strip():
-            raise ProjectError(_("Give the reason for the agreed grade."))
-        if any(g.role == "third" and g.submitted_at for g in project.grades):
-            raise ProjectError(_("A third examiner has graded; the final grade follows from the three grades."))
+        _check_agreed(user, project, submit=submit, reason=reason)
     elif examiner_role(user, project) != role:
         raise ProjectError(_("You are not this project's %(role)s examiner.", role=role))
+
+
+def _open_grade(user: User, project: Project, role: str) -> Grade | None:
+    """The examiner's draft in this role (None before the first save); a submitted grade is final."""
     grade = next((g for g in project.grades if g.examiner_id == user.id and g.role == role), None)
     if grade is not None and grade.submitted_at is not None:
         raise ProjectError(_("This grade has been submitted and can no longer change."))
+    return grade
+
+
+def _score_error(brief: Brief, title: str, s: ScoreInput) -> str | None:
+    """What is wrong with a criterion's band and score (both given), or None."""
+    band = next((b for b in brief.bands if b["key"] == s.band), None)
+    if band is None:
+        return _("%(c)s: unknown band.", c=title)
+    if not band["min"] <= s.score <= band["max"]:
+        return _("%(c)s: the score %(s)d is outside the band you chose (%(lo)d–%(hi)d).", c=title,
+                 s=s.score, lo=band["min"], hi=band["max"])
+    return None
+
+
+def _checked_scores(brief: Brief, scores: dict[int, ScoreInput], overall: str, *,
+                    submit: bool) -> dict[int, ScoreInput]:
+    """The criteria scored (a draft may leave some out; a submitted grade scores every one), every error told."""
     errors, values = [], {}
     for cr in brief.criteria:
         title = cr.title_en or cr.title_zh
@@ -91,20 +119,18 @@ def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreI
             if submit:
                 errors.append(_("%(c)s: choose a band and give a score.", c=title))
             continue
-        band = next((b for b in brief.bands if b["key"] == s.band), None)
-        if band is None:
-            errors.append(_("%(c)s: unknown band.", c=title))
-        elif not band["min"] <= s.score <= band["max"]:
-            errors.append(_("%(c)s: the score %(s)d is outside the band you chose (%(lo)d–%(hi)d).", c=title,
-                            s=s.score, lo=band["min"], hi=band["max"]))
+        error = _score_error(brief, title, s)
+        if error:
+            errors.append(error)
         values[cr.id] = s
     if submit and not overall.strip():
         errors.append(_("Write an overall comment for the trainee."))
     if errors:
         raise ProjectError(" ".join(errors))
-    if grade is None:
-        grade = Grade(examiner_id=user.id, role=role)
-        project.grades.append(grade)
+    return values
+
+
+def _write_scores(grade: Grade, values: dict[int, ScoreInput]) -> None:
     existing = {s.criterion_id: s for s in grade.scores}
     for cid, s in values.items():
         row = existing.get(cid)
@@ -112,6 +138,20 @@ def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreI
             row = CriterionScore(criterion_id=cid, band=s.band, score=s.score)
             grade.scores.append(row)
         row.band, row.score, row.comment = s.band, s.score, s.comment.strip() or None
+
+
+def save_grade(user: User, project: Project, role: str, scores: dict[int, ScoreInput], overall: str, *,
+               submit: bool, reason: str = "") -> Grade:
+    """An examiner's grade (role lecturer/practitioner/third), or the agreed grade (role 'agreed')."""
+    brief = project.brief
+    _check_gradable(project)
+    _check_role(user, project, role, submit=submit, reason=reason)
+    grade = _open_grade(user, project, role)
+    values = _checked_scores(brief, scores, overall, submit=submit)
+    if grade is None:
+        grade = Grade(examiner_id=user.id, role=role)
+        project.grades.append(grade)
+    _write_scores(grade, values)
     grade.overall_comment = overall.strip() or None
     grade.reason = reason.strip() or None
     if len(values) == len(brief.criteria):
@@ -138,31 +178,34 @@ def needs_reconciliation(project: Project, a: Grade, b: Grade) -> bool:
     return abs(a.total - b.total) > limit or a.passed != b.passed
 
 
-def _final(project: Project) -> tuple[dict[int, float], str] | None:
-    """The final criterion scores and the reason, or None while grading or reconciliation is open."""
+def _closest_pair(trio: list[Grade]) -> tuple[Grade, Grade]:
+    pairs = [(trio[i], trio[j]) for i in range(3) for j in range(i + 1, 3)]
+    return min(pairs, key=lambda p: abs(p[0].total - p[1].total))
+
+
+def _final(project: Project) -> tuple[dict[int, float], dict] | None:
+    """The final criterion scores and the basis they rest on (facts: a rule and its numbers and ids; the page
+    says it in the reader's language), or None while grading or reconciliation is open."""
     brief = project.brief
     done = _examiner_grades(project)
     if not all(r in done for r in _required_roles(project)):
         return None
     if not brief.two_examiners:
         g = done["lecturer"]
-        return {s.criterion_id: float(s.score) for s in g.scores}, "single examiner"
+        return {s.criterion_id: float(s.score) for s in g.scores}, {"rule": "single"}
     a, b = done["lecturer"], done["practitioner"]
-    limit = current_app.config["GRADE_DIFFERENCE"]
     if not needs_reconciliation(project, a, b):
-        return mean_scores([a, b]), (f"mean of the two examiners' grades ({a.total:g} and {b.total:g}; "
-                                      f"difference {abs(a.total - b.total):g} ≤ {limit:g}, same pass/fail)")
+        return mean_scores([a, b]), {"rule": "mean", "totals": [a.total, b.total],
+                                     "limit": current_app.config["GRADE_DIFFERENCE"]}
     agreed = next((g for g in project.grades if g.role == "agreed" and g.submitted_at), None)
     if agreed is not None:
         return ({s.criterion_id: float(s.score) for s in agreed.scores},
-                f"agreed by {agreed.examiner.display_name} after reconciliation: {agreed.reason}")
+                {"rule": "agreed", "examiner_id": agreed.examiner_id, "reason": agreed.reason})
     third = done.get("third")
     if third is not None:
-        trio = [a, b, third]
-        pairs = [(trio[i], trio[j]) for i in range(3) for j in range(i + 1, 3)]
-        x, y = min(pairs, key=lambda p: abs(p[0].total - p[1].total))
-        return mean_scores([x, y]), (f"third examiner: mean of the two closest grades ({x.total:g} and {y.total:g}; "
-                                      f"all three: {a.total:g}, {b.total:g}, {third.total:g})")
+        x, y = _closest_pair([a, b, third])
+        return mean_scores([x, y]), {"rule": "third", "closest": [x.total, y.total],
+                                     "totals": [a.total, b.total, third.total]}
     return None
 
 
@@ -180,14 +223,14 @@ def refresh_status(project: Project) -> str:
             done = _examiner_grades(project)
             two = all(r in done for r in _required_roles(project))
             status = "reconciliation" if two else "grading"
-            project.final_score = project.passed = project.final_reason = project.final_scores = None
+            project.final_score = project.passed = project.final_basis = project.final_scores = None
         else:
-            scores, reason = final
+            scores, basis = final
             brief = project.brief
             project.final_scores = {cr.key: scores[cr.id] for cr in brief.criteria if cr.id in scores}
             project.final_score = weighted_total(brief, scores)
             project.passed = grade_passes(brief, project.final_score, scores)
-            project.final_reason = reason
+            project.final_basis = basis
             status = "awaiting_defence" if brief.defence_required and project.defence is None else "ready"
     project.status = status
     return status

@@ -114,7 +114,11 @@ class Project(db.Model):
     # the final result, fixed when both (or the reconciled) grades are in
     final_score: Mapped[float | None]
     passed: Mapped[bool | None]
-    final_reason: Mapped[str | None] = mapped_column(Text)
+    # how the final grade was reached, as facts the page words in the reader's language: {"rule": "single"},
+    # {"rule": "mean", "totals": [a, b], "limit": n}, {"rule": "agreed", "examiner_id": id, "reason": text},
+    # {"rule": "third", "closest": [x, y], "totals": [a, b, c]}, or {"rule": "legacy", "text": ...} (stored
+    # as a sentence before revision 0019, shown as it is)
+    final_basis: Mapped[dict | None] = mapped_column(JSON)
     final_scores: Mapped[dict | None] = mapped_column(JSON)          # criterion key -> score
     released_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

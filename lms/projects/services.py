@@ -206,7 +206,8 @@ def assign_coach(actor: User, project: Project, coach: User | None) -> None:
     audit(actor, "project.coach", project.public_id, coach.email if coach else "-")
 
 
-def assign_examiner(actor: User, project: Project, user: User, role: str) -> None:
+def _check_examiner(project: Project, user: User, role: str) -> None:
+    """Rules for anyone examining: a known role, results not released, an instructor, not the trainee."""
     if role not in EXAMINER_ROLES:
         raise ProjectError(_("Unknown examiner role."))
     if project.released_at is not None:
@@ -215,31 +216,55 @@ def assign_examiner(actor: User, project: Project, user: User, role: str) -> Non
         raise ProjectError(_("Examiners must be instructors."))
     if user.id == project.trainee_id:
         raise ProjectError(_("Nobody examines their own project."))
-    brief = project.brief
-    lecturers = set(db.session.scalars(select(CourseInstructor.user_id).where(CourseInstructor.course_id == brief.course_id)))
-    if role == "lecturer" and user.id not in lecturers:
+
+
+def _course_lecturers(brief: Brief) -> set[int]:
+    return set(db.session.scalars(select(CourseInstructor.user_id).where(CourseInstructor.course_id == brief.course_id)))
+
+
+def _check_lecturer(actor: User, project: Project, user: User) -> None:
+    if user.id not in _course_lecturers(project.brief):
         raise ProjectError(_("The lecturer examiner must be an instructor of the course."))
-    if role == "practitioner":
-        if not brief.two_examiners:
-            raise ProjectError(_("This brief is graded by one examiner."))
-        if user.id in lecturers or user.id == project.coach_id:
-            raise ProjectError(_("The practitioner examiner must be independent: not an instructor of the course "
-                                 "and not the project's coach."))
-    if role == "third":
-        if not actor.has_role("admin"):
-            raise ProjectError(_("Only an administrator assigns a third examiner."))
-        if project.status != "reconciliation":
-            raise ProjectError(_("A third examiner is assigned only when the two grades must be reconciled."))
+
+
+def _check_practitioner(actor: User, project: Project, user: User) -> None:
+    if not project.brief.two_examiners:
+        raise ProjectError(_("This brief is graded by one examiner."))
+    if user.id in _course_lecturers(project.brief) or user.id == project.coach_id:
+        raise ProjectError(_("The practitioner examiner must be independent: not an instructor of the course "
+                             "and not the project's coach."))
+
+
+def _check_third(actor: User, project: Project, user: User) -> None:
+    if not actor.has_role("admin"):
+        raise ProjectError(_("Only an administrator assigns a third examiner."))
+    if project.status != "reconciliation":
+        raise ProjectError(_("A third examiner is assigned only when the two grades must be reconciled."))
+
+
+# the rule of each examiner role, beyond those every examiner meets
+_ROLE_CHECKS = {"lecturer": _check_lecturer, "practitioner": _check_practitioner, "third": _check_third}
+
+
+def _replace_examiner(project: Project, current: ExaminerAssignment, role: str) -> None:
+    """Take the role's current examiner off, unless they have submitted a grade."""
+    if any(g.examiner_id == current.user_id and g.role == role and g.submitted_at for g in project.grades):
+        raise ProjectError(_("This examiner has already submitted a grade and cannot be replaced."))
+    project.examiners.remove(current)
+    db.session.flush()
+
+
+def assign_examiner(actor: User, project: Project, user: User, role: str) -> None:
+    _check_examiner(project, user, role)
+    _ROLE_CHECKS[role](actor, project, user)
+    brief = project.brief
     if any(a.user_id == user.id and a.role != role for a in project.examiners):
         raise ProjectError(_("This person already examines this project in another role; one person, one role."))
     current = next((a for a in project.examiners if a.role == role), None)
     if current is not None and current.user_id == user.id:
         return
     if current is not None:
-        if any(g.examiner_id == current.user_id and g.role == role and g.submitted_at for g in project.grades):
-            raise ProjectError(_("This examiner has already submitted a grade and cannot be replaced."))
-        project.examiners.remove(current)
-        db.session.flush()
+        _replace_examiner(project, current, role)
     project.examiners.append(ExaminerAssignment(user_id=user.id, role=role, assigned_by_id=actor.id))
     db.session.flush()
     audit(actor, "project.examiner", project.public_id, f"{role}: {user.email}")
@@ -341,51 +366,73 @@ def deliverable_bytes(user_id: int) -> int:
                              .where(Project.trainee_id == user_id))
 
 
+def _weight(ind, raw: str) -> tuple[float | None, str | None]:
+    """An indicator's weight as typed (None if not a number), and the error unless it is from 0 to 1."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= 1:
+        return value, _("%(i)s: the weight must be a number from 0 to 1.", i=ind.label)
+    return value, None
+
+
+def _rating_sheet(weights: dict[str, str], ratings: dict[str, str]) -> tuple[dict, list[str]]:
+    """The technology-rating worksheet's fields (weights, ratings, score, grade), or the errors."""
+    errors, w = [], {}
+    for ind in worksheets.INDICATORS:
+        value, error = _weight(ind, weights.get(ind.key, ""))
+        if value is not None:       # a number out of range still counts in the sum told below
+            w[ind.key] = value
+        if error:
+            errors.append(error)
+        if ratings.get(ind.key) not in worksheets.POINTS:
+            errors.append(_("%(i)s: choose a rating from A to E.", i=ind.label))
+    if len(w) == len(worksheets.INDICATORS) and abs(sum(w.values()) - 1) > 0.001:
+        errors.append(_("The weights add up to %(s)s; they must add up to 1.", s=f"{sum(w.values()):.3f}"))
+    if errors:
+        return {}, errors
+    chosen = {i.key: ratings[i.key] for i in worksheets.INDICATORS}
+    score = worksheets.weighted_score(w, chosen)
+    return {"weights": w, "ratings": chosen, "score": score, "grade": worksheets.letter_grade(score)}, []
+
+
+def _trl_sheet(trl: str, trl_evidence: dict[str, str]) -> tuple[dict, list[str]]:
+    """The TRL claimed (1 to 9) with the evidence of every level up to it, or the errors."""
+    try:
+        level = int(trl)
+    except ValueError:
+        level = 0
+    if not 1 <= level <= 9:
+        return {}, [_("Choose the TRL you claim, from 1 to 9.")]
+    ev = {str(n): (trl_evidence.get(str(n)) or "").strip() for n in range(1, level + 1)}
+    missing = [n for n, text in ev.items() if not text]
+    if missing:
+        return {}, [_("Give the evidence for every level claimed; missing for TRL %(levels)s.",
+                      levels=", ".join(missing))]
+    return {"trl": level, "trl_evidence": ev}, []
+
+
 def save_worksheet(trainee: User, project: Project, weights: dict[str, str], ratings: dict[str, str],
                    trl: str, trl_evidence: dict[str, str]) -> TechnologyAssessment:
+    """The worksheets the brief asks for, saved together once every field is right."""
     if project.trainee_id != trainee.id:
         raise ProjectError(_("Only the trainee fills in the worksheets."))
     if project.released_at is not None or _grading_started(project):
         raise ProjectError(_("Grading has started; the worksheets can no longer change."))
     templates = project.brief.templates
-    errors = []
-    sheet = project.assessment or TechnologyAssessment()
-    if "technology_rating" in templates:
-        w = {}
-        for ind in worksheets.INDICATORS:
-            try:
-                w[ind.key] = float(weights.get(ind.key, ""))
-                if not 0 <= w[ind.key] <= 1:
-                    raise ValueError
-            except ValueError:
-                errors.append(_("%(i)s: the weight must be a number from 0 to 1.", i=ind.label))
-            if ratings.get(ind.key) not in worksheets.POINTS:
-                errors.append(_("%(i)s: choose a rating from A to E.", i=ind.label))
-        if len(w) == len(worksheets.INDICATORS) and abs(sum(w.values()) - 1) > 0.001:
-            errors.append(_("The weights add up to %(s)s; they must add up to 1.", s=f"{sum(w.values()):.3f}"))
-        if not errors:
-            sheet.weights = w
-            sheet.ratings = {i.key: ratings[i.key] for i in worksheets.INDICATORS}
-            sheet.score = worksheets.weighted_score(w, sheet.ratings)
-            sheet.grade = worksheets.letter_grade(sheet.score)
-    if "trl" in templates:
-        try:
-            level = int(trl)
-            if not 1 <= level <= 9:
-                raise ValueError
-        except ValueError:
-            errors.append(_("Choose the TRL you claim, from 1 to 9."))
-            level = None
-        if level:
-            ev = {str(n): (trl_evidence.get(str(n)) or "").strip() for n in range(1, level + 1)}
-            missing = [n for n, text in ev.items() if not text]
-            if missing:
-                errors.append(_("Give the evidence for every level claimed; missing for TRL %(levels)s.",
-                                levels=", ".join(missing)))
-            elif not errors:
-                sheet.trl, sheet.trl_evidence = level, ev
+    fields, errors = {}, []
+    for template, check in (("technology_rating", lambda: _rating_sheet(weights, ratings)),
+                            ("trl", lambda: _trl_sheet(trl, trl_evidence))):
+        if template in templates:
+            values, problems = check()
+            fields.update(values)
+            errors += problems
     if errors:
         raise ProjectError(" ".join(str(e) for e in errors))
+    sheet = project.assessment or TechnologyAssessment()
+    for name, value in fields.items():
+        setattr(sheet, name, value)
     project.assessment = sheet
     db.session.flush()
     return sheet

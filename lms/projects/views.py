@@ -303,11 +303,7 @@ def _scores_from_form(brief: Brief) -> dict[int, svc.ScoreInput]:
 def grade(public_id: str):
     project = _project(public_id)
     agreed = request.args.get("agreed") == "1"
-    role = "agreed" if agreed else svc.examiner_role(current_user, project)
-    if role is None or (agreed and not (svc.examiner_role(current_user, project) in ("lecturer", "practitioner")
-                                        or current_user.has_role("admin"))):
-        abort(403)
-    existing = next((g for g in project.grades if g.examiner_id == current_user.id and g.role == role), None)
+    role = _grading_role(project, agreed)
     errors = None
     if request.method == "POST":
         if not _post_ok():
@@ -321,11 +317,32 @@ def grade(public_id: str):
             errors = str(exc)
         else:
             db.session.commit()
-            if submit_now:
-                flash(_("Grade submitted."), "success")
-                return redirect(url_for("projects.show", public_id=project.public_id))
-            flash(_("Draft saved; it is not submitted yet."), "success")
-            return redirect(url_for("projects.grade", public_id=project.public_id, agreed="1" if agreed else None))
+            return _grade_saved(project, agreed, submit_now)
+    return _grade_page(project, role, agreed, errors)
+
+
+def _grading_role(project: Project, agreed: bool) -> str:
+    """The role the person grades in (their examiner role, or 'agreed'); 403 when they may not."""
+    mine = svc.examiner_role(current_user, project)
+    if agreed and not (mine in ("lecturer", "practitioner") or current_user.has_role("admin")):
+        abort(403)
+    role = "agreed" if agreed else mine
+    if role is None:
+        abort(403)
+    return role
+
+
+def _grade_saved(project: Project, agreed: bool, submitted: bool):
+    if submitted:
+        flash(_("Grade submitted."), "success")
+        return redirect(url_for("projects.show", public_id=project.public_id))
+    flash(_("Draft saved; it is not submitted yet."), "success")
+    return redirect(url_for("projects.grade", public_id=project.public_id, agreed="1" if agreed else None))
+
+
+def _grade_page(project: Project, role: str, agreed: bool, errors: str | None):
+    """The grading form; for the agreed grade, with the examiners' submitted grades and their means."""
+    existing = next((g for g in project.grades if g.examiner_id == current_user.id and g.role == role), None)
     others = [g for g in project.grades if g.submitted_at and g.role in ("lecturer", "practitioner", "third")] \
         if agreed else []
     return render_template("projects/grade.html", project=project, brief=project.brief, role=role, grade=existing,

@@ -109,7 +109,7 @@ def test_two_examiners_close_together_give_the_mean_and_release_writes_evidence(
     assert "real project" in profile
 
 
-def test_grades_far_apart_go_to_reconciliation_and_the_agreed_grade_is_final(app, people):
+def test_grades_far_apart_go_to_reconciliation_and_the_agreed_grade_is_final(app, people, final_reason_migration):
     trainee, project = ready_for_grading(app, people)
     grade(app, people["lecturer"], project, {"policy": 90, "law": 88})
     grade(app, people["practitioner"], project, {"policy": 55, "law": 60})
@@ -127,8 +127,38 @@ def test_grades_far_apart_go_to_reconciliation_and_the_agreed_grade_is_final(app
           reason="The practitioner's reading of the market section prevails; policy analysis is sound.")
     db.session.refresh(project)
     assert project.final_scores == {"policy": 72.0, "law": 74.0}
-    assert "agreed" in project.final_reason and "market section" in project.final_reason
+    reason = "The practitioner's reading of the market section prevails; policy analysis is sound."
+    assert project.final_basis == {"rule": "agreed", "examiner_id": people["lecturer"].id, "reason": reason}
+    lect.post(f"/projects/{project.public_id}/defence", data={"held_on": "2026-11-20", "panel": "Li Hua, Zhao Gang",
+                                                               "outcome": "passed", "notes": ""})
+    page = lect.get(f"/projects/{project.public_id}").get_data(as_text=True)
+    assert f"agreed by {people['lecturer'].display_name} after reconciliation: The practitioner&#39;s reading" in page
+    # a sentence stored before revision 0019 becomes the same facts (the agreed grade's examiner and reason)
+    sentence = f"agreed by {people['lecturer'].display_name} after reconciliation: {reason}"
+    conn = db.session.connection()
+    assert final_reason_migration.basis_from_sentence(conn, project.id, sentence) == project.final_basis
+    assert final_reason_migration.sentence_from_basis(conn, project.final_basis) == sentence
     assert len([g for g in project.grades if g.submitted_at]) == 3     # every grade stays on record
+
+
+def test_how_the_final_grade_was_reached_is_told_in_the_readers_language(app, people):
+    """Graded during English requests, the basis is stored as facts: a Chinese reader reads it in Chinese."""
+    trainee, project = ready_for_grading(app, people)
+    grade(app, people["lecturer"], project, {"policy": 80, "law": 70})           # 76
+    grade(app, people["practitioner"], project, {"policy": 76, "law": 72})       # 74.4
+    lect = _as(app, people["lecturer"])
+    lect.post(f"/projects/{project.public_id}/defence", data={"held_on": "2026-11-20", "panel": "Li Hua, Zhao Gang",
+                                                               "outcome": "passed", "notes": ""})
+    db.session.refresh(project)
+    assert project.status == "ready"
+    assert project.final_basis == {"rule": "mean", "totals": [76.0, 74.4], "limit": 15.0}
+    english = lect.get(f"/projects/{project.public_id}").get_data(as_text=True)
+    assert "mean of the two examiners' grades (76 and 74.4; difference 1.6 ≤ 15, same pass/fail)" in english
+    people["lecturer"].locale = "zh_Hans"
+    db.session.commit()
+    chinese = _as(app, people["lecturer"]).get(f"/projects/{project.public_id}").get_data(as_text=True)
+    assert "两位考官评分的平均值（76 分和 74.4 分；相差 1.6 分 ≤ 15 分，通过与否一致）" in chinese
+    assert "mean of the two examiners" not in chinese
 
 
 def test_a_third_examiner_decides_with_the_two_closest_grades(app, people):
@@ -141,7 +171,8 @@ def test_a_third_examiner_decides_with_the_two_closest_grades(app, people):
     assert "Assignments saved" in resp.get_data(as_text=True)
     grade(app, people["third"], project, {"policy": 80, "law": 80})
     db.session.refresh(project)
-    assert project.final_scores == {"policy": 85.0, "law": 85.0} and "two closest" in project.final_reason
+    assert project.final_scores == {"policy": 85.0, "law": 85.0}
+    assert project.final_basis == {"rule": "third", "closest": [90.0, 80.0], "totals": [90.0, 40.0, 80.0]}
 
 
 def test_a_score_below_a_criterion_minimum_fails_whatever_the_total(app, people):
