@@ -188,7 +188,7 @@ def _finish(pdf: bytes, payload: bytes, credential_id: str) -> bytes:
     credential (reportlab's, in invariant mode, is the same for every document)."""
     reader = PdfReader(io.BytesIO(pdf))
     ident = ByteStringObject(hashlib.md5(credential_id.encode() + payload, usedforsecurity=False).digest())
-    reader.trailer[NameObject("/ID")] = ArrayObject([ident, ident])      # the writer takes the reader's identifier
+    reader.trailer[NameObject("/ID")] = ArrayObject([ident, ident])   # a clone copies /Root, /Info and /ID
     writer = PdfWriter(clone_from=reader)
     for page in writer.pages:
         page.compress_content_streams()
