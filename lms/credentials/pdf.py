@@ -1,9 +1,9 @@
 """The certificate as a bilingual A4-landscape PDF that carries its own proof.
 
 reportlab draws the page with Noto Sans SC embedded (subset) so that Chinese renders on any machine; the
-signed credential JSON is attached as an embedded file (``credential.json``, written by reportlab, read back
-with pypdf), so that the PDF alone can be verified by uploading it. The same record always gives the same
-bytes (reportlab's invariant mode, and a file identifier derived from the credential).
+signed credential JSON is attached as an embedded file (``credential.json``, attached and read back with
+pypdf), so that the PDF alone can be verified by uploading it. The same record always gives the same bytes
+(reportlab's invariant mode, and a file identifier derived from the credential).
 """
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 import segno
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
@@ -38,45 +39,7 @@ def _register_fonts() -> None:
         return
     regular, bold = _font_files()
     for name, path in (("CJK", regular), ("CJK-Bold", bold)):
-        font = TTFont(name, str(path))
-        _share_glyph_table(font.face)
-        pdfmetrics.registerFont(font)
-
-
-class _GlyphTable:
-    """A TrueType ``glyf`` table read in place: slicing gives the bytes of one glyph."""
-
-    def __init__(self, data: memoryview) -> None:
-        self._data = data
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __getitem__(self, index):
-        item = self._data[index]
-        return item.tobytes() if isinstance(item, memoryview) else item
-
-
-def _share_glyph_table(face) -> None:
-    """Subset without copying the whole ``glyf`` table each time.
-
-    For every document, reportlab's ``TTFontFile.makeSubset`` takes ``get_table("glyf")`` — a copy of the
-    table, 10 MB for Noto Sans SC — only to slice the few glyphs used out of it: a quarter of the time the
-    certificate took to save. The same slices are served here from a view of the font data loaded once.
-    Any other table, or a font whose data is not a bytes object, goes to reportlab as before.
-    """
-    data = getattr(face, "_ttf_data", None)
-    if not isinstance(data, bytes) or not hasattr(face, "get_table_pos"):
-        return
-    get_table = face.get_table
-
-    def get_table_shared(tag):
-        if tag != "glyf":
-            return get_table(tag)
-        pos, length = face.get_table_pos(tag)
-        return _GlyphTable(memoryview(data)[pos:pos + length])
-
-    face.get_table = get_table_shared
+        pdfmetrics.registerFont(TTFont(name, str(path)))
 
 
 def linkedin_url(title: str, issuer: str, issued, expires, url: str, cred_id: str) -> str:
@@ -98,7 +61,10 @@ def render(data: dict) -> bytes:
     _register_fonts()
     buf = io.BytesIO()
     W, H = landscape(A4)
-    c = canvas.Canvas(buf, pagesize=(W, H), invariant=1, pageCompression=1, initialFontName="CJK", initialFontSize=10)
+    # Uncompressed here: the page's drawing is compressed by pypdf below (Flate only: reportlab would add an ASCII85
+    # layer, its global ``rl_config.useA85``); the font subsets stay uncompressed, as glyph outlines barely
+    # compress (to ~72%) and compressing them was a tenth of the rendering time (the PDF is ~66 kB, target < 150 kB).
+    c = canvas.Canvas(buf, pagesize=(W, H), invariant=1, pageCompression=0, initialFontName="CJK", initialFontSize=10)
     c.setTitle(f"{data['title_en']} — {data['name_latin'] or data['name_zh']}")
     c.setAuthor(data["issuer_name"])
     c.setSubject(f"Credential {data['credential_id']}")
@@ -211,49 +177,52 @@ def render(data: dict) -> bytes:
     c.setFillColor(MUTED)
     c.drawCentredString(W - 70 - side / 2, 54, "扫码核验 · Scan to verify")
     c.showPage()
-    _binary_page_stream(c)
-    _embed(c, data["signed_json"].encode("utf-8"), data["credential_id"])
-    # The font subsets are stored without Flate: glyph outlines barely compress (to ~72%), and compressing
-    # them was a tenth of the rendering time; the PDF grows by ~17 kB (to ~66 kB, the target is < 150 kB).
-    # Only reportlab's font programs and their ToUnicode maps follow this document-wide setting at save.
-    c._doc.setCompression(0)
     c.save()
-    if any(ord(ch) > 0xFFFF for ch in json.dumps({k: v for k, v in data.items() if k != "signed_json"},
-                                                  ensure_ascii=False, default=str)):
-        return _surrogate_pair_text_maps(buf.getvalue())
-    return buf.getvalue()
+    return _finish(buf.getvalue(), data["signed_json"].encode("utf-8"), data["credential_id"])
+
+
+def _finish(pdf: bytes, payload: bytes, credential_id: str) -> bytes:
+    """reportlab's PDF, rewritten once with pypdf: its page's drawing compressed, ``payload`` attached as
+    ``credential.json`` (an /EmbeddedFiles name tree entry, as PDF readers expect), wide ToUnicode entries
+    written as surrogate pairs (:func:`_surrogate_pair_text_maps`), and a file identifier that is a digest of the
+    credential (reportlab's, in invariant mode, is the same for every document)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    ident = ByteStringObject(hashlib.md5(credential_id.encode() + payload, usedforsecurity=False).digest())
+    reader.trailer[NameObject("/ID")] = ArrayObject([ident, ident])   # a clone copies /Root, /Info and /ID
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        page.compress_content_streams()
+        _surrogate_pair_text_maps(page)
+    writer.add_attachment(ATTACHMENT, payload)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 _WIDE_BFCHAR = re.compile(rb"<([0-9A-Fa-f]{2})> <([0-9A-Fa-f]{5,6})>")
 
 
-def _surrogate_pair_text_maps(pdf: bytes) -> bytes:
+def _surrogate_pair_text_maps(page) -> None:
     """Make characters outside the Basic Multilingual Plane (rare Han characters such as 𠂇 U+20087) copy out
     of the PDF as themselves.
 
     reportlab writes their entries in a font's ToUnicode CMap as the code point in five or six hex digits
     (``<0E> <20087>``), which is not UTF-16BE: readers drop or garble the character. With pypdf, each such
-    entry is rewritten as its surrogate pair (``<0E> <D840DC87>``) in an incremental update, which leaves
-    reportlab's bytes, the file identifier and the attached credential as they were.
+    entry of the page's fonts is rewritten as its surrogate pair (``<0E> <D840DC87>``).
     """
     def pair(match: re.Match) -> bytes:
         offset = int(match.group(2), 16) - 0x10000
         return b"<%s> <%04X%04X>" % (match.group(1), 0xD800 + (offset >> 10), 0xDC00 + (offset & 0x3FF))
 
-    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
-    for page in writer.pages:
-        for font in page["/Resources"].get("/Font", {}).values():
-            cmap = font.get_object().get("/ToUnicode")
-            if cmap is None:
-                continue
-            stream = cmap.get_object()
-            text_map = stream.get_data()
-            fixed = _WIDE_BFCHAR.sub(pair, text_map)
-            if fixed != text_map:
-                stream.set_data(fixed)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    for font in page["/Resources"].get("/Font", {}).values():
+        cmap = font.get_object().get("/ToUnicode")
+        if cmap is None:
+            continue
+        stream = cmap.get_object()
+        text_map = stream.get_data()
+        fixed = _WIDE_BFCHAR.sub(pair, text_map)
+        if fixed != text_map:
+            stream.set_data(fixed)
 
 
 def _draw_qr(c: canvas.Canvas, text: str, x: float, y: float, side: float) -> None:
@@ -274,30 +243,6 @@ def _draw_qr(c: canvas.Canvas, text: str, x: float, y: float, side: float) -> No
     c.transform(side / (n + 8), 0, 0, side / (n + 8), x, y)
     c.addLiteral("\n".join(runs) + "\nf")
     c.restoreState()
-
-
-def _binary_page_stream(c: canvas.Canvas) -> None:
-    """Compress the page's content stream without reportlab's ASCII85 layer (``rl_config.useA85``, a global
-    setting): a quarter smaller, and the pure-Python ASCII85 encoder is not run on it."""
-    page = c._doc.Pages[-1]
-    if page.compression and not page.Contents and page.stream is not None:
-        page.Contents = pdfdoc.PDFStream(content=page.stream, filters=[pdfdoc.PDFZCompress])
-
-
-def _embed(c: canvas.Canvas, payload: bytes, credential_id: str) -> None:
-    """Attach ``payload`` as ``credential.json`` (an /EmbeddedFiles name tree entry in the catalogue, as PDF
-    readers and pypdf's ``attachments`` expect), and make the file identifier a digest of the credential."""
-    doc = c._doc
-    stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary({"Type": pdfdoc.PDFName("EmbeddedFile")}), payload,
-                              filters=[pdfdoc.PDFZCompress])
-    filespec = pdfdoc.PDFDictionary({"Type": pdfdoc.PDFName("Filespec"), "F": pdfdoc.PDFString(ATTACHMENT),
-                                     "UF": pdfdoc.PDFString(ATTACHMENT),
-                                     "EF": pdfdoc.PDFDictionary({"F": doc.Reference(stream)})})
-    names = pdfdoc.PDFArray([pdfdoc.PDFString(ATTACHMENT), doc.Reference(filespec)])
-    doc.Catalog.Names = pdfdoc.PDFDictionary({"EmbeddedFiles": pdfdoc.PDFDictionary({"Names": names})})
-    ident = pdfdoc.PDFText(hashlib.md5(credential_id.encode() + payload, usedforsecurity=False).digest(),
-                           enc="raw").format(pdfdoc.DummyDoc())
-    doc._ID = b"\n[" + ident + ident + b"]\n"
 
 
 def attached_credential(pdf: bytes) -> dict | None:

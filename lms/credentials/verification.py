@@ -1,14 +1,13 @@
 """Checking a credential someone sends (an uploaded PDF or JSON, or a document through the employers' API): its
 format, that it is a credential of our register, its signature against our published key, its issuer, its status
 bits and its dates, and what its signature covers. Canonicalisation is exponential on crafted input, so a document
-is bounded before it is canonicalised (see :func:`verify_document`).
+is bounded before it is canonicalised (see :func:`verify_document`). The report holds facts; the words for them are
+made where they are shown (:mod:`lms.credentials.report_words`).
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-
-from flask_babel import gettext as _
 
 from lms.credentials import keys, pdf, signing
 from lms.credentials.models import Credential
@@ -19,9 +18,12 @@ from lms.urls import absolute_url
 
 @dataclass
 class Check:
+    """One check of a document: which (``name``: format, signature, issuer, record, revocation, suspension,
+    dates), whether it passed, and what was found (``values``: the signature's ``errors``, the ``issuer``, the
+    register's credential ``id`` it differs from, the status ``reason``, the ``until`` date)."""
     name: str
     ok: bool
-    message: str
+    values: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def verify_document(doc, page_text: str | None = None) -> VerificationReport:
     its estimated work is within :data:`signing.CANONICALISATION_STEPS`. Past a bound the report is ``refused``: nothing was decided."""
     report = VerificationReport()
     if not _is_open_badge(doc):
-        report.checks.append(Check("format", False, _("This is not an Open Badges 3.0 credential.")))
+        report.checks.append(Check("format", False))
         return report
     cred = registered(doc)
     stored = json.loads(cred.signed_json) if cred is not None else None
@@ -152,7 +154,7 @@ def verify_document(doc, page_text: str | None = None) -> VerificationReport:
     if result.too_complex is not None:
         report.refused = result.too_complex
         return report
-    report.checks += [Check("format", True, _("An Open Badges 3.0 credential.")), _signature_check(result),
+    report.checks += [Check("format", True), Check("signature", result.ok, {"errors": result.errors}),
                       _issuer_check(doc)]
     # A valid signature of ours with the stored record's proof value signs the stored record's content.
     same = same or (stored is not None and result.ok and _proof_value(doc) == _proof_value(stored))
@@ -179,26 +181,15 @@ def _past_bounds(doc: dict) -> signing.TooComplex | None:
     return None
 
 
-def _signature_check(result: signing.VerifyResult) -> Check:
-    if result.ok:
-        return Check("signature", True, _("The signature matches the content and our published key."))
-    return Check("signature", False, _("The signature does not verify: %(e)s", e="; ".join(result.errors)))
-
-
 def _issuer_check(doc: dict) -> Check:
     issuer = doc.get("issuer", {})
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if issuer_id == keys.did():
-        return Check("issuer", True, _("Issued by %(d)s.", d=keys.did()))
-    return Check("issuer", False, _("Issued by %(d)s, not by this centre.", d=issuer_id))
+    return Check("issuer", issuer_id == keys.did(), {"issuer": issuer_id})
 
 
 def _record_check(same: bool, cred: Credential | None) -> Check:
-    if same:
-        return Check("record", True, _("It is identical to the credential in our register."))
-    if cred is not None:
-        return Check("record", False, _("It differs from the credential %(id)s in our register.", id=cred.public_id))
-    return Check("record", False, _("It does not match any credential in our register."))
+    """Whether the document is our register's record; when not, the id of the register's credential it names."""
+    return Check("record", same, {"id": cred.public_id if cred is not None and not same else None})
 
 
 def _names_in(page_text: str | None, names: list[str]) -> list[str] | None:
@@ -214,25 +205,6 @@ def _status_checks(cred: Credential) -> list[Check]:
     revoked = bit_is_set("revocation", cred.status_list, cred.status_index)
     suspended = bit_is_set("suspension", cred.status_list, cred.status_index)
     expired = cred.valid_until is not None and cred.valid_until <= utcnow()
-    until = cred.valid_until.strftime("%Y-%m-%d")
-    return [Check("revocation", not revoked, _("Not revoked.") if not revoked
-                  else _("Revoked: %(r)s", r=cred.status_reason or "")),
-            Check("suspension", not suspended, _("Not suspended.") if not suspended
-                  else _("Suspended: %(r)s", r=cred.status_reason or "")),
-            Check("dates", not expired, _("Valid until %(d)s.", d=until) if not expired
-                  else _("Expired on %(d)s.", d=until))]
-
-
-def report_json(report: VerificationReport) -> dict:
-    """What the API answers for one document: the same facts as the page."""
-    out: dict = {"verdict": report.verdict, "authentic": report.authentic,
-                 "checks": [{"check": c.name, "ok": c.ok, "message": c.message} for c in report.checks]}
-    if report.refused is not None:
-        out["refused"] = {"bound": report.refused.what, "limit": report.refused.limit}
-    if report.credential is not None:
-        out["id"], out["status"] = report.credential.public_id, report.status
-    if report.signed is not None:
-        s = report.signed
-        out["signed"] = {"names": s.names, "achievement": s.achievement, "level": s.level, "validFrom": s.valid_from,
-                         "validUntil": s.valid_until, "issuer": {"id": s.issuer_id, "name": s.issuer_name}}
-    return out
+    reason = {"reason": cred.status_reason or ""}
+    return [Check("revocation", not revoked, reason), Check("suspension", not suspended, reason),
+            Check("dates", not expired, {"until": cred.valid_until})]

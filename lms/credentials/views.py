@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
-from lms.credentials import eligibility, keys, pdf, verification
+from lms.credentials import eligibility, keys, pdf, report_words, verification
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme
 from lms.db import utcnow
@@ -21,6 +21,7 @@ from lms.frameworks.loader import current_framework
 from lms.security import login_required, role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
+bp.add_app_template_global(report_words.check_message)      # a verification check's words, on any page that shows a report
 JSON_LD = "application/ld+json"
 WITHDRAWN = ("revoked", "suspended")     # no longer offered for LinkedIn or for sharing in full
 MAX_FILE_BYTES = 5_000_000       # an uploaded certificate file

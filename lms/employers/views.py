@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
-from lms.credentials import verification
+from lms.credentials import report_words, verification
 from lms.credentials.views import check_file
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
@@ -180,7 +180,7 @@ def api_verify():
         return jsonify(error="not credential ids (32 hexadecimal characters) or verification URLs",
                        invalid=bad[:20]), 400
     results = svc.check_ids(found)
-    documents = [verification.report_json(verification.verify_document(doc)) for doc in docs]
+    documents = [report_words.report_json(verification.verify_document(doc)) for doc in docs]
     db.session.commit()
     counts = Counter([r["status"] for r in results] + [d["verdict"] for d in documents])
     return jsonify(results=results, documents=documents, counts=dict(counts))

@@ -206,3 +206,26 @@ def test_a_pdf_page_too_large_to_read_is_not_read_and_gets_the_warning(app, worl
     page = _upload(app.test_client(), data, "certificate.pdf").get_data(as_text=True)
     assert "Authentic and valid." in page
     assert "the text of this PDF does not contain the signed name 刘洋 · Liu Yang" in page
+
+
+def test_a_report_holds_facts_worded_in_the_reader_s_language(app, world):  # noqa: F811
+    """The checks say what was found; the words are made where they are shown: one report reads in English and in
+    Chinese, and the API gives its messages in the language the request asks for."""
+    from flask_babel import force_locale
+
+    from lms.credentials.report_words import check_message
+    cred = world["cred"]
+    altered = json.loads(cred.signed_json)
+    altered["validUntil"] = "2099-01-01T00:00:00Z"
+    report = verification.verify_document(altered)
+    record = next(c for c in report.checks if c.name == "record")
+    assert not record.ok and record.values["id"] == cred.public_id
+    with force_locale("en"):
+        assert check_message(record) == f"It differs from the credential {cred.public_id} in our register."
+    with force_locale("zh_Hans"):
+        assert check_message(record) == f"与本中心证书登记簿中的数字证书 {cred.public_id} 不一致。"
+    for language, words in (("en", "It differs from the credential"), ("zh-CN", "不一致")):
+        resp = app.test_client().post("/api/v1/verify", headers={"Accept-Language": language},
+                                      json={"credentials": [altered]})
+        messages = {c["check"]: c["message"] for c in resp.get_json()["documents"][0]["checks"]}
+        assert words in messages["record"] and cred.public_id in messages["record"]
