@@ -69,3 +69,49 @@ def test_0019_turns_stored_final_reasons_into_facts_and_back(empty_database):
         assert [db.session.get(Project, i).final_basis for i in ids] == bases
         db.session.remove()
         db.engine.dispose()
+
+
+def _fill(table, **given):
+    """A row for ``table`` as reflected: the given values, and a plain value for every other required column."""
+    import sqlalchemy as sa
+    row = dict(given)
+    for col in table.columns:
+        if col.name in row or col.nullable or col.primary_key or col.server_default is not None:
+            continue
+        kind = col.type.python_type if hasattr(col.type, "python_type") else str
+        try:
+            kind = col.type.python_type
+        except NotImplementedError:
+            kind = str
+        row[col.name] = {int: 1, bool: False, float: 1.0, datetime: datetime(2026, 1, 1)}.get(
+            kind, f"{col.name}-{row.get('id', 1)}"[:8] if not isinstance(col.type, sa.JSON) else {})
+    return row
+
+
+def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(empty_database):
+    """On SQLite a table whose constraints change is rebuilt (copied, dropped, renamed). With foreign keys
+    enforced, dropping it would delete every row that refers to it with ON DELETE CASCADE: 0014 rebuilds the
+    question banks, and their questions must all still be there afterwards."""
+    import sqlalchemy as sa
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        upgrade(directory=directory, revision="59296868be56")           # 0013, before the banks are rebuilt
+        meta = sa.MetaData()
+        meta.reflect(db.engine, only=("question_banks", "question_categories", "questions"))
+        banks, categories, questions = (meta.tables[n] for n in ("question_banks", "question_categories", "questions"))
+        with db.engine.begin() as conn:
+            conn.execute(banks.insert().values(_fill(banks, id=1, slug="bank", title="Bank", language="en")))
+            conn.execute(categories.insert().values(_fill(categories, id=1, bank_id=1, context="course", path="top", segments=["top"])))
+            for n in (1, 2, 3):
+                conn.execute(questions.insert().values(_fill(questions, id=n, public_id=f"{n:032d}", bank_id=1,
+                                                             category_id=1)))
+        upgrade(directory=directory)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM questions")).scalar() == 3
+            assert conn.execute(sa.text("SELECT count(*) FROM question_banks")).scalar() == 1
+        with db.engine.begin() as conn:
+            for table in ("questions", "question_categories", "question_banks"):
+                conn.execute(sa.text(f"DELETE FROM {table}"))
+        downgrade(directory=directory, revision="base")
+        db.engine.dispose()
