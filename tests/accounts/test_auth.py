@@ -376,7 +376,8 @@ def test_forgot_answers_alike_for_known_and_unknown_addresses_and_the_mail_says_
     pages = []
     for address in ("trainee@example.com", "ghost@example.com"):
         resp = client.post("/account/forgot", data={"email": address}, follow_redirects=True)
-        pages.append(resp.get_data(as_text=True))
+        # the form token carries the second it was made: the two pages may differ there and nowhere else
+        pages.append(re.sub(r'name="csrf_token"[^>]*>', "", resp.get_data(as_text=True)))
     assert pages[0] == pages[1] and "If an account exists" in pages[0]
     # both requests send a mail (the same work either way): a link to the account, a word to the stranger
     mails = {}
