@@ -2,14 +2,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
-from lms.db import new_public_id, utcnow
+from lms.db import new_public_id, state_type, utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency
+
+
+class QuestionStatus(StrEnum):
+    """A draft question (Moodle's "Draft") is never drawn at random into an exam (an exam that names it still
+    shows it)."""
+    READY = "ready"
+    DRAFT = "draft"
+
+
+class AttemptState(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    GRADED = "graded"
 
 
 class QuestionBank(db.Model):
@@ -54,8 +68,8 @@ class Question(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("question_categories.id", ondelete="RESTRICT"), index=True)
     idnumber: Mapped[str | None] = mapped_column(String(100))
     current_version: Mapped[int] = mapped_column(default=1)
-    # "ready", or "draft": a draft is never drawn at random into an exam (an exam that names it still shows it)
-    status: Mapped[str] = mapped_column(String(10), default="ready", server_default="ready")
+    status: Mapped[QuestionStatus] = mapped_column(state_type(QuestionStatus, 10, "status"),
+                                                   default=QuestionStatus.READY, server_default="ready")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -190,7 +204,7 @@ class Attempt(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     language: Mapped[str] = mapped_column(String(4), default="en")
-    state: Mapped[str] = mapped_column(String(12), default="open")   # open | submitted | graded
+    state: Mapped[AttemptState] = mapped_column(state_type(AttemptState, 12, "state"), default=AttemptState.OPEN)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
