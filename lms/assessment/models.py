@@ -21,6 +21,7 @@ class QuestionStatus(StrEnum):
 
 
 class AttemptState(StrEnum):
+    PREPARED = "prepared"        # drawn ahead of time and not started yet (see ``starting.prepare``)
     OPEN = "open"
     SUBMITTED = "submitted"
     GRADED = "graded"

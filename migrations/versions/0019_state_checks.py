@@ -22,7 +22,7 @@ depends_on = None
 # table -> column -> the values it may hold (as the models' enums had them at this revision)
 CHECKS = {
     "questions": {"status": ("ready", "draft")},
-    "attempts": {"state": ("open", "submitted", "graded")},
+    "attempts": {"state": ("prepared", "open", "submitted", "graded")},
     "courses": {"status": ("draft", "outline", "published")},
     "credentials": {"state": ("pending", "active", "revoked", "superseded", "rejected")},
     "experience_claims": {"state": ("pending", "approved", "rejected")},
