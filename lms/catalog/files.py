@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 import yaml
@@ -219,6 +220,7 @@ def _dec_rep(dumper, value):
 
 
 _Dumper.add_representer(str, _str_rep)
+_Dumper.add_multi_representer(StrEnum, lambda dumper, value: _str_rep(dumper, value.value))   # a state: its string
 _Dumper.add_representer(Decimal, _dec_rep)
 
 

@@ -33,7 +33,20 @@ class ReviewState(StrEnum):
 
 
 CREDENTIAL_STATES = tuple(CredentialState)
-STATUS_PURPOSES = ("revocation", "suspension")
+
+
+class StatusPurpose(StrEnum):
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+
+
+class Approval(StrEnum):
+    """How a programme's certificate is issued once its requirements are met."""
+    AUTOMATIC = "automatic"
+    ADMIN = "admin"            # an administrator approves each one
+
+
+STATUS_PURPOSES = tuple(StatusPurpose)
 LIST_SIZE = 131_072          # entries per Bitstring Status List (the spec's minimum, 16 KB)
 
 
@@ -48,7 +61,7 @@ class Programme(db.Model):
     level: Mapped[str] = mapped_column(String(4))
     competencies: Mapped[list] = mapped_column(JSON, default=list)    # [{code, level}]
     requirements: Mapped[dict] = mapped_column(JSON, default=dict)
-    approval: Mapped[str] = mapped_column(String(20), default="automatic")   # automatic | admin
+    approval: Mapped[Approval] = mapped_column(state_type(Approval, 20, "approval"), default=Approval.AUTOMATIC)
     validity_years: Mapped[int] = mapped_column(default=3)
     cpd: Mapped[dict] = mapped_column(JSON, default=dict)
     source_hash: Mapped[str | None] = mapped_column(String(64))
@@ -97,7 +110,7 @@ class StatusList(db.Model):
     __tablename__ = "status_lists"
     __table_args__ = (UniqueConstraint("purpose", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[StatusPurpose] = mapped_column(state_type(StatusPurpose, 20, "purpose"))
     number: Mapped[int]
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     signed_json: Mapped[str | None] = mapped_column(Text)        # the signed list, re-signed when a bit changes

@@ -19,7 +19,16 @@ from lms.extensions import db
 from lms.frameworks.models import Competency
 
 TEMPLATES = ("technology_rating", "trl")
-SPONSOR_KINDS = ("company", "university", "institute", "other")
+
+
+class SponsorKind(StrEnum):
+    COMPANY = "company"
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    OTHER = "other"
+
+
+SPONSOR_KINDS = tuple(SponsorKind)
 
 
 class ProjectStatus(StrEnum):
@@ -128,7 +137,7 @@ class Project(db.Model):
     trainee_role: Mapped[str] = mapped_column(Text)
     confidential: Mapped[bool] = mapped_column(default=False)
     sponsor_org: Mapped[str] = mapped_column(String(200))
-    sponsor_kind: Mapped[str] = mapped_column(String(20))
+    sponsor_kind: Mapped[SponsorKind] = mapped_column(state_type(SponsorKind, 20, "sponsor_kind"))
     sponsor_name: Mapped[str] = mapped_column(String(200))
     sponsor_email: Mapped[str] = mapped_column(String(254))
     # the sponsor's answer, from the e-mailed link

@@ -1,4 +1,5 @@
-"""state checks: each state, status, role and decision column refuses any value but its enum's
+"""state checks: every column holding one of a fixed set of strings (a state, status, role, decision, kind or
+quiz setting) refuses any value but its enum's
 
 Rows are checked first: a value outside the set stops the upgrade with a message naming the table, the
 column and the value (no legacy values are known, so none is mapped). On SQLite each table is rebuilt
@@ -21,13 +22,21 @@ depends_on = None
 
 # table -> column -> the values it may hold (as the models' enums had them at this revision)
 CHECKS = {
+    "organisations": {"kind": ("university", "institute", "company", "intermediary", "government", "other")},
+    "user_roles": {"role": ("trainee", "instructor", "employer", "admin")},
     "questions": {"status": ("ready", "draft")},
+    "quizzes": {"kind": ("quiz", "diagnostic"), "grading_method": ("highest", "first", "last", "average"),
+                "review_feedback": ("after_submit", "after_close", "never"),
+                "review_answers": ("after_submit", "after_close", "never")},
     "attempts": {"state": ("prepared", "open", "submitted", "graded")},
     "courses": {"status": ("draft", "outline", "published")},
+    "programmes": {"approval": ("automatic", "admin")},
+    "status_lists": {"purpose": ("revocation", "suspension")},
     "credentials": {"state": ("pending", "active", "revoked", "superseded", "rejected")},
     "experience_claims": {"state": ("pending", "approved", "rejected")},
     "cpd_activities": {"state": ("pending", "approved", "rejected")},
     "projects": {"sponsor_decision": ("confirmed", "declined"),
+                 "sponsor_kind": ("company", "university", "institute", "other"),
                  "status": ("awaiting_sponsor", "declined", "confirmed", "submitted", "grading", "reconciliation",
                             "awaiting_defence", "ready", "released")},
     "project_examiners": {"role": ("lecturer", "practitioner", "third")},

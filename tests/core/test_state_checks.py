@@ -113,7 +113,8 @@ def test_the_migration_adds_the_checks_and_keeps_every_row(database_before_check
         _insert(conn, reflected.tables["project_grades"], role="agreed")
         _insert(conn, reflected.tables["project_examiners"], role="third")
         _insert(conn, reflected.tables["enrolments"])
-        for name in ("questions", "credentials", "experience_claims", "cpd_activities"):
+        for name in ("questions", "credentials", "experience_claims", "cpd_activities", "status_lists", "user_roles",
+                     "organisations"):
             _insert(conn, reflected.tables[name])
         before = _counts(conn, reflected.sorted_tables)
     assert all(before[name] for name, _ in ENUM_COLUMNS)
