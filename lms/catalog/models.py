@@ -58,7 +58,7 @@ class Course(db.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == "published"
+        return self.status == CourseStatus.PUBLISHED
 
     @property
     def lessons(self) -> list[Lesson]:
