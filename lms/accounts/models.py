@@ -28,9 +28,6 @@ class OrganisationKind(StrEnum):
     OTHER = "other"
 
 
-ORG_KINDS = tuple(OrganisationKind)
-
-
 class Organisation(db.Model):
     __tablename__ = "organisations"
     id: Mapped[int] = mapped_column(primary_key=True)

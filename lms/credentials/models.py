@@ -32,9 +32,6 @@ class ReviewState(StrEnum):
     REJECTED = "rejected"
 
 
-CREDENTIAL_STATES = tuple(CredentialState)
-
-
 class StatusPurpose(StrEnum):
     REVOCATION = "revocation"
     SUSPENSION = "suspension"

@@ -64,7 +64,6 @@ class GradeRole(StrEnum):
 
 
 EXAMINER_ROLES = tuple(ExaminerRole)
-STATUSES = tuple(ProjectStatus)
 
 
 class Brief(db.Model):
