@@ -1,5 +1,5 @@
 """States, statuses, roles and decisions are enums, and the database itself refuses any other value
-(a CHECK constraint per column, on SQLite and PostgreSQL); migration 0019 adds those constraints to a
+(a CHECK constraint per column, on SQLite and PostgreSQL); migration 0020 adds those constraints to a
 database that already holds rows, without losing any, and stops on a value outside the set."""
 import uuid
 from datetime import UTC, date, datetime
@@ -15,9 +15,9 @@ import lms.employers.models  # noqa: F401
 import lms.projects.models  # noqa: F401
 from lms import create_app
 from lms.extensions import db
-from tests.conftest import fresh_database
+from tests.factories import fresh_database
 
-BEFORE = "41f4e2300435"        # the revision before the state checks
+BEFORE = "8ebc73f6a03f"        # the revision before the state checks
 
 
 def _enum_columns(metadata):
