@@ -5,8 +5,9 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, MetaData, bindparam, event, insert, text, update
+from sqlalchemy import JSON, Enum, MetaData, bindparam, event, insert, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
@@ -23,6 +24,14 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def state_type(states: type[StrEnum], length: int, name: str) -> Enum:
+    """The column type of a state (or status, role, decision): one of ``states``' values, stored as their
+    string in a VARCHAR(length), with a CHECK constraint ``ck_<table>_<name>`` so the database itself
+    refuses any other value. Reading gives the enum member, which compares equal to its string."""
+    return Enum(states, native_enum=False, create_constraint=True, length=length, name=name,
+                values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

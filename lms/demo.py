@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from lms.accounts import services as accounts
 from lms.catalog import services as catalog
-from lms.catalog.models import Course, CourseInstructor
+from lms.catalog.models import Course, CourseInstructor, CourseStatus
 from lms.extensions import db
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -36,7 +36,7 @@ def create_demo() -> list[str]:
             course.instructors.append(CourseInstructor(user_id=instructor.id))
     course = catalog.course_by_slug(DEMO_COURSE)
     lines = []
-    if course is not None and course.status == "published":
+    if course is not None and course.status == CourseStatus.PUBLISHED:
         trainee = users["trainee@example.com"]
         catalog.enrol(trainee, course)
         for lesson in course.lessons[:2]:

@@ -7,9 +7,10 @@ from flask import abort
 from flask_login import current_user
 from flask_login import login_required as _flask_login_required
 
+from lms.accounts.models import Role
 from lms.core.limits import signed_in_first
 
-ROLES = ("trainee", "instructor", "employer", "admin")
+ROLES = tuple(Role)
 
 
 def login_required(view):

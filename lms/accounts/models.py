@@ -2,15 +2,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import new_public_id, utcnow
+from lms.db import new_public_id, state_type, utcnow
 from lms.extensions import db
 
-ORG_KINDS = ("university", "institute", "company", "intermediary", "government", "other")
+
+class Role(StrEnum):
+    TRAINEE = "trainee"
+    INSTRUCTOR = "instructor"
+    EMPLOYER = "employer"
+    ADMIN = "admin"
+
+
+class OrganisationKind(StrEnum):
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    COMPANY = "company"
+    INTERMEDIARY = "intermediary"
+    GOVERNMENT = "government"
+    OTHER = "other"
 
 
 class Organisation(db.Model):
@@ -18,7 +33,8 @@ class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(20), default="other")
+    kind: Mapped[OrganisationKind] = mapped_column(state_type(OrganisationKind, 20, "kind"),
+                                                   default=OrganisationKind.OTHER)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -79,7 +95,7 @@ class UserRole(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(state_type(Role, 20, "role"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="roles")

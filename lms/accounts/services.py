@@ -19,6 +19,7 @@ from lms.accounts.models import (
     AuditEvent,
     LoginFailure,
     Organisation,
+    OrganisationKind,
     PasswordResetToken,
     PendingRegistration,
     User,
@@ -101,7 +102,7 @@ def user_by_public_id(public_id: str) -> User | None:
     return db.session.scalar(select(User).where(User.public_id == public_id))
 
 
-def get_or_create_organisation(name: str | None, kind: str = "other") -> Organisation | None:
+def get_or_create_organisation(name: str | None, kind: str = OrganisationKind.OTHER) -> Organisation | None:
     name = (name or "").strip()
     if not name:
         return None

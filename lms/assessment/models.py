@@ -2,14 +2,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
-from lms.db import new_public_id, utcnow
+from lms.db import new_public_id, state_type, utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency
+
+
+class QuestionStatus(StrEnum):
+    """A draft question (Moodle's "Draft") is never drawn at random into an exam (an exam that names it still
+    shows it)."""
+    READY = "ready"
+    DRAFT = "draft"
+
+
+class AttemptState(StrEnum):
+    PREPARED = "prepared"        # drawn ahead of time and not started yet (see ``starting.prepare``)
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    GRADED = "graded"
 
 
 class QuestionBank(db.Model):
@@ -54,8 +69,8 @@ class Question(db.Model):
     category_id: Mapped[int] = mapped_column(ForeignKey("question_categories.id", ondelete="RESTRICT"), index=True)
     idnumber: Mapped[str | None] = mapped_column(String(100))
     current_version: Mapped[int] = mapped_column(default=1)
-    # "ready", or "draft": a draft is never drawn at random into an exam (an exam that names it still shows it)
-    status: Mapped[str] = mapped_column(String(10), default="ready", server_default="ready")
+    status: Mapped[QuestionStatus] = mapped_column(state_type(QuestionStatus, 10, "status"),
+                                                   default=QuestionStatus.READY, server_default="ready")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -103,8 +118,28 @@ class QuestionTag(db.Model):
 
 # --- quizzes and attempts ---
 
-REVIEW_WHEN = ("after_submit", "after_close", "never")
-GRADING_METHODS = ("highest", "first", "last", "average")
+
+
+class QuizKind(StrEnum):
+    QUIZ = "quiz"
+    DIAGNOSTIC = "diagnostic"          # the framework-wide diagnostic assessment (no course)
+
+
+class ReviewWhen(StrEnum):
+    AFTER_SUBMIT = "after_submit"
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+class GradingMethod(StrEnum):
+    HIGHEST = "highest"
+    FIRST = "first"
+    LAST = "last"
+    AVERAGE = "average"
+
+
+REVIEW_WHEN = tuple(ReviewWhen)
+GRADING_METHODS = tuple(GradingMethod)
 
 
 class Quiz(db.Model):
@@ -116,7 +151,7 @@ class Quiz(db.Model):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     module_key: Mapped[str | None] = mapped_column(String(80))
     key: Mapped[str] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(20), default="quiz")
+    kind: Mapped[QuizKind] = mapped_column(state_type(QuizKind, 20, "kind"), default=QuizKind.QUIZ)
     title_en: Mapped[str | None] = mapped_column(String(300))
     title_zh: Mapped[str | None] = mapped_column(String(300))
     intro_en: Mapped[str | None] = mapped_column(Text)
@@ -127,12 +162,15 @@ class Quiz(db.Model):
     open_at: Mapped[datetime | None]
     close_at: Mapped[datetime | None]
     attempts_allowed: Mapped[int] = mapped_column(default=0)        # 0 = unlimited
-    grading_method: Mapped[str] = mapped_column(String(10), default="highest")
+    grading_method: Mapped[GradingMethod] = mapped_column(state_type(GradingMethod, 10, "grading_method"),
+                                                          default=GradingMethod.HIGHEST)
     pass_mark: Mapped[int] = mapped_column(default=60)               # percent
     shuffle_questions: Mapped[bool] = mapped_column(default=True)
     shuffle_answers: Mapped[bool] = mapped_column(default=True)
-    review_feedback: Mapped[str] = mapped_column(String(20), default="after_submit")
-    review_answers: Mapped[str] = mapped_column(String(20), default="after_submit")
+    review_feedback: Mapped[ReviewWhen] = mapped_column(state_type(ReviewWhen, 20, "review_feedback"),
+                                                        default=ReviewWhen.AFTER_SUBMIT)
+    review_answers: Mapped[ReviewWhen] = mapped_column(state_type(ReviewWhen, 20, "review_answers"),
+                                                       default=ReviewWhen.AFTER_SUBMIT)
     # set in the browser for a sitting, never in the course files: the invigilator gives it in the room
     password: Mapped[str | None] = mapped_column(String(100))
     source_hash: Mapped[str | None] = mapped_column(String(64))
@@ -190,7 +228,7 @@ class Attempt(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     language: Mapped[str] = mapped_column(String(4), default="en")
-    state: Mapped[str] = mapped_column(String(12), default="open")   # open | submitted | graded
+    state: Mapped[AttemptState] = mapped_column(state_type(AttemptState, 12, "state"), default=AttemptState.OPEN)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]

@@ -11,7 +11,15 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.accounts.services import audit, user_by_email
 from lms.catalog.files import KEY_RE, serialize_course
-from lms.catalog.models import Course, CourseCompetency, CourseInstructor, Lesson, Module
+from lms.catalog.models import (
+    COURSE_STATUSES,
+    Course,
+    CourseCompetency,
+    CourseInstructor,
+    CourseStatus,
+    Lesson,
+    Module,
+)
 from lms.content import SLUG_RE
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
@@ -30,7 +38,7 @@ def create_course(user: User, *, slug: str, code: str, title_en: str, title_zh: 
     if db.session.scalar(select(Course.id).where(Course.slug == slug)):
         raise AuthoringError(_("A course with this address name already exists."))
     course = Course(slug=slug, code=code.strip(), title_en=title_en or None, title_zh=title_zh or None,
-                    level=level, hours=hours, status="draft", languages="en,zh")
+                    level=level, hours=hours, status=CourseStatus.DRAFT, languages="en,zh")
     course.instructors.append(CourseInstructor(user_id=user.id))
     db.session.add(course)
     db.session.flush()
@@ -63,9 +71,9 @@ def update_course(course: Course, *, code, title_en, title_zh, summary_en, summa
 
 
 def set_status(user: User, course: Course, status: str) -> None:
-    if status not in ("draft", "published", "outline"):
+    if status not in COURSE_STATUSES:
         raise AuthoringError("bad status")
-    if status == "published":
+    if status == CourseStatus.PUBLISHED:
         if not course.lessons:
             raise AuthoringError(_("Add at least one lesson before publishing."))
         empty = [lesson for lesson in course.lessons if not lesson.has_body]

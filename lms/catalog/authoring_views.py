@@ -17,6 +17,7 @@ from lms.catalog.forms import (
     StatusForm,
 )
 from lms.catalog.markdown import render_markdown
+from lms.catalog.models import CourseStatus
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
 from lms.i18n import localized
@@ -102,7 +103,7 @@ def set_status(slug: str):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(_("The course is published.") if course.status == "published" else _("The course is unpublished."),
+        flash(_("The course is published.") if course.status == CourseStatus.PUBLISHED else _("The course is unpublished."),
               "success")
     return redirect(url_for("authoring.edit_course", slug=slug))
 

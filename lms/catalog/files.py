@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 
 import yaml
 from pydantic import BeforeValidator, ValidationInfo, model_validator
 
+from lms.catalog.models import CourseStatus
 from lms.content import SLUG_RE, ContentError, ContentInvalid, line_of, parse_yaml
 from lms.content_schema import (
     LANGS,
@@ -160,7 +162,7 @@ def _decoded(files: dict[str, bytes], prefix: str, errors: list[ContentError]) -
 
 
 def _bodiless(course: CourseSchema, prefix: str) -> list[ContentError]:
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         return []
     return [ContentError(f"{prefix}/lessons/{lesson['key']}.md", None,
                          "a lesson of a published course needs a body ('<!-- lang: en -->' ...)")
@@ -219,6 +221,7 @@ def _dec_rep(dumper, value):
 
 
 _Dumper.add_representer(str, _str_rep)
+_Dumper.add_multi_representer(StrEnum, lambda dumper, value: _str_rep(dumper, value.value))   # a state: its string
 _Dumper.add_representer(Decimal, _dec_rep)
 
 
@@ -237,7 +240,7 @@ def serialize_course(course) -> dict[str, str]:
     if course.summary_en or course.summary_zh:
         doc["summary"] = _pair(course.summary_en, course.summary_zh)
     doc.update({"level": course.level, "hours": Decimal(course.hours), "languages": course.language_list,
-                "status": course.status,
+                "status": str(course.status),
                 "competencies": [{"code": cc.competency.code, "level": cc.level} for cc in course.competencies],
                 "prerequisites": [p.required.slug for p in course.prerequisites],
                 "modules": []})

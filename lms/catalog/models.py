@@ -3,16 +3,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
-from lms.db import utcnow
+from lms.db import state_type, utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency
 
-COURSE_STATUSES = ("draft", "outline", "published")
+
+class CourseStatus(StrEnum):
+    DRAFT = "draft"
+    OUTLINE = "outline"
+    PUBLISHED = "published"
+
+
+COURSE_STATUSES = tuple(CourseStatus)
 
 
 class Course(db.Model):
@@ -27,7 +35,8 @@ class Course(db.Model):
     level: Mapped[str] = mapped_column(String(4), index=True)
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 1), default=0)
     languages: Mapped[str] = mapped_column(String(20), default="en,zh")
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    status: Mapped[CourseStatus] = mapped_column(state_type(CourseStatus, 20, "status"), default=CourseStatus.DRAFT,
+                                                 index=True)
     # hash of the files last loaded; a file that has not changed since is not loaded again,
     # so edits made in the browser are kept
     source_hash: Mapped[str | None] = mapped_column(String(64))
@@ -49,7 +58,7 @@ class Course(db.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.status == "published"
+        return self.status == CourseStatus.PUBLISHED
 
     @property
     def lessons(self) -> list[Lesson]:

@@ -13,6 +13,7 @@ from lms.catalog.models import (
     Course,
     CourseCompetency,
     CourseInstructor,
+    CourseStatus,
     Enrolment,
     Lesson,
     LessonProgress,
@@ -28,7 +29,7 @@ class CatalogError(ValueError):
     pass
 
 
-VISIBLE = ("published", "outline")
+VISIBLE = (CourseStatus.PUBLISHED, CourseStatus.OUTLINE)
 LEVEL_ORDER = {"F": 0, "P": 1, "E": 2}
 
 
@@ -116,7 +117,7 @@ def missing_prerequisites(user: User, course: Course) -> list[Course]:
 
 
 def enrol(user: User, course: Course) -> Enrolment:
-    if course.status != "published":
+    if course.status != CourseStatus.PUBLISHED:
         raise CatalogError(_("This course is not open for enrolment yet."))
     existing = enrolment(user, course)
     if existing:

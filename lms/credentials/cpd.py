@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
-from lms.credentials.models import CpdActivity, Credential
+from lms.credentials.models import CpdActivity, Credential, CredentialState
 from lms.db import utcnow
 from lms.extensions import db
 from lms.projects import uploads
@@ -170,7 +170,7 @@ def review(actor: User, act: CpdActivity, approve: bool, note: str = "") -> None
 def renew(holder: User, cred: Credential) -> Credential:
     """A new credential (new dates, the same awarded date) linked to this one, which is superseded."""
     from lms.credentials.services import issue
-    if cred.holder_id != holder.id or cred.state != "active" or cred.suspended:
+    if cred.holder_id != holder.id or cred.state != CredentialState.ACTIVE or cred.suspended:
         raise CpdError(_("Only an active certificate of yours can be renewed."))
     t = total(cred)
     if not t.met:
@@ -178,11 +178,11 @@ def renew(holder: User, cred: Credential) -> Credential:
                          a=f"{t.approved:g}"))
     # Superseded only if still active now: of two renewals at the same moment, one renews and the other is told
     claimed = db.session.execute(update(Credential).where(
-        Credential.id == cred.id, Credential.state == "active", Credential.suspended.is_(False))
-        .values(state="superseded"))
+        Credential.id == cred.id, Credential.state == CredentialState.ACTIVE, Credential.suspended.is_(False))
+        .values(state=CredentialState.SUPERSEDED))
     if claimed.rowcount != 1:
         raise CpdError(_("This certificate has just been renewed, or its status has changed: see your certificates."))
-    new = Credential(holder_id=holder.id, programme_id=cred.programme_id, state="pending", previous_id=cred.id,
+    new = Credential(holder_id=holder.id, programme_id=cred.programme_id, state=CredentialState.PENDING, previous_id=cred.id,
                      share_full=cred.share_full, evidence_summary=cred.evidence_summary)
     db.session.add(new)
     db.session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt, Quiz
 from lms.catalog.models import Course, Enrolment
-from lms.credentials.models import Credential, ExperienceClaim, Programme
+from lms.credentials.models import Credential, CredentialState, ExperienceClaim, Programme
 from lms.db import utcnow
 from lms.extensions import db
 from lms.projects.models import Brief, Project
@@ -53,12 +53,12 @@ def _day(when) -> str:
 def live_credential(user_id: int, programme_id: int) -> Credential | None:
     return db.session.scalar(select(Credential).where(Credential.holder_id == user_id,
                                                       Credential.programme_id == programme_id,
-                                                      Credential.state.in_(("pending", "active"))))
+                                                      Credential.state.in_((CredentialState.PENDING, CredentialState.ACTIVE))))
 
 
 def holds_valid(user_id: int, programme_key: str) -> bool:
     cred = db.session.scalar(select(Credential).join(Programme).where(
-        Credential.holder_id == user_id, Programme.key == programme_key, Credential.state == "active",
+        Credential.holder_id == user_id, Programme.key == programme_key, Credential.state == CredentialState.ACTIVE,
         Credential.suspended.is_(False)))
     return cred is not None and (cred.valid_until is None or cred.valid_until > utcnow())
 

@@ -7,16 +7,43 @@ a bit changes) and are written to the audit log with the reason.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
-from lms.db import new_public_id, utcnow
+from lms.db import new_public_id, state_type, utcnow
 from lms.extensions import db
 
-CREDENTIAL_STATES = ("pending", "active", "revoked", "superseded", "rejected")
-STATUS_PURPOSES = ("revocation", "suspension")
+
+class CredentialState(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+    REJECTED = "rejected"
+
+
+class ReviewState(StrEnum):
+    """An experience declaration or a CPD activity, as an administrator reviewed it."""
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class StatusPurpose(StrEnum):
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+
+
+class Approval(StrEnum):
+    """How a programme's certificate is issued once its requirements are met."""
+    AUTOMATIC = "automatic"
+    ADMIN = "admin"            # an administrator approves each one
+
+
+STATUS_PURPOSES = tuple(StatusPurpose)
 LIST_SIZE = 131_072          # entries per Bitstring Status List (the spec's minimum, 16 KB)
 
 
@@ -31,7 +58,7 @@ class Programme(db.Model):
     level: Mapped[str] = mapped_column(String(4))
     competencies: Mapped[list] = mapped_column(JSON, default=list)    # [{code, level}]
     requirements: Mapped[dict] = mapped_column(JSON, default=dict)
-    approval: Mapped[str] = mapped_column(String(20), default="automatic")   # automatic | admin
+    approval: Mapped[Approval] = mapped_column(state_type(Approval, 20, "approval"), default=Approval.AUTOMATIC)
     validity_years: Mapped[int] = mapped_column(default=3)
     cpd: Mapped[dict] = mapped_column(JSON, default=dict)
     source_hash: Mapped[str | None] = mapped_column(String(64))
@@ -52,7 +79,8 @@ class Credential(db.Model):
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     holder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="RESTRICT"), index=True)
-    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    state: Mapped[CredentialState] = mapped_column(state_type(CredentialState, 20, "state"),
+                                                   default=CredentialState.PENDING, index=True)
     valid_from: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
     awarded_date: Mapped[date | None]
@@ -79,7 +107,7 @@ class StatusList(db.Model):
     __tablename__ = "status_lists"
     __table_args__ = (UniqueConstraint("purpose", "number"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[StatusPurpose] = mapped_column(state_type(StatusPurpose, 20, "purpose"))
     number: Mapped[int]
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     signed_json: Mapped[str | None] = mapped_column(Text)        # the signed list, re-signed when a bit changes
@@ -93,7 +121,7 @@ class ExperienceClaim(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     years: Mapped[int]
     evidence: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(20), default="pending")    # pending | approved | rejected
+    state: Mapped[ReviewState] = mapped_column(state_type(ReviewState, 20, "state"), default=ReviewState.PENDING)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
@@ -116,7 +144,7 @@ class CpdActivity(db.Model):
     evidence_stored: Mapped[str | None] = mapped_column(String(64))
     evidence_kind: Mapped[str | None] = mapped_column(String(10))
     evidence_size: Mapped[int | None]                     # bytes, counted in the holder's storage quota
-    state: Mapped[str] = mapped_column(String(20), default="pending")   # pending | approved | rejected
+    state: Mapped[ReviewState] = mapped_column(state_type(ReviewState, 20, "state"), default=ReviewState.PENDING)
     audit: Mapped[bool] = mapped_column(default=False)    # picked at random: the evidence must be checked
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None]

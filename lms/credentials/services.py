@@ -24,7 +24,14 @@ from lms.accounts.models import User
 from lms.accounts.services import audit
 from lms.credentials import keys, signing, statuslist
 from lms.credentials.eligibility import all_met, evaluate, live_credential
-from lms.credentials.models import LIST_SIZE, STATUS_PURPOSES, Credential, Programme, StatusList
+from lms.credentials.models import (
+    LIST_SIZE,
+    STATUS_PURPOSES,
+    Credential,
+    CredentialState,
+    Programme,
+    StatusList,
+)
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
@@ -242,7 +249,7 @@ def build_document(cred: Credential, now: datetime) -> dict:
 
 def issue(cred: Credential, actor: User | None = None) -> Credential:
     """Sign and store a pending credential."""
-    if cred.state != "pending":
+    if cred.state != CredentialState.PENDING:
         raise CredentialError(_("Only a pending credential can be issued."))
     now = utcnow().replace(microsecond=0)
     previous = cred.previous
@@ -258,7 +265,7 @@ def issue(cred: Credential, actor: User | None = None) -> Credential:
         signed = signing.sign(build_document(cred, now), key, keys.verification_method(kid), stamp(now))
     cred.signed_json = json.dumps(signed, ensure_ascii=False, indent=2)
     cred.key_id = kid
-    cred.state = "active"
+    cred.state = CredentialState.ACTIVE
     cred.decided_by_id = actor.id if actor else None
     db.session.flush()
     audit(actor, "credential.issue", cred.public_id, cred.programme.key)
@@ -288,7 +295,7 @@ def check_and_issue(user: User) -> list[Credential]:
     if not user.has_role("trainee"):
         return []
     skipped = set(db.session.scalars(select(Credential.programme_id).where(
-        Credential.holder_id == user.id, Credential.state.in_(("pending", "active", "revoked")))))
+        Credential.holder_id == user.id, Credential.state.in_((CredentialState.PENDING, CredentialState.ACTIVE, CredentialState.REVOKED)))))
     out = []
     for prog in programmes():
         if prog.id in skipped:
@@ -296,7 +303,7 @@ def check_and_issue(user: User) -> list[Credential]:
         reqs = evaluate(user, prog)
         if not all_met(reqs):
             continue
-        cred = Credential(holder=user, programme=prog, state="pending", evidence_summary=_evidence(reqs))
+        cred = Credential(holder=user, programme=prog, state=CredentialState.PENDING, evidence_summary=_evidence(reqs))
         db.session.add(cred)
         db.session.flush()
         if prog.approval == "automatic":
@@ -315,10 +322,10 @@ SEARCH_MAX = 100            # characters of a register search
 
 def _status_is(status: str, now: datetime):
     """The SQL condition of :func:`status_of` being ``status`` (None for an unknown one)."""
-    in_force = and_(Credential.state == "active", Credential.suspended.is_(False))
+    in_force = and_(Credential.state == CredentialState.ACTIVE, Credential.suspended.is_(False))
     where = {"valid": and_(in_force, or_(Credential.valid_until.is_(None), Credential.valid_until > now)),
              "expired": and_(in_force, Credential.valid_until <= now),
-             "suspended": and_(Credential.state == "active", Credential.suspended.is_(True))}
+             "suspended": and_(Credential.state == CredentialState.ACTIVE, Credential.suspended.is_(True))}
     if status in ("pending", "rejected", "revoked", "superseded"):
         return Credential.state == status
     return where.get(status)
@@ -348,7 +355,7 @@ def live_pairs(creds: list[Credential]) -> set[tuple[int, int]]:
     if not holders:
         return set()
     rows = db.session.execute(select(Credential.holder_id, Credential.programme_id).where(
-        Credential.holder_id.in_(holders), Credential.state.in_(("pending", "active"))))
+        Credential.holder_id.in_(holders), Credential.state.in_((CredentialState.PENDING, CredentialState.ACTIVE))))
     return {(holder, programme) for holder, programme in rows}
 
 
@@ -363,7 +370,7 @@ def reissue(actor: User, revoked: Credential, reason: str) -> Credential:
     if not all_met(reqs):
         raise CredentialError(_("The holder does not meet this programme's requirements today; a certificate is "
                                 "re-issued only when they are met."))
-    cred = Credential(holder=holder, programme=prog, state="pending", evidence_summary=_evidence(reqs))
+    cred = Credential(holder=holder, programme=prog, state=CredentialState.PENDING, evidence_summary=_evidence(reqs))
     db.session.add(cred)
     db.session.flush()
     issue(cred, actor)
@@ -376,11 +383,11 @@ def approve(actor: User, cred: Credential) -> None:
 
 
 def reject(actor: User, cred: Credential, reason: str) -> None:
-    if cred.state != "pending":
+    if cred.state != CredentialState.PENDING:
         raise CredentialError(_("Only a pending credential can be rejected."))
     if not reason.strip():
         raise CredentialError(_("Give the reason."))
-    cred.state, cred.status_reason, cred.decided_by_id = "rejected", reason.strip(), actor.id
+    cred.state, cred.status_reason, cred.decided_by_id = CredentialState.REJECTED, reason.strip(), actor.id
     audit(actor, "credential.reject", cred.public_id, reason.strip())
 
 
@@ -395,11 +402,11 @@ def _notify_holder(cred: Credential, change: str, reason: str) -> None:
 def check_action(action: str, cred: Credential, reason: str) -> None:
     """CredentialError unless ``action`` (revoke, suspend, reissue) may be done to ``cred`` with ``reason``:
     checked before the confirmation page, and again when the action is done."""
-    if action == "revoke" and cred.state != "active":
+    if action == "revoke" and cred.state != CredentialState.ACTIVE:
         raise CredentialError(_("Only an active credential can be revoked."))
-    if action == "suspend" and (cred.state != "active" or cred.suspended):
+    if action == "suspend" and (cred.state != CredentialState.ACTIVE or cred.suspended):
         raise CredentialError(_("Only an active, unsuspended credential can be suspended."))
-    if action == "reissue" and cred.state != "revoked":
+    if action == "reissue" and cred.state != CredentialState.REVOKED:
         raise CredentialError(_("Only a revoked credential can be re-issued."))
     if not reason.strip():
         raise CredentialError(_("Give the reason."))
@@ -410,7 +417,7 @@ def check_action(action: str, cred: Credential, reason: str) -> None:
 def revoke(actor: User, cred: Credential, reason: str) -> None:
     check_action("revoke", cred, reason)
     _set_bit("revocation", cred.status_list, cred.status_index, True)
-    cred.state, cred.status_reason, cred.status_changed_at = "revoked", reason.strip(), utcnow()
+    cred.state, cred.status_reason, cred.status_changed_at = CredentialState.REVOKED, reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
     _notify_holder(cred, "revoked", reason.strip())
 
@@ -424,7 +431,7 @@ def suspend(actor: User, cred: Credential, reason: str) -> None:
 
 
 def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
-    if not cred.suspended or cred.state != "active":
+    if not cred.suspended or cred.state != CredentialState.ACTIVE:
         raise CredentialError(_("This credential is not suspended."))
     _set_bit("suspension", cred.status_list, cred.status_index, False)
     cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
@@ -437,7 +444,7 @@ def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
 def status_of(cred: Credential, now: datetime | None = None) -> str:
     """pending | valid | expired | suspended | revoked | rejected | superseded"""
     now = now or utcnow()
-    if cred.state in ("pending", "rejected", "revoked", "superseded"):
+    if cred.state != CredentialState.ACTIVE:
         return cred.state
     if cred.suspended:
         return "suspended"
@@ -513,7 +520,7 @@ def remind_expiring(days: int = 60, now: datetime | None = None) -> list[Credent
     """E-mail each holder whose valid certificate expires within ``days`` (once per certificate)."""
     now = now or utcnow()
     due = list(db.session.scalars(select(Credential).where(
-        Credential.state == "active", Credential.suspended.is_(False), Credential.reminded_at.is_(None),
+        Credential.state == CredentialState.ACTIVE, Credential.suspended.is_(False), Credential.reminded_at.is_(None),
         Credential.valid_until > now, Credential.valid_until <= now + timedelta(days=days))))
     for cred in due:
         queue_mail(cred.holder.email, "credential_expiring", programme=cred.programme, valid_until=cred.valid_until,

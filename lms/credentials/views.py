@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.accounts.forms import ActionForm
+from lms.catalog.models import CourseStatus
 from lms.core.limits import body_limit
 from lms.credentials import eligibility, keys, pdf, report_words, verification
 from lms.credentials import services as svc
@@ -274,7 +275,7 @@ def register():
         .options(selectinload(CpdActivity.credential).selectinload(Credential.holder),
                  selectinload(CpdActivity.credential).selectinload(Credential.programme))))
     from lms.catalog.models import Course
-    courses = list(db.session.scalars(select(Course).where(Course.status == "published").order_by(Course.code)))
+    courses = list(db.session.scalars(select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.code)))
     return render_template("credentials/register.html", creds=creds, claims=claims, form=ActionForm(),
                            statuses={c.id: svc.status_of(c) for c in creds.items}, live=svc.live_pairs(creds.items),
                            cpd_pending=cpd_pending, courses=courses, q=q, status=status)

@@ -7,23 +7,63 @@ previous one (``previous_id``), so every grade of every round stays on record.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.accounts.models import User
 from lms.catalog.models import Course
-from lms.db import new_public_id, utcnow
+from lms.db import new_public_id, state_type, utcnow
 from lms.extensions import db
 from lms.frameworks.models import Competency
 
 TEMPLATES = ("technology_rating", "trl")
-SPONSOR_KINDS = ("company", "university", "institute", "other")
-EXAMINER_ROLES = ("lecturer", "practitioner", "third")
 
-# project status, in the order a project goes through them
-STATUSES = ("awaiting_sponsor", "declined", "confirmed", "submitted", "grading", "reconciliation",
-            "awaiting_defence", "ready", "released")
+
+class SponsorKind(StrEnum):
+    COMPANY = "company"
+    UNIVERSITY = "university"
+    INSTITUTE = "institute"
+    OTHER = "other"
+
+
+SPONSOR_KINDS = tuple(SponsorKind)
+
+
+class ProjectStatus(StrEnum):
+    """A project's status, in the order a project goes through them."""
+    AWAITING_SPONSOR = "awaiting_sponsor"
+    DECLINED = "declined"
+    CONFIRMED = "confirmed"
+    SUBMITTED = "submitted"
+    GRADING = "grading"
+    RECONCILIATION = "reconciliation"
+    AWAITING_DEFENCE = "awaiting_defence"
+    READY = "ready"
+    RELEASED = "released"
+
+
+class SponsorDecision(StrEnum):
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class ExaminerRole(StrEnum):
+    LECTURER = "lecturer"
+    PRACTITIONER = "practitioner"
+    THIRD = "third"
+
+
+class GradeRole(StrEnum):
+    """Whose grade: one examiner's (the values of ExaminerRole), or the one they agreed on."""
+    LECTURER = "lecturer"
+    PRACTITIONER = "practitioner"
+    THIRD = "third"
+    AGREED = "agreed"
+
+
+EXAMINER_ROLES = tuple(ExaminerRole)
 
 
 class Brief(db.Model):
@@ -96,13 +136,13 @@ class Project(db.Model):
     trainee_role: Mapped[str] = mapped_column(Text)
     confidential: Mapped[bool] = mapped_column(default=False)
     sponsor_org: Mapped[str] = mapped_column(String(200))
-    sponsor_kind: Mapped[str] = mapped_column(String(20))
+    sponsor_kind: Mapped[SponsorKind] = mapped_column(state_type(SponsorKind, 20, "sponsor_kind"))
     sponsor_name: Mapped[str] = mapped_column(String(200))
     sponsor_email: Mapped[str] = mapped_column(String(254))
     # the sponsor's answer, from the e-mailed link
     sponsor_nonce_hash: Mapped[str | None] = mapped_column(String(64))
     sponsor_link_sent_at: Mapped[datetime | None]
-    sponsor_decision: Mapped[str | None] = mapped_column(String(20))     # confirmed | declined
+    sponsor_decision: Mapped[SponsorDecision | None] = mapped_column(state_type(SponsorDecision, 20, "sponsor_decision"))
     sponsor_statement: Mapped[str | None] = mapped_column(Text)
     sponsor_signed_name: Mapped[str | None] = mapped_column(String(200))
     sponsor_decided_at: Mapped[datetime | None]
@@ -110,7 +150,8 @@ class Project(db.Model):
     override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     override_reason: Mapped[str | None] = mapped_column(Text)
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="awaiting_sponsor", index=True)
+    status: Mapped[ProjectStatus] = mapped_column(state_type(ProjectStatus, 20, "status"),
+                                                  default=ProjectStatus.AWAITING_SPONSOR, index=True)
     # the final result, fixed when both (or the reconciled) grades are in
     final_score: Mapped[float | None]
     passed: Mapped[bool | None]
@@ -158,7 +199,7 @@ class ExaminerAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[ExaminerRole] = mapped_column(state_type(ExaminerRole, 20, "role"))
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -201,7 +242,7 @@ class Grade(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     examiner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[GradeRole] = mapped_column(state_type(GradeRole, 20, "role"))
     overall_comment: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)          # for an agreed grade: why this grade
     total: Mapped[float | None]
