@@ -430,9 +430,9 @@ def why_not_delete(question: Question) -> str | None:
     """Why this question must stay, or None when it may be deleted. A question an attempt showed stays for that
     attempt's record (Moodle hides such a question; here it is marked as draft), and one an exam names stays
     until the exam no longer names it."""
-    from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizSection
+    from lms.assessment.models import Attempt, AttemptItem, AttemptState, Quiz, QuizSection
     answered = db.session.scalar(select(func.count(func.distinct(AttemptItem.attempt_id))).join(Attempt).where(
-        AttemptItem.question_id == question.id, Attempt.state != "prepared")) or 0
+        AttemptItem.question_id == question.id, Attempt.state != AttemptState.PREPARED)) or 0
     if answered:
         return ngettext("It was shown in %(num)d attempt, which keeps it: mark it as draft instead, so that no "
                         "exam draws it.",
