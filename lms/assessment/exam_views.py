@@ -27,7 +27,7 @@ from sqlalchemy import select
 from lms.accounts.forms import ActionForm
 from lms.assessment import exams, grading, qtypes, starting
 from lms.assessment.errors import WrongPassword
-from lms.assessment.models import Attempt, AttemptState
+from lms.assessment.models import Attempt, AttemptState, QuizKind
 from lms.assessment.rendering import attempt_labels, render_text
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
@@ -339,7 +339,7 @@ def review(public_id: str):
     may_grade = grading.may_grade(current_user, att, course)     # nobody grades their own attempt
     staff = att.user_id != current_user.id
     diagnosis = None
-    if att.quiz.kind == "diagnostic" and att.state == AttemptState.GRADED:
+    if att.quiz.kind == QuizKind.DIAGNOSTIC and att.state == AttemptState.GRADED:
         from lms.assessment.diagnostic import result
         diagnosis = result(att)
     show_feedback = staff or may_grade or exams.can_review(att, "feedback")

@@ -24,6 +24,7 @@ from lms.assessment.models import (
     AttemptItem,
     AttemptState,
     Quiz,
+    QuizKind,
 )
 from lms.db import update_rows, utcnow
 from lms.extensions import db
@@ -36,7 +37,7 @@ FINISHED = (AttemptState.SUBMITTED, AttemptState.GRADED)
 
 
 def diagnostic_quiz() -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(Quiz.kind == "diagnostic", Quiz.course_id.is_(None))
+    return db.session.scalar(select(Quiz).where(Quiz.kind == QuizKind.DIAGNOSTIC, Quiz.course_id.is_(None))
                              .options(selectinload(Quiz.sections)))
 
 
@@ -290,7 +291,7 @@ def submit(att: Attempt) -> Attempt:
         return att
     set_committed_value(att, "submitted_at", now)
     rows, known = _item_rows(att)
-    source = "diagnostic" if att.quiz.kind == "diagnostic" else "quiz"
+    source = "diagnostic" if att.quiz.kind == QuizKind.DIAGNOSTIC else "quiz"
     grades, found, pending, score = [], [], False, 0.0
     for row in rows:
         version = known[row.version_id]
