@@ -27,6 +27,7 @@ from lms.credentials.eligibility import all_met, evaluate, live_credential
 from lms.credentials.models import (
     LIST_SIZE,
     STATUS_PURPOSES,
+    Approval,
     Credential,
     CredentialState,
     Programme,
@@ -306,7 +307,7 @@ def check_and_issue(user: User) -> list[Credential]:
         cred = Credential(holder=user, programme=prog, state=CredentialState.PENDING, evidence_summary=_evidence(reqs))
         db.session.add(cred)
         db.session.flush()
-        if prog.approval == "automatic":
+        if prog.approval == Approval.AUTOMATIC:
             try:
                 issue(cred)
             except keys.NoSigningKey:
