@@ -32,6 +32,7 @@ from lms.credentials.models import (
     CredentialState,
     Programme,
     StatusList,
+    StatusPurpose,
 )
 from lms.db import utcnow
 from lms.extensions import db
@@ -417,7 +418,7 @@ def check_action(action: str, cred: Credential, reason: str) -> None:
 
 def revoke(actor: User, cred: Credential, reason: str) -> None:
     check_action("revoke", cred, reason)
-    _set_bit("revocation", cred.status_list, cred.status_index, True)
+    _set_bit(StatusPurpose.REVOCATION, cred.status_list, cred.status_index, True)
     cred.state, cred.status_reason, cred.status_changed_at = CredentialState.REVOKED, reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
     _notify_holder(cred, "revoked", reason.strip())
@@ -425,7 +426,7 @@ def revoke(actor: User, cred: Credential, reason: str) -> None:
 
 def suspend(actor: User, cred: Credential, reason: str) -> None:
     check_action("suspend", cred, reason)
-    _set_bit("suspension", cred.status_list, cred.status_index, True)
+    _set_bit(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index, True)
     cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
     audit(actor, "credential.suspend", cred.public_id, reason.strip())
     _notify_holder(cred, "suspended", reason.strip())
@@ -434,7 +435,7 @@ def suspend(actor: User, cred: Credential, reason: str) -> None:
 def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
     if not cred.suspended or cred.state != CredentialState.ACTIVE:
         raise CredentialError(_("This credential is not suspended."))
-    _set_bit("suspension", cred.status_list, cred.status_index, False)
+    _set_bit(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index, False)
     cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
     audit(actor, "credential.unsuspend", cred.public_id, reason.strip() or None)
     _notify_holder(cred, "reinstated", reason.strip() or "-")
