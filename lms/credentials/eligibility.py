@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from lms.assessment.grading import final_grade
-from lms.assessment.models import Attempt, Quiz
+from lms.assessment.models import Attempt, AttemptState, Quiz
 from lms.catalog.models import Course, Enrolment
 from lms.credentials.models import Credential, CredentialState, ExperienceClaim, Programme, ReviewState
 from lms.db import utcnow
@@ -98,7 +98,7 @@ def _exam(user, item: dict) -> Requirement | None:
     grade = final_grade(attempts, quiz.grading_method)
     need = item["min"]
     state = ("graded" if grade is not None
-             else "waiting" if any(a.state == "submitted" for a in attempts) else "not_taken")
+             else "waiting" if any(a.state == AttemptState.SUBMITTED for a in attempts) else "not_taken")
     return Requirement("exam", state, grade is not None and grade >= need,
                        min(1.0, (grade or 0) / need) if need else 1.0, title=_title(quiz), target=need, value=grade,
                        ref=quiz.public_id)
