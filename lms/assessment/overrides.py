@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import Role, User, UserRole
 from lms.assessment.errors import ExamError
 from lms.assessment.exams import is_overdue
 from lms.assessment.models import Attempt, AttemptState, Quiz, QuizOverride
@@ -42,7 +42,7 @@ def may_sit(quiz: Quiz, user: User) -> bool:
     """Enrolled in the exam's course; for the diagnostic assessment, an active trainee."""
     if quiz.course_id is None:
         return user.active and db.session.scalar(select(UserRole.id).where(
-            UserRole.user_id == user.id, UserRole.role == "trainee")) is not None
+            UserRole.user_id == user.id, UserRole.role == Role.TRAINEE)) is not None
     return db.session.scalar(select(Enrolment.id).where(Enrolment.course_id == quiz.course_id,
                                                         Enrolment.user_id == user.id)) is not None
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import Role, User, UserRole
 from lms.assessment import qtypes
 from lms.assessment.drawing import draw
 from lms.assessment.errors import ExamError, WrongPassword
@@ -175,7 +175,7 @@ def prepare_cohort(quiz: Quiz) -> tuple[int, int]:
     if quiz.course_id is not None:
         people = select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == quiz.course_id)
     else:
-        people = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == "trainee")
+        people = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.TRAINEE)
     done = skipped = 0
     for person in db.session.scalars(people.where(User.active.is_(True)).order_by(User.id)).all():
         if prepare(person, quiz, CONTENT_LANG.get(person.locale, "en")) is None:

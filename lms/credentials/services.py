@@ -506,9 +506,9 @@ def public_view(cred: Credential) -> dict:
 def issue_for_cohort(course_slug: str | None = None) -> int:
     """Check every trainee (or every trainee enrolled in a course) and issue what is due; the number issued
     or queued for approval. Runs as a background job when Redis is configured."""
-    from lms.accounts.models import UserRole
+    from lms.accounts.models import Role, UserRole
     from lms.catalog.models import Course, Enrolment
-    query = select(User).join(UserRole).where(UserRole.role == "trainee", User.active.is_(True))
+    query = select(User).join(UserRole).where(UserRole.role == Role.TRAINEE, User.active.is_(True))
     if course_slug:
         query = query.join(Enrolment, Enrolment.user_id == User.id).join(Course).where(Course.slug == course_slug)
     count = 0

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms import signals
 from lms.accounts.forms import ActionForm
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import Role, User, UserRole
 from lms.catalog import services as catalog
 from lms.catalog.markdown import render_markdown
 from lms.content import ContentInvalid
@@ -133,7 +133,7 @@ def show(public_id: str):
     staff_form = None
     if svc.can_manage(current_user, project):
         staff_form = StaffForm()
-        people = [("", "—")] + [(u.public_id, f"{u.display_name} <{u.email}>") for u in _users_with("instructor")]
+        people = [("", "—")] + [(u.public_id, f"{u.display_name} <{u.email}>") for u in _users_with(Role.INSTRUCTOR)]
         for f in (staff_form.coach, staff_form.lecturer, staff_form.practitioner, staff_form.third):
             f.choices = people
         staff_form.coach.data = project.coach.public_id if project.coach else ""
