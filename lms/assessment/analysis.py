@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.assessment import qtypes
 from lms.assessment.banks import family
-from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from lms.assessment.models import Attempt, AttemptItem, AttemptState, Question, QuestionVersion, Quiz
 from lms.assessment.ownership import managed_bank_ids
 from lms.core.spreadsheet import cells
 from lms.extensions import db
@@ -74,7 +74,7 @@ def _var(xs: list[float]) -> float:
 
 
 def first_attempts(quiz: Quiz) -> list[Attempt]:
-    rows = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "graded")
+    rows = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.GRADED)
                               .options(selectinload(Attempt.items).selectinload(AttemptItem.version)
                                        .selectinload(QuestionVersion.question).selectinload(Question.bank))
                               .order_by(Attempt.user_id, Attempt.number)).all()

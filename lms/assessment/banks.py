@@ -15,7 +15,14 @@ from lms.accounts.services import audit
 from lms.assessment import qtypes
 from lms.assessment.aiken import parse_aiken
 from lms.assessment.gift import GiftResult, export_gift, names_context, parse_gift, split_category
-from lms.assessment.models import Question, QuestionBank, QuestionCategory, QuestionTag, QuestionVersion
+from lms.assessment.models import (
+    Question,
+    QuestionBank,
+    QuestionCategory,
+    QuestionStatus,
+    QuestionTag,
+    QuestionVersion,
+)
 from lms.assessment.moodlexml import export_moodle_xml, parse_moodle_xml
 from lms.assessment.starting import discard_prepared
 from lms.content import ContentError, ContentInvalid, digest
@@ -280,7 +287,7 @@ def add_question(bank: QuestionBank, question: dict, competency: Competency | No
             raise
         raise taken from None
     created = db.session.get(Question, new_id)
-    created.status = status if status in STATUSES else "ready"
+    created.status = status if status in STATUSES else QuestionStatus.READY
     audit(user, "question.create", created.public_id, f"{bank.slug} {idnumber or '-'} {created.status}")
     db.session.flush()
     return created
@@ -419,7 +426,7 @@ def set_status(question: Question, status: str, *, user=None) -> bool:
     if question.status == status:
         return False
     question.status = status
-    if status == "draft":
+    if status == QuestionStatus.DRAFT:
         discard_prepared(question_ids=[question.id])
     audit(user, "question.status", question.public_id, f"{question.bank.slug} {question.idnumber or '-'} {status}")
     db.session.flush()
@@ -430,9 +437,9 @@ def why_not_delete(question: Question) -> str | None:
     """Why this question must stay, or None when it may be deleted. A question an attempt showed stays for that
     attempt's record (Moodle hides such a question; here it is marked as draft), and one an exam names stays
     until the exam no longer names it."""
-    from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizSection
+    from lms.assessment.models import Attempt, AttemptItem, AttemptState, Quiz, QuizSection
     answered = db.session.scalar(select(func.count(func.distinct(AttemptItem.attempt_id))).join(Attempt).where(
-        AttemptItem.question_id == question.id, Attempt.state != "prepared")) or 0
+        AttemptItem.question_id == question.id, Attempt.state != AttemptState.PREPARED)) or 0
     if answered:
         return ngettext("It was shown in %(num)d attempt, which keeps it: mark it as draft instead, so that no "
                         "exam draws it.",

@@ -15,9 +15,11 @@ from lms.assessment.models import (
     Question,
     QuestionBank,
     QuestionCategory,
+    QuestionStatus,
     QuestionTag,
     QuestionVersion,
     Quiz,
+    QuizKind,
 )
 from lms.extensions import db
 from lms.frameworks.models import Competency
@@ -76,8 +78,8 @@ _NAMED = _current_versions().where(Question.idnumber.in_(bindparam("idnumbers", 
 
 def _random_query(quiz: Quiz, section):
     """The questions a random section may draw from (in the bank the bind parameters name)."""
-    query = _current_versions().where(QuestionVersion.qtype.in_(qtypes.names(graded=True)), Question.status == "ready")
-    if quiz.kind == "diagnostic":     # the diagnostic is scored at once: no question a person grades
+    query = _current_versions().where(QuestionVersion.qtype.in_(qtypes.names(graded=True)), Question.status == QuestionStatus.READY)
+    if quiz.kind == QuizKind.DIAGNOSTIC:     # the diagnostic is scored at once: no question a person grades
         query = query.where(QuestionVersion.qtype.in_(qtypes.names(auto_graded=True)))
     if section.competency:
         query = query.join(Competency, Competency.id == QuestionVersion.competency_id).where(

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from lms.accounts.forms import ActionForm
 from lms.assessment import exams, grading, qtypes, starting
 from lms.assessment.errors import WrongPassword
-from lms.assessment.models import Attempt
+from lms.assessment.models import Attempt, AttemptState, QuizKind
 from lms.assessment.rendering import attempt_labels, render_text
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
@@ -108,7 +108,7 @@ def start(public_id: str):
 
 def _mine_or_404(att):
     """An attempt (or an attempt's row) the signed-in person may take: theirs and started; 404 otherwise."""
-    if att is None or att.user_id != current_user.id or att.state == exams.PREPARED:
+    if att is None or att.user_id != current_user.id or att.state == AttemptState.PREPARED:
         abort(404)
     return att
 
@@ -138,7 +138,7 @@ def attempt(public_id: str):
         db.session.commit()
         flash(_("Time is up: the attempt was submitted with the answers saved before the deadline."), "info")
         return redirect(url_for("exams.review", public_id=public_id))
-    if head.state != "open":
+    if head.state != AttemptState.OPEN:
         return redirect(url_for("exams.review", public_id=public_id))
     states = {"answered": _(", answered"), "unanswered": _(", not yet answered"), "flagged": _(", flagged for review")}
     page = make_response(render_template("assessment/attempt.html", att=head, quiz=head, items=items,
@@ -155,10 +155,10 @@ def clock(public_id: str):
     shown again after the computer slept, so that its countdown follows extra time given meanwhile and never
     trusts the computer's own clock."""
     row = exams.attempt_clock(public_id)
-    if row is None or row.user_id != current_user.id or row.state == exams.PREPARED:
+    if row is None or row.user_id != current_user.id or row.state == AttemptState.PREPARED:
         abort(404)
-    running = row.state == "open" and row.deadline is not None
-    reply = jsonify(open=row.state == "open", left=exams.seconds_left(row.deadline) if running else None,
+    running = row.state == AttemptState.OPEN and row.deadline is not None
+    reply = jsonify(open=row.state == AttemptState.OPEN, left=exams.seconds_left(row.deadline) if running else None,
                     deadline=f"{row.deadline.isoformat()}Z" if running else None)
     reply.headers["Cache-Control"] = "no-store"
     return reply
@@ -265,7 +265,7 @@ def flag(public_id: str):
         exams.set_flags(att, {position: flagged})
     except exams.ExamError as exc:
         db.session.commit()
-        return jsonify(saved=False, error=str(exc), closed=att.state != "open"), 409
+        return jsonify(saved=False, error=str(exc), closed=att.state != AttemptState.OPEN), 409
     db.session.commit()
     return jsonify(saved=True, position=position, flagged=flagged)
 
@@ -275,7 +275,7 @@ def flag(public_id: str):
 def summary(public_id: str):
     """Before the final submission: which questions have an answer, and the button that submits."""
     att = _own_attempt(public_id)
-    if att.state != "open" or exams.is_overdue(att):
+    if att.state != AttemptState.OPEN or exams.is_overdue(att):
         return redirect(url_for("exams.attempt", public_id=public_id))
     return render_template("assessment/summary.html", att=att, quiz=att.quiz, form=ActionForm())
 
@@ -297,7 +297,7 @@ def answer(public_id: str):
     except exams.ExamError as exc:
         db.session.commit()
         state = db.session.scalar(select(Attempt.state).where(Attempt.public_id == public_id))
-        return jsonify(saved=False, error=str(exc), closed=state != "open"), 409
+        return jsonify(saved=False, error=str(exc), closed=state != AttemptState.OPEN), 409
     db.session.commit()
     return jsonify(saved=True, position=position)
 
@@ -314,7 +314,7 @@ def submit(public_id: str):
     att = _own_attempt(public_id, items=False)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if att.state == "open":
+    if att.state == AttemptState.OPEN:
         try:
             exams.save(att, _responses_from_form(att))
         except exams.ExamError:
@@ -328,18 +328,18 @@ def submit(public_id: str):
 @login_required
 def review(public_id: str):
     att = exams.attempt_by_public_id(public_id)
-    if att is None or att.state == exams.PREPARED:
+    if att is None or att.state == AttemptState.PREPARED:
         abort(404)
     course = db.session.get(Course, att.quiz.course_id) if att.quiz.course_id else None
     staff = catalog.can_edit(current_user, course) if course else current_user.has_role("admin")
     if att.user_id != current_user.id and not staff:
         abort(404)
-    if att.state == "open":
+    if att.state == AttemptState.OPEN:
         return redirect(url_for("exams.attempt", public_id=public_id))
     may_grade = grading.may_grade(current_user, att, course)     # nobody grades their own attempt
     staff = att.user_id != current_user.id
     diagnosis = None
-    if att.quiz.kind == "diagnostic" and att.state == "graded":
+    if att.quiz.kind == QuizKind.DIAGNOSTIC and att.state == AttemptState.GRADED:
         from lms.assessment.diagnostic import result
         diagnosis = result(att)
     show_feedback = staff or may_grade or exams.can_review(att, "feedback")

@@ -22,7 +22,9 @@ from lms.assessment.errors import ExamError
 from lms.assessment.models import (
     Attempt,
     AttemptItem,
+    AttemptState,
     Quiz,
+    QuizKind,
 )
 from lms.db import update_rows, utcnow
 from lms.extensions import db
@@ -30,13 +32,12 @@ from lms.frameworks import evidence
 
 # table-level statements: executed with a list of rows they run as one executemany
 _ITEMS = AttemptItem.__table__
-# an attempt drawn ahead of time and not started yet (see ``starting.prepare``); finished attempts are these two states
-PREPARED = "prepared"
-FINISHED = ("submitted", "graded")
+# finished attempts are these two states
+FINISHED = (AttemptState.SUBMITTED, AttemptState.GRADED)
 
 
 def diagnostic_quiz() -> Quiz | None:
-    return db.session.scalar(select(Quiz).where(Quiz.kind == "diagnostic", Quiz.course_id.is_(None))
+    return db.session.scalar(select(Quiz).where(Quiz.kind == QuizKind.DIAGNOSTIC, Quiz.course_id.is_(None))
                              .options(selectinload(Quiz.sections)))
 
 
@@ -57,13 +58,13 @@ def attempt_by_public_id(public_id: str, items: bool = True) -> Attempt | None:
 def user_attempts(user, quiz: Quiz) -> list[Attempt]:
     """The person's attempts of the quiz, oldest first (a prepared, unstarted one is not an attempt yet)."""
     return list(db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
-                                                         Attempt.state != PREPARED)
+                                                         Attempt.state != AttemptState.PREPARED)
                                    .order_by(Attempt.number)))
 
 
 def open_attempt(user, quiz: Quiz) -> Attempt | None:
     att = db.session.scalar(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
-                                                  Attempt.state == "open"))
+                                                  Attempt.state == AttemptState.OPEN))
     if att is not None and is_overdue(att):
         submit(att)
         return None
@@ -71,7 +72,7 @@ def open_attempt(user, quiz: Quiz) -> Attempt | None:
 
 
 def is_overdue(att: Attempt) -> bool:
-    return att.state == "open" and att.deadline is not None and utcnow() >= att.deadline
+    return att.state == AttemptState.OPEN and att.deadline is not None and utcnow() >= att.deadline
 
 
 def seconds_left(deadline: datetime | None, now: datetime | None = None) -> int | None:
@@ -117,7 +118,7 @@ def _forget_loaded_items(att: Attempt) -> None:
 def _check_open(att) -> None:
     """Answers and flags change only while the attempt is open and before its deadline; an attempt found past
     its deadline is submitted then, with what was saved."""
-    if att.state != "open":
+    if att.state != AttemptState.OPEN:
         raise _submitted()
     if is_overdue(att):
         submit(att)
@@ -132,7 +133,7 @@ def _submitted() -> ExamError:
 # the attempt's row is share-locked by it until the request commits: a submission running at the same moment
 # either waits and then grades the answer, or got there first and the answer is refused. On SQLite, where
 # writes are serialised, the check and the write are one step. So an answer the server calls saved is graded.
-_OPEN = (select(Attempt.id).where(Attempt.id == bindparam("of_attempt"), Attempt.state == "open")
+_OPEN = (select(Attempt.id).where(Attempt.id == bindparam("of_attempt"), Attempt.state == AttemptState.OPEN)
          .with_for_update(read=True))
 _STORE_RESPONSE = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"), exists(_OPEN))
                    .values(response=bindparam("new_response", type_=AttemptItem.response.type),
@@ -247,7 +248,7 @@ def save_answer(public_id: str, user, position: int, response) -> None:
     when the attempt is not the person's (or not started), ExamError with the reason otherwise; an overdue
     attempt is submitted."""
     att = db.session.scalar(select(Attempt).where(Attempt.public_id == public_id, Attempt.user_id == user.id))
-    if att is None or att.state == PREPARED:
+    if att is None or att.state == AttemptState.PREPARED:
         raise AttemptNotFound(public_id)
     save(att, {position: response})
 
@@ -282,15 +283,15 @@ def clean_response(spec: dict, response):
 def submit(att: Attempt) -> Attempt:
     """Submit and grade. Safe to call twice or from two requests at once: only one submission counts."""
     now = utcnow()
-    won = db.session.execute(update(Attempt).where(Attempt.id == att.id, Attempt.state == "open")
-                             .values(state="submitted", submitted_at=now)
+    won = db.session.execute(update(Attempt).where(Attempt.id == att.id, Attempt.state == AttemptState.OPEN)
+                             .values(state=AttemptState.SUBMITTED, submitted_at=now)
                              .execution_options(synchronize_session=False)).rowcount
     if won != 1:                      # another request submitted it: read what that one wrote
         db.session.refresh(att)
         return att
     set_committed_value(att, "submitted_at", now)
     rows, known = _item_rows(att)
-    source = "diagnostic" if att.quiz.kind == "diagnostic" else "quiz"
+    source = "diagnostic" if att.quiz.kind == QuizKind.DIAGNOSTIC else "quiz"
     grades, found, pending, score = [], [], False, 0.0
     for row in rows:
         version = known[row.version_id]
@@ -313,7 +314,7 @@ def submit(att: Attempt) -> Attempt:
     _forget_loaded_items(att)
     att.score = round(score, 4)
     att.percent = round(100 * score / att.max_score, 2) if att.max_score else 0.0
-    att.state = "submitted" if pending else "graded"
+    att.state = AttemptState.SUBMITTED if pending else AttemptState.GRADED
     db.session.flush()
     complete_course(att)
     return att
@@ -328,7 +329,7 @@ def complete_course(att: Attempt) -> None:
 def close_overdue(quiz_id: int | None = None) -> list[Attempt]:
     """Submit every open attempt past its deadline, of one quiz or of all (run by `lms exams close-overdue`, from
     an exam's results page, and on access). Returns the attempts submitted."""
-    query = select(Attempt).where(Attempt.state == "open", Attempt.deadline.is_not(None), Attempt.deadline <= utcnow())
+    query = select(Attempt).where(Attempt.state == AttemptState.OPEN, Attempt.deadline.is_not(None), Attempt.deadline <= utcnow())
     if quiz_id is not None:
         query = query.where(Attempt.quiz_id == quiz_id)
     rows = db.session.scalars(query).all()
@@ -351,5 +352,5 @@ def can_review(att: Attempt, what: str) -> bool:
 
 def open_attempts_of(user) -> list[Attempt]:
     """The person's attempts in progress (any exam), with their quizzes, the latest first: for the dashboard."""
-    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.state == "open")
+    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user.id, Attempt.state == AttemptState.OPEN)
                                    .options(joinedload(Attempt.quiz)).order_by(Attempt.started_at.desc())))

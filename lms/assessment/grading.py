@@ -16,7 +16,15 @@ from sqlalchemy.orm import selectinload
 from lms.assessment import qtypes
 from lms.assessment.errors import ExamError
 from lms.assessment.exams import FINISHED, complete_course
-from lms.assessment.models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
+from lms.assessment.models import (
+    Attempt,
+    AttemptItem,
+    AttemptState,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizKind,
+)
 from lms.catalog import services as catalog
 from lms.catalog.models import Course
 from lms.db import utcnow
@@ -84,7 +92,7 @@ def _evidence(att: Attempt, item: AttemptItem, source: str | None = None) -> Non
     v = item.version
     if v.competency_id and v.level and item.fraction is not None:
         evidence.record(att.user_id, v.competency_id, v.level, item.fraction,
-                        source or ("diagnostic" if att.quiz.kind == "diagnostic" else "quiz"),
+                        source or ("diagnostic" if att.quiz.kind == QuizKind.DIAGNOSTIC else "quiz"),
                         f"{att.public_id}#{item.position}")
 
 
@@ -97,7 +105,7 @@ def _reckon(att: Attempt, planned: dict[int, float] | None = None) -> tuple[floa
 def _total(att: Attempt) -> None:
     pending = any(i.needs_grading and i.fraction is None for i in att.items)
     att.score, att.percent = _reckon(att)
-    att.state = "submitted" if pending else "graded"
+    att.state = AttemptState.SUBMITTED if pending else AttemptState.GRADED
 
 
 def grade_item(item: AttemptItem, fraction: float, comment: str | None, grader) -> None:
@@ -134,8 +142,8 @@ def final_grade(attempts: list[Attempt], method: str) -> float | None:
         if not finished:
             return None
         counted = finished[0] if method == "first" else finished[-1]
-        return counted.percent if counted.state == "graded" else None
-    graded = [a for a in finished if a.state == "graded" and a.percent is not None]
+        return counted.percent if counted.state == AttemptState.GRADED else None
+    graded = [a for a in finished if a.state == AttemptState.GRADED and a.percent is not None]
     if not graded:
         return None
     if method == "average":
@@ -226,10 +234,10 @@ def regrade_preview(question: Question, old_version: QuestionVersion, user) -> t
     for att in attempts.values():
         after[att.id] = _reckon(att, planned)[1]        # as ``_total`` will write it
         if not math.isclose(att.percent or 0.0, after[att.id], abs_tol=0.005):
-            changes.append(Change(att, att.percent or 0.0, after[att.id], att.state != "graded"))
+            changes.append(Change(att, att.percent or 0.0, after[att.id], att.state != AttemptState.GRADED))
     changes.sort(key=lambda c: (c.attempt.quiz_id, c.attempt.user_id, c.attempt.number))
     verdicts = []
-    for user_id, quiz in {(a.user_id, a.quiz) for a in attempts.values() if a.quiz.kind != "diagnostic"}:
+    for user_id, quiz in {(a.user_id, a.quiz) for a in attempts.values() if a.quiz.kind != QuizKind.DIAGNOSTIC}:
         mine = list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id)))
         now = final_grade(mine, quiz.grading_method)
         then = final_grade([_Graded(a.state, a.number, after.get(a.id, a.percent)) for a in mine], quiz.grading_method)

@@ -242,7 +242,7 @@ class Attempt(db.Model):
 
     @property
     def passed(self) -> bool | None:
-        return None if self.percent is None or self.state != "graded" else self.percent >= self.quiz.pass_mark
+        return None if self.percent is None or self.state != AttemptState.GRADED else self.percent >= self.quiz.pass_mark
 
 
 class AttemptItem(db.Model):

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import Role, User, UserRole
 from lms.assessment.errors import ExamError
 from lms.assessment.exams import is_overdue
-from lms.assessment.models import Attempt, Quiz, QuizOverride
+from lms.assessment.models import Attempt, AttemptState, Quiz, QuizOverride
 from lms.assessment.starting import retime
 from lms.catalog.models import Enrolment
 from lms.db import utcnow
@@ -42,7 +42,7 @@ def may_sit(quiz: Quiz, user: User) -> bool:
     """Enrolled in the exam's course; for the diagnostic assessment, an active trainee."""
     if quiz.course_id is None:
         return user.active and db.session.scalar(select(UserRole.id).where(
-            UserRole.user_id == user.id, UserRole.role == "trainee")) is not None
+            UserRole.user_id == user.id, UserRole.role == Role.TRAINEE)) is not None
     return db.session.scalar(select(Enrolment.id).where(Enrolment.course_id == quiz.course_id,
                                                         Enrolment.user_id == user.id)) is not None
 
@@ -92,7 +92,7 @@ def _retime_open_attempt(quiz: Quiz, user: User, extra_minutes: int) -> None:
     after the exam closes. Time taken away never ends it abruptly: at least five minutes are left, or what the
     attempt had if that was less. One already past its deadline is left to be submitted."""
     att = db.session.scalar(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
-                                                  Attempt.state == "open"))
+                                                  Attempt.state == AttemptState.OPEN))
     if att is None or att.deadline is None or not quiz.time_limit_minutes or is_overdue(att):
         return
     retime(att, quiz, extra_minutes)

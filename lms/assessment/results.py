@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.assessment.exams import PREPARED, seconds_left
+from lms.assessment.exams import seconds_left
 from lms.assessment.grading import final_grade
-from lms.assessment.models import Attempt, Quiz
+from lms.assessment.models import Attempt, AttemptState, Quiz
 from lms.catalog.models import Enrolment
 from lms.core.spreadsheet import cells
 from lms.extensions import db
@@ -52,7 +52,7 @@ def quiz_results(quiz: Quiz) -> Results:
     """Everyone who started the exam, with their attempts and counting grade. The summary counts only the people
     who sit it; others (an instructor trying the exam, someone since unenrolled) are listed apart."""
     rows = db.session.execute(select(Attempt, User).join(User, User.id == Attempt.user_id)
-                              .where(Attempt.quiz_id == quiz.id, Attempt.state != PREPARED)
+                              .where(Attempt.quiz_id == quiz.id, Attempt.state != AttemptState.PREPARED)
                               .order_by(Attempt.number)).all()
     people: dict[int, PersonResult] = {}
     for att, user in rows:
@@ -77,7 +77,7 @@ def quiz_results(quiz: Quiz) -> Results:
 def minutes_left(att: Attempt, now: datetime | None = None) -> int | None:
     """Minutes before an open attempt's deadline, rounded up (0 only when it has passed), None without a time
     limit."""
-    left = seconds_left(att.deadline, now) if att.state == "open" else None
+    left = seconds_left(att.deadline, now) if att.state == AttemptState.OPEN else None
     return None if left is None else -(-left // 60)
 
 
@@ -105,8 +105,8 @@ def to_csv(quiz: Quiz, results: Results) -> str:
                 att.started_at.strftime("%Y-%m-%d %H:%M:%S"),
                 att.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if att.submitted_at else "",
                 "" if minutes_taken(att) is None else f"{minutes_taken(att):g}",
-                "" if att.score is None or att.state != "graded" else f"{att.score:g}", f"{att.max_score:g}",
-                "" if att.percent is None or att.state != "graded" else f"{att.percent:g}",
+                "" if att.score is None or att.state != AttemptState.GRADED else f"{att.score:g}", f"{att.max_score:g}",
+                "" if att.percent is None or att.state != AttemptState.GRADED else f"{att.percent:g}",
                 "" if person.grade is None else f"{person.grade:g}",
                 "yes" if person.passed else "no"]))
     return out.getvalue()

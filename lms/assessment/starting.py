@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import Role, User, UserRole
 from lms.assessment import qtypes
 from lms.assessment.drawing import draw
 from lms.assessment.errors import ExamError, WrongPassword
-from lms.assessment.exams import PREPARED, open_attempt
-from lms.assessment.models import Attempt, AttemptItem, Quiz, QuizOverride
+from lms.assessment.exams import open_attempt
+from lms.assessment.models import Attempt, AttemptItem, AttemptState, Quiz, QuizOverride
 from lms.catalog.models import Enrolment
 from lms.db import insert_rows, utcnow
 from lms.extensions import db
@@ -76,7 +76,7 @@ def retime(att: Attempt, quiz: Quiz, extra_minutes: int) -> None:
     ends it abruptly: at least five minutes are left, or what the attempt had if that was less. One already past
     its deadline is left to be submitted."""
     now = utcnow()
-    if att.state != "open" or (att.deadline is not None and att.deadline <= now):
+    if att.state != AttemptState.OPEN or (att.deadline is not None and att.deadline <= now):
         return
     wanted = deadline_from(quiz.time_limit_minutes, quiz.close_at, att.started_at, extra_minutes)
     if wanted is None:
@@ -94,7 +94,7 @@ def retime_open_attempts(quiz: Quiz) -> int:
     extra = dict(db.session.execute(select(QuizOverride.user_id, QuizOverride.extra_minutes)
                                     .where(QuizOverride.quiz_id == quiz.id)).all())
     moved = 0
-    for att in db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "open")):
+    for att in db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.OPEN)):
         before = att.deadline
         retime(att, quiz, extra.get(att.user_id, 0))
         moved += att.deadline != before
@@ -123,7 +123,7 @@ def _create(user, quiz: Quiz, lang: str, number: int, rows: list[dict], state: s
     """Insert an attempt and its items; IntegrityError when another request made the same one first."""
     now = utcnow()
     att = Attempt(quiz_id=quiz.id, user_id=user.id, number=number, language=lang, state=state, started_at=now,
-                  deadline=_deadline(quiz, now, extra_minutes) if state == "open" else None,
+                  deadline=_deadline(quiz, now, extra_minutes) if state == AttemptState.OPEN else None,
                   max_score=float(sum(r["mark"] for r in rows)))
     db.session.add(att)
     db.session.flush()
@@ -143,9 +143,9 @@ def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | N
     when the person has an attempt open or prepared in this language, has no attempt left, or the exam has
     closed; None then."""
     mine = _mine(user, quiz)
-    if any(a.state == "open" for a in mine):
+    if any(a.state == AttemptState.OPEN for a in mine):
         return None
-    prepared = next((a for a in mine if a.state == PREPARED), None)
+    prepared = next((a for a in mine if a.state == AttemptState.PREPARED), None)
     if prepared is not None:
         if prepared.language == lang:
             return None
@@ -161,7 +161,7 @@ def prepare(user, quiz: Quiz, lang: str, seed: int | None = None) -> Attempt | N
         return None               # Start will say why
     number = max((a.number for a in mine), default=0) + 1
     try:
-        return _create(user, quiz, lang, number, rows, PREPARED)
+        return _create(user, quiz, lang, number, rows, AttemptState.PREPARED)
     except IntegrityError:        # the same page opened twice at once: the other request prepared it
         db.session.rollback()
         return None
@@ -175,7 +175,7 @@ def prepare_cohort(quiz: Quiz) -> tuple[int, int]:
     if quiz.course_id is not None:
         people = select(User).join(Enrolment, Enrolment.user_id == User.id).where(Enrolment.course_id == quiz.course_id)
     else:
-        people = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == "trainee")
+        people = select(User).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == Role.TRAINEE)
     done = skipped = 0
     for person in db.session.scalars(people.where(User.active.is_(True)).order_by(User.id)).all():
         if prepare(person, quiz, CONTENT_LANG.get(person.locale, "en")) is None:
@@ -189,7 +189,7 @@ def prepare_cohort(quiz: Quiz) -> tuple[int, int]:
 def discard_prepared(quiz_ids: list[int] | None = None, question_ids: list[int] | None = None) -> int:
     """Throw away the prepared attempts of these quizzes, or those showing one of these questions (after a
     quiz's settings or a question's version changed). The next visit to the quiz page prepares them again."""
-    query = select(Attempt.id).where(Attempt.state == PREPARED)
+    query = select(Attempt.id).where(Attempt.state == AttemptState.PREPARED)
     if quiz_ids is not None:
         query = query.where(Attempt.quiz_id.in_(quiz_ids))
     if question_ids is not None:
@@ -203,15 +203,15 @@ def discard_prepared(quiz_ids: list[int] | None = None, question_ids: list[int] 
 def _delete_prepared(ids: list[int]) -> None:
     if ids:
         db.session.execute(delete(AttemptItem).where(AttemptItem.attempt_id.in_(ids)))
-        db.session.execute(delete(Attempt).where(Attempt.id.in_(ids), Attempt.state == PREPARED))
+        db.session.execute(delete(Attempt).where(Attempt.id.in_(ids), Attempt.state == AttemptState.PREPARED))
 
 
 def _activate(attempt_id: int, quiz: Quiz, extra_minutes: int = 0) -> Attempt | None:
     """Start a prepared attempt: set its clock. None when another request started or discarded it first."""
     now = utcnow()
     try:
-        done = db.session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.state == PREPARED)
-                                  .values(state="open", started_at=now, deadline=_deadline(quiz, now, extra_minutes))
+        done = db.session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.state == AttemptState.PREPARED)
+                                  .values(state=AttemptState.OPEN, started_at=now, deadline=_deadline(quiz, now, extra_minutes))
                                   .execution_options(synchronize_session=False)).rowcount
     except IntegrityError:        # an attempt of the same person was opened at the same moment
         db.session.rollback()
@@ -252,7 +252,7 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
     now, at the cost of a few queries whatever the exam's size: the person's attempts, the bank, the drawn
     questions' current versions, and one multi-row insert."""
     mine = _mine(user, quiz)
-    if any(a.state == "open" for a in mine):
+    if any(a.state == AttemptState.OPEN for a in mine):
         existing = open_attempt(user, quiz)      # submits it instead if it is past its deadline
         if existing is not None:
             return existing
@@ -260,16 +260,16 @@ def start(user, quiz: Quiz, lang: str, seed: int | None = None, password: str | 
     if not password_ok(quiz.password, password):
         raise WrongPassword(_("That is not the exam's password. The invigilator gives it in the exam room."))
     extra_minutes, extra_attempts = extras(quiz.id, user.id)
-    _check_attempts_left(quiz, sum(1 for a in mine if a.state != PREPARED), extra_attempts)   # none is open now
-    prepared = next((a for a in mine if a.state == PREPARED), None)
+    _check_attempts_left(quiz, sum(1 for a in mine if a.state != AttemptState.PREPARED), extra_attempts)   # none is open now
+    prepared = next((a for a in mine if a.state == AttemptState.PREPARED), None)
     if prepared is not None:
         att = _start_prepared(user, quiz, lang, prepared, extra_minutes)
         if att is not None:
             return att
     rows = _drawn_rows(quiz, lang, random.Random(seed))
-    number = max((a.number for a in mine if a.state != PREPARED), default=0) + 1
+    number = max((a.number for a in mine if a.state != AttemptState.PREPARED), default=0) + 1
     try:
-        return _create(user, quiz, lang, number, rows, "open", extra_minutes)
+        return _create(user, quiz, lang, number, rows, AttemptState.OPEN, extra_minutes)
     except IntegrityError:
         # another request started the same attempt at the same moment: use that one
         db.session.rollback()

@@ -9,7 +9,7 @@ from flask_login import current_user
 from lms.assessment import banks, ownership, qtypes, starters
 from lms.assessment.errors import ExamError
 from lms.assessment.forms import CategoryForm, EditQuestionForm, ImportForm, NewQuestionForm
-from lms.assessment.models import QuestionCategory
+from lms.assessment.models import QuestionCategory, QuestionStatus
 from lms.assessment.rendering import question_source, render_text
 from lms.content import ContentInvalid
 from lms.core.limits import body_limit
@@ -111,7 +111,7 @@ def set_status(public_id: str):
         abort(400)
     if banks.set_status(q, status, user=current_user):
         db.session.commit()
-        flash(_("Marked as draft: random sections no longer draw it.") if status == "draft"
+        flash(_("Marked as draft: random sections no longer draw it.") if status == QuestionStatus.DRAFT
               else _("Marked as ready: random sections may draw it."), "success")
     return redirect(url_for("questions.show", public_id=public_id))
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from lms.accounts.models import User
 from lms.accounts.services import audit
-from lms.credentials.models import CpdActivity, Credential, CredentialState
+from lms.credentials.models import CpdActivity, Credential, CredentialState, ReviewState
 from lms.db import utcnow
 from lms.extensions import db
 from lms.projects import uploads
@@ -73,8 +73,8 @@ def activities(cred: Credential) -> list[CpdActivity]:
 
 def total(cred: Credential) -> CpdTotal:
     acts = activities(cred)
-    return CpdTotal(credits(cred, [a for a in acts if a.state == "approved"]),
-                    credits(cred, [a for a in acts if a.state == "pending"]), needed(cred))
+    return CpdTotal(credits(cred, [a for a in acts if a.state == ReviewState.APPROVED]),
+                    credits(cred, [a for a in acts if a.state == ReviewState.PENDING]), needed(cred))
 
 
 def can_log(cred: Credential) -> bool:
@@ -156,13 +156,13 @@ def log_activity(holder: User, cred: Credential, *, kind: str, quantity: str, do
 
 
 def review(actor: User, act: CpdActivity, approve: bool, note: str = "") -> None:
-    if act.state != "pending":
+    if act.state != ReviewState.PENDING:
         raise CpdError(_("This activity has been reviewed."))
     if act.audit and approve and not act.evidence_stored:
         raise CpdError(_("This activity was picked for audit: it can be approved only with its evidence file."))
     if not approve and not note.strip():
         raise CpdError(_("Give the reason."))
-    act.state = "approved" if approve else "rejected"
+    act.state = ReviewState.APPROVED if approve else ReviewState.REJECTED
     act.reviewed_by_id, act.reviewed_at, act.note = actor.id, utcnow(), note.strip() or None
     audit(actor, f"cpd.{act.state}", act.public_id, note.strip() or None)
 

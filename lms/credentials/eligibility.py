@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from lms.assessment.grading import final_grade
-from lms.assessment.models import Attempt, Quiz
+from lms.assessment.models import Attempt, AttemptState, Quiz
 from lms.catalog.models import Course, Enrolment
-from lms.credentials.models import Credential, CredentialState, ExperienceClaim, Programme
+from lms.credentials.models import Credential, CredentialState, ExperienceClaim, Programme, ReviewState
 from lms.db import utcnow
 from lms.extensions import db
 from lms.projects.models import Brief, Project
@@ -65,7 +65,7 @@ def holds_valid(user_id: int, programme_key: str) -> bool:
 
 def approved_years(user_id: int) -> int:
     return db.session.scalar(select(func.max(ExperienceClaim.years)).where(
-        ExperienceClaim.user_id == user_id, ExperienceClaim.state == "approved")) or 0
+        ExperienceClaim.user_id == user_id, ExperienceClaim.state == ReviewState.APPROVED)) or 0
 
 
 # ---------------------------------------------------------------- one function per kind of requirement
@@ -98,7 +98,7 @@ def _exam(user, item: dict) -> Requirement | None:
     grade = final_grade(attempts, quiz.grading_method)
     need = item["min"]
     state = ("graded" if grade is not None
-             else "waiting" if any(a.state == "submitted" for a in attempts) else "not_taken")
+             else "waiting" if any(a.state == AttemptState.SUBMITTED for a in attempts) else "not_taken")
     return Requirement("exam", state, grade is not None and grade >= need,
                        min(1.0, (grade or 0) / need) if need else 1.0, title=_title(quiz), target=need, value=grade,
                        ref=quiz.public_id)
@@ -136,7 +136,7 @@ def _hours(user, need: float) -> Requirement:
 def _experience(user, need: int) -> Requirement:
     years = approved_years(user.id)
     pending = db.session.scalar(select(ExperienceClaim.id).where(ExperienceClaim.user_id == user.id,
-                                                                 ExperienceClaim.state == "pending"))
+                                                                 ExperienceClaim.state == ReviewState.PENDING))
     return Requirement("experience", "checked_pending" if pending else "checked", years >= need,
                        min(1.0, years / need), target=need, value=years)
 

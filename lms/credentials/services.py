@@ -27,10 +27,12 @@ from lms.credentials.eligibility import all_met, evaluate, live_credential
 from lms.credentials.models import (
     LIST_SIZE,
     STATUS_PURPOSES,
+    Approval,
     Credential,
     CredentialState,
     Programme,
     StatusList,
+    StatusPurpose,
 )
 from lms.db import utcnow
 from lms.extensions import db
@@ -306,7 +308,7 @@ def check_and_issue(user: User) -> list[Credential]:
         cred = Credential(holder=user, programme=prog, state=CredentialState.PENDING, evidence_summary=_evidence(reqs))
         db.session.add(cred)
         db.session.flush()
-        if prog.approval == "automatic":
+        if prog.approval == Approval.AUTOMATIC:
             try:
                 issue(cred)
             except keys.NoSigningKey:
@@ -416,7 +418,7 @@ def check_action(action: str, cred: Credential, reason: str) -> None:
 
 def revoke(actor: User, cred: Credential, reason: str) -> None:
     check_action("revoke", cred, reason)
-    _set_bit("revocation", cred.status_list, cred.status_index, True)
+    _set_bit(StatusPurpose.REVOCATION, cred.status_list, cred.status_index, True)
     cred.state, cred.status_reason, cred.status_changed_at = CredentialState.REVOKED, reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
     _notify_holder(cred, "revoked", reason.strip())
@@ -424,7 +426,7 @@ def revoke(actor: User, cred: Credential, reason: str) -> None:
 
 def suspend(actor: User, cred: Credential, reason: str) -> None:
     check_action("suspend", cred, reason)
-    _set_bit("suspension", cred.status_list, cred.status_index, True)
+    _set_bit(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index, True)
     cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
     audit(actor, "credential.suspend", cred.public_id, reason.strip())
     _notify_holder(cred, "suspended", reason.strip())
@@ -433,7 +435,7 @@ def suspend(actor: User, cred: Credential, reason: str) -> None:
 def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
     if not cred.suspended or cred.state != CredentialState.ACTIVE:
         raise CredentialError(_("This credential is not suspended."))
-    _set_bit("suspension", cred.status_list, cred.status_index, False)
+    _set_bit(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index, False)
     cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
     audit(actor, "credential.unsuspend", cred.public_id, reason.strip() or None)
     _notify_holder(cred, "reinstated", reason.strip() or "-")
@@ -504,9 +506,9 @@ def public_view(cred: Credential) -> dict:
 def issue_for_cohort(course_slug: str | None = None) -> int:
     """Check every trainee (or every trainee enrolled in a course) and issue what is due; the number issued
     or queued for approval. Runs as a background job when Redis is configured."""
-    from lms.accounts.models import UserRole
+    from lms.accounts.models import Role, UserRole
     from lms.catalog.models import Course, Enrolment
-    query = select(User).join(UserRole).where(UserRole.role == "trainee", User.active.is_(True))
+    query = select(User).join(UserRole).where(UserRole.role == Role.TRAINEE, User.active.is_(True))
     if course_slug:
         query = query.join(Enrolment, Enrolment.user_id == User.id).join(Course).where(Course.slug == course_slug)
     count = 0

@@ -15,7 +15,7 @@ from lms.catalog.models import CourseStatus
 from lms.core.limits import body_limit
 from lms.credentials import eligibility, keys, pdf, report_words, verification
 from lms.credentials import services as svc
-from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme
+from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme, ReviewState
 from lms.db import utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
@@ -267,11 +267,11 @@ def verify_upload():
 def register():
     q, status = request.args.get("q", "")[:svc.SEARCH_MAX], request.args.get("status", "")
     creds = svc.register_page(q, status, page=request.args.get("page", 1, type=int))
-    claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == "pending")
+    claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == ReviewState.PENDING)
                                      .options(selectinload(ExperienceClaim.user)).order_by(ExperienceClaim.created_at)))
     from lms.credentials.models import CpdActivity
     cpd_pending = list(db.session.scalars(
-        select(CpdActivity).where(CpdActivity.state == "pending").order_by(CpdActivity.created_at)
+        select(CpdActivity).where(CpdActivity.state == ReviewState.PENDING).order_by(CpdActivity.created_at)
         .options(selectinload(CpdActivity.credential).selectinload(Credential.holder),
                  selectinload(CpdActivity.credential).selectinload(Credential.programme))))
     from lms.catalog.models import Course
@@ -352,16 +352,16 @@ def act(public_id: str, action: str):
 @role_required("admin")
 def review_claim(claim_id: int, action: str):
     claim = db.session.get(ExperienceClaim, claim_id)
-    if claim is None or claim.state != "pending" or action not in ("approve", "reject"):
+    if claim is None or claim.state != ReviewState.PENDING or action not in ("approve", "reject"):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    claim.state = "approved" if action == "approve" else "rejected"
+    claim.state = ReviewState.APPROVED if action == "approve" else ReviewState.REJECTED
     claim.reviewed_by_id, claim.reviewed_at = current_user.id, utcnow()
     claim.note = request.form.get("note", "").strip() or None
     from lms.accounts.services import audit
     audit(current_user, f"experience.{action}", claim.user.public_id, f"{claim.years} years")
-    if claim.state == "approved":
+    if claim.state == ReviewState.APPROVED:
         svc.check_after_commit(claim.user)
     db.session.commit()
     flash(_("Declaration reviewed."), "success")

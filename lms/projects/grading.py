@@ -23,8 +23,12 @@ from lms.projects.models import (
     CriterionScore,
     Defence,
     ExaminerAssignment,
+    ExaminerRole,
     Grade,
+    GradeRole,
     Project,
+    ProjectStatus,
+    SponsorDecision,
 )
 from lms.projects.rules import ProjectError, can_manage, examiner_role, is_course_staff, project_url
 
@@ -72,18 +76,18 @@ def _check_gradable(project: Project) -> None:
 def _check_agreed(user: User, project: Project, *, submit: bool, reason: str) -> None:
     """The agreed grade: during reconciliation, by one of the two examiners or an administrator, with a reason,
     and only while no third examiner has graded."""
-    if project.status != "reconciliation":
+    if project.status != ProjectStatus.RECONCILIATION:
         raise ProjectError(_("An agreed grade is recorded only during reconciliation."))
-    if examiner_role(user, project) not in ("lecturer", "practitioner") and not user.has_role("admin"):
+    if examiner_role(user, project) not in (ExaminerRole.LECTURER, ExaminerRole.PRACTITIONER) and not user.has_role("admin"):
         raise ProjectError(_("Only the two examiners or an administrator record the agreed grade."))
     if submit and not reason.strip():
         raise ProjectError(_("Give the reason for the agreed grade."))
-    if any(g.role == "third" and g.submitted_at for g in project.grades):
+    if any(g.role == GradeRole.THIRD and g.submitted_at for g in project.grades):
         raise ProjectError(_("A third examiner has graded; the final grade follows from the three grades."))
 
 
 def _check_role(user: User, project: Project, role: str, *, submit: bool, reason: str) -> None:
-    if role == "agreed":
+    if role == GradeRole.AGREED:
         _check_agreed(user, project, submit=submit, reason=reason)
     elif examiner_role(user, project) != role:
         raise ProjectError(_("You are not this project's %(role)s examiner.", role=role))
@@ -197,7 +201,7 @@ def _final(project: Project) -> tuple[dict[int, float], dict] | None:
     if not needs_reconciliation(project, a, b):
         return mean_scores([a, b]), {"rule": "mean", "totals": [a.total, b.total],
                                      "limit": current_app.config["GRADE_DIFFERENCE"]}
-    agreed = next((g for g in project.grades if g.role == "agreed" and g.submitted_at), None)
+    agreed = next((g for g in project.grades if g.role == GradeRole.AGREED and g.submitted_at), None)
     if agreed is not None:
         return ({s.criterion_id: float(s.score) for s in agreed.scores},
                 {"rule": "agreed", "examiner_id": agreed.examiner_id, "reason": agreed.reason})
@@ -212,17 +216,17 @@ def _final(project: Project) -> tuple[dict[int, float], dict] | None:
 def refresh_status(project: Project) -> str:
     """Work out where the project stands, fixing the final result when the grades allow."""
     if project.released_at is not None:
-        status = "released"
+        status = ProjectStatus.RELEASED
     elif not project.is_confirmed:
-        status = "declined" if project.sponsor_decision == "declined" else "awaiting_sponsor"
+        status = ProjectStatus.DECLINED if project.sponsor_decision == SponsorDecision.DECLINED else ProjectStatus.AWAITING_SPONSOR
     elif not project.submissions:
-        status = "confirmed"
+        status = ProjectStatus.CONFIRMED
     else:
         final = _final(project)
         if final is None:
             done = _examiner_grades(project)
             two = all(r in done for r in _required_roles(project))
-            status = "reconciliation" if two else "grading"
+            status = ProjectStatus.RECONCILIATION if two else ProjectStatus.GRADING
             project.final_score = project.passed = project.final_basis = project.final_scores = None
         else:
             scores, basis = final
@@ -231,7 +235,8 @@ def refresh_status(project: Project) -> str:
             project.final_score = weighted_total(brief, scores)
             project.passed = grade_passes(brief, project.final_score, scores)
             project.final_basis = basis
-            status = "awaiting_defence" if brief.defence_required and project.defence is None else "ready"
+            status = (ProjectStatus.AWAITING_DEFENCE if brief.defence_required and project.defence is None
+                      else ProjectStatus.READY)
     project.status = status
     return status
 
@@ -266,10 +271,10 @@ def overall_passed(project: Project) -> bool:
 
 def release(actor: User, project: Project) -> None:
     """Release the final grade with all feedback together, and write the evidence of each criterion."""
-    if not (can_manage(actor, project) or examiner_role(actor, project) == "lecturer"):
+    if not (can_manage(actor, project) or examiner_role(actor, project) == ExaminerRole.LECTURER):
         raise ProjectError(_("Only the lecturer examiner, the course's instructors or an administrator release results."))
     refresh_status(project)
-    if project.status != "ready":
+    if project.status != ProjectStatus.READY:
         raise ProjectError(_("The results are not ready: every grade (and the defence, where required) must be in."))
     project.released_at = utcnow()
     brief = project.brief
@@ -280,7 +285,7 @@ def release(actor: User, project: Project) -> None:
         band = brief.band_for(score) or {}
         evidence.record(project.trainee_id, cr.competency_id, band.get("level") or brief.level, score / 100,
                         "project", f"project:{project.public_id}:{cr.id}")
-    project.status = "released"
+    project.status = ProjectStatus.RELEASED
     signals.project_released.send(project, user=project.trainee)
     audit(actor, "project.release", project.public_id, f"{project.final_score} {'pass' if overall_passed(project) else 'fail'}")
     queue_mail(project.trainee.email, "project_results", project=project, passed=overall_passed(project),
@@ -304,7 +309,7 @@ def resubmit(trainee: User, project: Project) -> Project:
     nxt = Project(brief=project.brief, trainee_id=project.trainee_id, round=project.round + 1, previous_id=project.id,
                   **{f: getattr(project, f) for f in fields})
     nxt.examiners = [ExaminerAssignment(user_id=a.user_id, role=a.role, assigned_by_id=a.assigned_by_id)
-                     for a in project.examiners if a.role != "third"]
+                     for a in project.examiners if a.role != ExaminerRole.THIRD]
     db.session.add(nxt)
     refresh_status(nxt)
     db.session.flush()
@@ -330,17 +335,18 @@ def grading_queue(user: User) -> list[tuple[Project, str]]:
     rows = db.session.execute(select(Project, ExaminerAssignment.role).join(ExaminerAssignment)
                               .options(selectinload(Project.grades), selectinload(Project.brief))
                               .where(ExaminerAssignment.user_id == user.id,
-                                     Project.status.in_(("grading", "reconciliation", "awaiting_defence", "ready")))
+                                     Project.status.in_((ProjectStatus.GRADING, ProjectStatus.RECONCILIATION,
+                                                         ProjectStatus.AWAITING_DEFENCE, ProjectStatus.READY)))
                               .order_by(Project.updated_at)).all()
     out = []
     for project, role in rows:
         mine = next((g for g in project.grades if g.examiner_id == user.id and g.role == role), None)
-        if project.status == "grading" and (mine is None or mine.submitted_at is None):
+        if project.status == ProjectStatus.GRADING and (mine is None or mine.submitted_at is None):
             out.append((project, role))
-        elif project.status == "reconciliation" and role in ("lecturer", "practitioner", "third") and \
-                (role != "third" or mine is None or mine.submitted_at is None):
+        elif project.status == ProjectStatus.RECONCILIATION and role in EXAMINER_ROLES and \
+                (role != ExaminerRole.THIRD or mine is None or mine.submitted_at is None):
             out.append((project, role))
-        elif project.status in ("awaiting_defence", "ready") and role == "lecturer":
+        elif project.status in (ProjectStatus.AWAITING_DEFENCE, ProjectStatus.READY) and role == ExaminerRole.LECTURER:
             out.append((project, role))
     return out
 

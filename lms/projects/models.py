@@ -182,7 +182,7 @@ class Project(db.Model):
 
     @property
     def is_confirmed(self) -> bool:
-        return self.sponsor_decision == "confirmed" or self.override_reason is not None
+        return self.sponsor_decision == SponsorDecision.CONFIRMED or self.override_reason is not None
 
 
 class SponsorMail(db.Model):

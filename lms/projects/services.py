@@ -43,6 +43,8 @@ from lms.projects.models import (
     Brief,
     ExaminerAssignment,
     Project,
+    ProjectStatus,
+    SponsorDecision,
     SponsorMail,
     Submission,
     SubmissionFile,
@@ -91,7 +93,7 @@ def register_project(trainee: User, brief: Brief, *, title: str, description: st
     project = Project(brief=brief, trainee=trainee, title=title.strip(), description=description.strip(),
                       trainee_role=trainee_role.strip(), confidential=confidential, sponsor_org=sponsor_org.strip(),
                       sponsor_kind=sponsor_kind, sponsor_name=sponsor_name.strip(),
-                      sponsor_email=normalise_email(sponsor_email), status="awaiting_sponsor")
+                      sponsor_email=normalise_email(sponsor_email), status=ProjectStatus.AWAITING_SPONSOR)
     db.session.add(project)
     db.session.flush()
     send_sponsor_request(project)
@@ -175,7 +177,8 @@ def sponsor_decide(token: str, *, confirm: bool, statement: str, signed_name: st
         update(Project)
         .where(Project.id == project.id, Project.sponsor_decision.is_(None),
                Project.sponsor_nonce_hash == project.sponsor_nonce_hash)
-        .values(sponsor_decision="confirmed" if confirm else "declined", sponsor_statement=statement.strip() or None,
+        .values(sponsor_decision=SponsorDecision.CONFIRMED if confirm else SponsorDecision.DECLINED,
+                sponsor_statement=statement.strip() or None,
                 sponsor_signed_name=signed_name.strip(), sponsor_decided_at=utcnow(),
                 sponsor_decided_from=(address or "")[:64], sponsor_nonce_hash=None)
         .execution_options(synchronize_session=False))
@@ -238,7 +241,7 @@ def _check_practitioner(actor: User, project: Project, user: User) -> None:
 def _check_third(actor: User, project: Project, user: User) -> None:
     if not actor.has_role("admin"):
         raise ProjectError(_("Only an administrator assigns a third examiner."))
-    if project.status != "reconciliation":
+    if project.status != ProjectStatus.RECONCILIATION:
         raise ProjectError(_("A third examiner is assigned only when the two grades must be reconciled."))
 
 
@@ -304,7 +307,7 @@ def upload_block(project: Project) -> str | None:
     if project.released_at is not None or _grading_started(project):
         return "grading_started"
     if not project.is_confirmed:
-        return "declined" if project.sponsor_decision == "declined" else "awaiting_sponsor"
+        return "declined" if project.sponsor_decision == SponsorDecision.DECLINED else "awaiting_sponsor"
     block = course_block(project.trainee, project.brief)
     if block is not None:
         return block

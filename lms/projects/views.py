@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms import signals
 from lms.accounts.forms import ActionForm
-from lms.accounts.models import User, UserRole
+from lms.accounts.models import Role, User, UserRole
 from lms.catalog import services as catalog
 from lms.catalog.markdown import render_markdown
 from lms.content import ContentInvalid
@@ -26,7 +26,7 @@ from lms.projects.forms import (
     StaffForm,
     SubmitForm,
 )
-from lms.projects.models import Brief, Project, SubmissionFile
+from lms.projects.models import Brief, ExaminerRole, GradeRole, Project, SubmissionFile
 from lms.security import login_required, role_required
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
@@ -133,7 +133,7 @@ def show(public_id: str):
     staff_form = None
     if svc.can_manage(current_user, project):
         staff_form = StaffForm()
-        people = [("", "—")] + [(u.public_id, f"{u.display_name} <{u.email}>") for u in _users_with("instructor")]
+        people = [("", "—")] + [(u.public_id, f"{u.display_name} <{u.email}>") for u in _users_with(Role.INSTRUCTOR)]
         for f in (staff_form.coach, staff_form.lecturer, staff_form.practitioner, staff_form.third):
             f.choices = people
         staff_form.coach.data = project.coach.public_id if project.coach else ""
@@ -324,9 +324,9 @@ def grade(public_id: str):
 def _grading_role(project: Project, agreed: bool) -> str:
     """The role the person grades in (their examiner role, or 'agreed'); 403 when they may not."""
     mine = svc.examiner_role(current_user, project)
-    if agreed and not (mine in ("lecturer", "practitioner") or current_user.has_role("admin")):
+    if agreed and not (mine in (ExaminerRole.LECTURER, ExaminerRole.PRACTITIONER) or current_user.has_role("admin")):
         abort(403)
-    role = "agreed" if agreed else mine
+    role = GradeRole.AGREED if agreed else mine
     if role is None:
         abort(403)
     return role
@@ -343,7 +343,7 @@ def _grade_saved(project: Project, agreed: bool, submitted: bool):
 def _grade_page(project: Project, role: str, agreed: bool, errors: str | None):
     """The grading form; for the agreed grade, with the examiners' submitted grades and their means."""
     existing = next((g for g in project.grades if g.examiner_id == current_user.id and g.role == role), None)
-    others = [g for g in project.grades if g.submitted_at and g.role in ("lecturer", "practitioner", "third")] \
+    others = [g for g in project.grades if g.submitted_at and g.role in tuple(ExaminerRole)] \
         if agreed else []
     return render_template("projects/grade.html", project=project, brief=project.brief, role=role, grade=existing,
                            errors=errors, form=ActionForm(), values=request.form if errors else None, others=others,
@@ -371,7 +371,7 @@ def defence(public_id: str):
 @bp.route("/<public_id>/release", methods=["POST"])
 @login_required
 def release(public_id: str):
-    project = _project(public_id, lambda u, p: svc.can_manage(u, p) or svc.examiner_role(u, p) == "lecturer")
+    project = _project(public_id, lambda u, p: svc.can_manage(u, p) or svc.examiner_role(u, p) == ExaminerRole.LECTURER)
     if not _post_ok():
         abort(400)
     try:

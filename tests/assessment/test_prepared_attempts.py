@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lms.assessment import banks, exams, starting
-from lms.assessment.models import Attempt, AttemptItem, Question
+from lms.assessment import banks, starting
+from lms.assessment.models import Attempt, AttemptItem, AttemptState, Question
 from lms.catalog.models import Course, Enrolment
 from lms.db import utcnow
 from lms.extensions import db
@@ -26,7 +26,7 @@ def test_the_quiz_page_prepares_the_attempt_and_start_opens_it_with_its_clock_se
     login(client, "trainee@example.com")
     html = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)
     [prepared] = _attempts(quiz)
-    assert prepared.state == exams.PREPARED and prepared.deadline is None and len(_items(prepared)) == 5
+    assert prepared.state == AttemptState.PREPARED and prepared.deadline is None and len(_items(prepared)) == 5
     assert prepared.public_id not in html and "Attempt 1" not in html       # not an attempt yet, nor shown
     drawn = _items(prepared)
     # its questions are not reachable before it starts
@@ -54,7 +54,7 @@ def test_a_prepared_attempt_starts_only_when_start_allows_it(client, quiz, users
     db.session.delete(enrolment)
     db.session.commit()
     assert client.post(f"/quizzes/{quiz.public_id}/start").status_code == 404       # no longer enrolled
-    assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
+    assert [a.state for a in _attempts(quiz)] == [AttemptState.PREPARED]
     db.session.add(Enrolment(user_id=users["trainee"].id, course_id=quiz.course_id))
     db.session.commit()
     resp = client.post(f"/quizzes/{quiz.public_id}/start")
@@ -71,12 +71,12 @@ def test_a_prepared_attempt_waits_for_the_exam_to_open_and_is_refused_after_it_c
     client.get(f"/quizzes/{quiz.public_id}")              # trainees wait on the quiz page before the exam opens
     resp = client.post(f"/quizzes/{quiz.public_id}/start", follow_redirects=True)
     assert "This exam opens on" in resp.get_data(as_text=True)
-    assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
+    assert [a.state for a in _attempts(quiz)] == [AttemptState.PREPARED]
     quiz.open_at, quiz.close_at = utcnow() - timedelta(hours=2), utcnow() - timedelta(minutes=1)
     db.session.commit()
     resp = client.post(f"/quizzes/{quiz.public_id}/start", follow_redirects=True)
     assert "This exam closed on" in resp.get_data(as_text=True)
-    assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
+    assert [a.state for a in _attempts(quiz)] == [AttemptState.PREPARED]
     starting.discard_prepared(quiz_ids=[quiz.id])
     db.session.commit()
     client.get(f"/quizzes/{quiz.public_id}")              # after the exam closed nothing is drawn any more
@@ -97,7 +97,7 @@ def test_an_ended_session_or_a_disabled_account_cannot_start_a_prepared_attempt(
     db.session.commit()
     resp = client.post(f"/quizzes/{quiz.public_id}/start")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
-    assert [a.state for a in _attempts(quiz)] == [exams.PREPARED]
+    assert [a.state for a in _attempts(quiz)] == [AttemptState.PREPARED]
 
 
 def test_starting_in_another_language_draws_again_and_prepared_attempts_are_not_counted(client, quiz):
@@ -112,7 +112,7 @@ def test_starting_in_another_language_draws_again_and_prepared_attempts_are_not_
     client.post(f"/attempts/{att.public_id}/submit")
     client.post("/lang", data={"lang": "en", "next": "/"})
     html = client.get(f"/quizzes/{quiz.public_id}").get_data(as_text=True)   # prepares attempt 2
-    assert [(a.number, a.state) for a in _attempts(quiz)] == [(1, "submitted"), (2, exams.PREPARED)]  # an essay
+    assert [(a.number, a.state) for a in _attempts(quiz)] == [(1, "submitted"), (2, AttemptState.PREPARED)]  # an essay
     assert "Attempt 1" in html and "Attempt 2" not in html and "Start a new attempt" in html
     second = _attempts(quiz)[1]
     client.post(f"/quizzes/{quiz.public_id}/start")
@@ -131,7 +131,7 @@ def test_reading_the_quiz_page_in_the_other_language_draws_the_prepared_attempt_
     client.post("/lang", data={"lang": "zh_Hans", "next": "/"})
     client.get(f"/quizzes/{quiz.public_id}")
     [chinese] = _attempts(quiz)
-    assert english[1] == "en" and chinese.public_id != english[0] and chinese.language == "zh" and chinese.state == exams.PREPARED
+    assert english[1] == "en" and chinese.public_id != english[0] and chinese.language == "zh" and chinese.state == AttemptState.PREPARED
     assert chinese.number == 1
     client.post(f"/quizzes/{quiz.public_id}/start")
     assert [(a.public_id, a.state) for a in _attempts(quiz)] == [(chinese.public_id, "open")]
@@ -173,7 +173,7 @@ def test_lms_exams_prepare_draws_the_cohorts_attempts_in_each_persons_language(a
     assert result.exit_code == 0 and "2 attempt(s) prepared; 0 person(s)" in result.output, result.output
     by_user = {a.user_id: a for a in _attempts(quiz)}
     assert by_user[users["trainee"].id].language == "en" and by_user[second.id].language == "zh"
-    assert {a.state for a in by_user.values()} == {exams.PREPARED}
+    assert {a.state for a in by_user.values()} == {AttemptState.PREPARED}
     again = runner.invoke(args=["exams", "prepare", f"{course.slug}/{quiz.key}"])
     assert "0 attempt(s) prepared; 2 person(s)" in again.output
     login(client, "trainee@example.com")                 # the trainee starts the attempt prepared for them
@@ -193,7 +193,7 @@ def test_an_instructor_draws_the_cohorts_attempts_from_the_quiz_page(client, qui
     resp = client.post(f"/teach/quizzes/{quiz.public_id}/prepare", follow_redirects=True)
     assert "Attempts drawn ahead: 1. Not drawn: 0" in resp.get_data(as_text=True)
     trainee = [a for a in _attempts(quiz) if a.user_id == users["trainee"].id]
-    assert [(a.state, a.language) for a in trainee] == [(exams.PREPARED, "en")]
+    assert [(a.state, a.language) for a in trainee] == [(AttemptState.PREPARED, "en")]
 
 
 def test_an_instructor_looking_at_the_quiz_page_draws_nothing_but_can_still_start(client, quiz, users):
