@@ -30,7 +30,7 @@ from lms.assessment.errors import WrongPassword
 from lms.assessment.models import Attempt, AttemptState, QuizKind
 from lms.assessment.rendering import attempt_labels, render_text
 from lms.catalog import services as catalog
-from lms.catalog.models import Course
+from lms.catalog.models import Course, CourseStatus
 from lms.core.limits import body_limit
 from lms.extensions import db, limiter
 from lms.frameworks import evidence
@@ -51,7 +51,7 @@ def _quiz_and_course(public_id: str):
         return quiz, None, current_user.has_role("admin"), True
     course, enrolled = catalog.course_and_enrolment(current_user, quiz.course_id)
     editor = catalog.can_edit(current_user, course)
-    if not editor and (enrolled is None or course.status != "published"):
+    if not editor and (enrolled is None or course.status != CourseStatus.PUBLISHED):
         abort(404)
     return quiz, course, editor, enrolled is not None
 
