@@ -171,3 +171,12 @@ def update_rows(session, table, rows: list[dict], key: str = "id") -> None:
                                f"AS t({', '.join(f'c{i}' for i in range(len(ordered)))}) "
                                f"WHERE {_table_name(table)}.{names[0]} = t.c0")
     session.execute(_BULK[stmt_key], params)
+
+
+MAX_PAGE = 100_000      # far past any list's last page; a larger number would overflow the database's integer
+
+
+def requested_page() -> int:
+    """The ``page`` query argument of a paginated list: 1 when missing or not a number, never above MAX_PAGE."""
+    from flask import request
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)

@@ -31,6 +31,7 @@ from lms.accounts.forms import (
     ResetForm,
     RoleForm,
 )
+from lms.db import requested_page
 from lms.extensions import db, limiter
 from lms.i18n import select_locale
 from lms.mail import queue_mail
@@ -243,7 +244,7 @@ def reset(token: str):
 @bp.get("/admin/users")
 @role_required("admin")
 def admin_users():
-    page = request.args.get("page", 1, type=int)
+    page = requested_page()
     text = request.args.get("q", "")
     role = request.args.get("role", "")
     status = request.args.get("status", "")

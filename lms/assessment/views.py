@@ -13,6 +13,7 @@ from lms.assessment.models import QuestionCategory, QuestionStatus
 from lms.assessment.rendering import question_source, render_text
 from lms.content import ContentInvalid
 from lms.core.limits import body_limit
+from lms.db import requested_page
 from lms.extensions import db
 from lms.frameworks.services import current_competencies
 from lms.i18n import at_line, current_lang, localized
@@ -39,7 +40,7 @@ def browse():
                                   level=args["level"],
                                   qtype=args["qtype"], tag=args["tag"], language=args["language"], text=args["q"],
                                   status=args["status"], category_ids=tree.subtree_ids(category) if category else None,
-                                  page=request.args.get("page", 1, type=int))
+                                  page=requested_page())
     return render_template("assessment/browse.html", page=page, args=args, banks=mine,
                            counts=banks.bank_counts(), competencies=current_competencies(), qtypes=qtypes.REGISTRY,
                            categories=tree.bank_category_list(bank_id) if bank_id else [])

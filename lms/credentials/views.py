@@ -16,7 +16,7 @@ from lms.core.limits import body_limit
 from lms.credentials import eligibility, keys, pdf, report_words, verification
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme, ReviewState
-from lms.db import utcnow
+from lms.db import requested_page, utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
 from lms.security import login_required, role_required, trusted_checker
@@ -266,7 +266,7 @@ def verify_upload():
 @role_required("admin")
 def register():
     q, status = request.args.get("q", "")[:svc.SEARCH_MAX], request.args.get("status", "")
-    creds = svc.register_page(q, status, page=request.args.get("page", 1, type=int))
+    creds = svc.register_page(q, status, page=requested_page())
     claims = list(db.session.scalars(select(ExperienceClaim).where(ExperienceClaim.state == ReviewState.PENDING)
                                      .options(selectinload(ExperienceClaim.user)).order_by(ExperienceClaim.created_at)))
     from lms.credentials.models import CpdActivity

@@ -24,6 +24,7 @@ from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
 from lms.credentials import report_words, verification
 from lms.credentials.views import check_file
+from lms.db import requested_page
 from lms.employers import services as svc
 from lms.employers.models import ApiKey
 from lms.extensions import db, limiter
@@ -124,7 +125,7 @@ def revoke_key(public_id: str):
 @bp.get("/admin/api-keys")
 @role_required("admin")
 def admin_keys():
-    keys = svc.all_keys(page=request.args.get("page", 1, type=int))
+    keys = svc.all_keys(page=requested_page())
     return render_template("employers/admin_keys.html", keys=keys, states={k.id: svc.key_state(k) for k in keys.items})
 
 

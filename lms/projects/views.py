@@ -13,6 +13,7 @@ from lms.catalog import services as catalog
 from lms.catalog.markdown import render_markdown
 from lms.content import ContentInvalid
 from lms.core.limits import body_limit
+from lms.db import requested_page
 from lms.extensions import db
 from lms.i18n import at_line
 from lms.projects import services as svc
@@ -409,7 +410,7 @@ def overview(public_id: str):
     if not svc.is_course_staff(current_user, b):
         abort(403)
     stats, pairs = svc.rubric_statistics(b)
-    projects = svc.brief_projects(b, page=request.args.get("page", 1, type=int))
+    projects = svc.brief_projects(b, page=requested_page())
     return render_template("projects/overview.html", brief=b, projects=projects, stats=stats, pairs=pairs,
                            # course staff (checked above) see every project's details but a confidential one's
                            details={p.id: not p.confidential or svc.can_see_details(current_user, p)

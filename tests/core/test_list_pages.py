@@ -61,3 +61,13 @@ def test_admin_api_keys_list_is_flat(app, client, count_queries):
         assert page.count("Revoke…") == shown
         counts.append(count)
     assert counts[0] == counts[1], counts
+
+
+def test_a_page_number_past_the_end_or_not_a_number_shows_a_page_not_an_error(app, client):
+    """``?page=`` is the visitor's to write: a number larger than the database's integers (it overflowed
+    there: a 500), zero, or words give a page of the list, never an error."""
+    make_user(("admin",), "admin@example.com")
+    login(client, "admin@example.com")
+    for url in ("/admin/credentials", "/admin/users", "/admin/api-keys"):
+        for page in ("9" * 30, "0", "-3", "two"):
+            assert client.get(f"{url}?page={page}").status_code == 200, (url, page)
