@@ -34,6 +34,7 @@ from lms.credentials.models import (
     StatusList,
     StatusPurpose,
 )
+from lms.credentials.profile import issuer_profile
 from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks.loader import current_framework
@@ -44,7 +45,6 @@ from lms.urls import absolute_url
 
 log = logging.getLogger("lms.credentials")
 OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
-ISSUER_NAME = "TTM Academy — Technology Transfer Manager Certification"
 POSITION_DRAWS = 32       # random status-list positions checked at once (all taken: the list is nearly full)
 POSITION_ATTEMPTS = 5     # draws again when a parallel issuance took the same position at the same moment
 REASON_MAX = 1000         # characters of a reason to revoke, suspend or re-issue (shown publicly for the first two)
@@ -224,7 +224,7 @@ def build_document(cred: Credential, now: datetime) -> dict:
         "id": _url("credentials.verify_page", public_id=cred.public_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": title,
-        "issuer": {"id": keys.did(), "type": ["Profile"], "name": ISSUER_NAME, "url": base_url()},
+        "issuer": issuer_profile(),
         "validFrom": stamp(cred.valid_from),
         "validUntil": stamp(cred.valid_until),
         "awardedDate": stamp(datetime.combine(cred.awarded_date, datetime.min.time())),

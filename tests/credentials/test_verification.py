@@ -9,6 +9,7 @@ import pytest
 
 from lms.credentials import pdf, verification
 from lms.credentials import services as svc
+from lms.credentials.profile import ISSUER_NAME
 from lms.credentials.views import certificate_pdf_bytes
 from lms.extensions import db
 from tests.factories import login, make_user
@@ -113,7 +114,7 @@ def test_the_result_shows_whom_and_what_the_signature_covers(app, world):  # noq
     signed = _signed_section(page)
     for fact in ("刘洋", "Liu Yang", "Technology Transfer Manager — Foundation", "Foundation",
                  cred.valid_from.strftime("%Y-%m-%d"), cred.valid_until.strftime("%Y-%m-%d"),
-                 svc.ISSUER_NAME, "did:web:lms.example.com"):
+                 ISSUER_NAME, "did:web:lms.example.com"):
         assert fact in signed, fact
     assert "Compare the name printed on the certificate with the holder's name above" in signed
     assert "Warning" not in signed
@@ -182,7 +183,7 @@ def test_the_api_checks_documents_and_urls_as_the_upload_does(app, world):  # no
     ok, bad, refused, other = data["documents"]
     assert ok["verdict"] == "valid" and ok["authentic"] and ok["id"] == cred.public_id and ok["status"] == "valid"
     assert ok["signed"]["names"] == ["刘洋", "Liu Yang"] and ok["signed"]["level"] == "TTM-F"
-    assert ok["signed"]["issuer"] == {"id": "did:web:lms.example.com", "name": svc.ISSUER_NAME}
+    assert ok["signed"]["issuer"] == {"id": "did:web:lms.example.com", "name": ISSUER_NAME}
     assert ok["signed"]["validUntil"] == svc.stamp(cred.valid_until)
     assert {c["check"]: c["ok"] for c in ok["checks"]}["record"] is True
     assert bad["verdict"] == "tampered" and "signed" not in bad
