@@ -473,3 +473,6 @@ def cpd_review(public_id: str, action: str):
         db.session.commit()
         flash(_("CPD activity reviewed."), "success")
     return redirect(url_for("credentials.register"))
+
+
+from lms.credentials import public  # noqa: E402,F401  (the issuer's page and the badge images, on this blueprint)
