@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from lms.core.negotiation import JSON_LD, wants_json_ld
@@ -19,6 +19,7 @@ from lms.credentials import badges, keys, profile
 from lms.credentials.models import Programme
 from lms.credentials.views import bp
 from lms.extensions import db, limiter
+from lms.i18n import current_lang
 
 DESIGN = "1"                 # bump when the drawings change: every image gets a new version
 MIMETYPES = {"svg": "image/svg+xml", "png": "image/png"}
@@ -97,3 +98,11 @@ def issuer():
         badge_v={p.key: programme_badge_version(p) for p in progs}))
     resp.vary.add("Accept")
     return resp
+
+
+@bp.app_template_global()
+def our_issuer() -> dict:
+    """The issuer as pages show it: its DID, its name in the reader's language, its logo and its page."""
+    return {"did": keys.did(), "name": profile.issuer_names()[current_lang()],
+            "logo": url_for("credentials.issuer_logo", ext="svg", v=logo_version()),
+            "page": url_for("credentials.issuer")}
