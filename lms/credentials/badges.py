@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -22,6 +23,9 @@ LEVELS = {  # code: (English word, Chinese word, main colour, accent colour, num
     "E": ("EXPERT", "高级", "#5b1f3a", "#d4af37", 3),
 }
 PAPER, INK = "#fbfaf6", "#1b2a41"
+# fontTools reads a lazily loaded font on first use of each table and glyph, which is not thread-safe: one
+# drawing at a time (each image is drawn once per content version, then served from memory)
+_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ def _svg_shape(shape) -> str:
 
 def to_svg(shapes: list, title: str) -> bytes:
     """The drawing as a standalone SVG, its text as outlines; ``title`` is its accessible name."""
-    body = "".join(_svg_shape(s) for s in shapes)
+    with _DRAWING:
+        body = "".join(_svg_shape(s) for s in shapes)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE} {SIZE}" width="{SIZE}" height="{SIZE}" '
             f'role="img" aria-label="{escape(title, {chr(34): "&quot;"})}"><title>{escape(title)}</title>{body}</svg>'
             ).encode()
@@ -183,8 +188,9 @@ def to_png(shapes: list, size: int = SIZE) -> bytes:
     k = 2 * size / SIZE
     canvas = Image.new("RGBA", (round(SIZE * k), round(SIZE * k)), (0, 0, 0, 0))
     draw = ImageDraw.Draw(canvas)
-    for shape in shapes:
-        _png_shape(draw, shape, k)
+    with _DRAWING:
+        for shape in shapes:
+            _png_shape(draw, shape, k)
     out = io.BytesIO()
     canvas.resize((size, size), Image.LANCZOS).save(out, format="PNG", optimize=True)
     return out.getvalue()

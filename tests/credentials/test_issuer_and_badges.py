@@ -233,3 +233,16 @@ def test_a_page_shared_as_status_only_has_no_preview(client, world):
     db.session.commit()
     page = client.get(f"/v/{cred.public_id}").get_data(as_text=True)
     assert _meta(page) == {} and "og:" not in page
+
+
+def test_badges_drawn_at_the_same_time_in_threads_all_come_out():
+    """The font is read lazily by fontTools, which is not thread-safe: drawings are serialised (a threaded
+    server once answered 500 for the second of two images asked for at once)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lms.credentials import badges
+    badges._font.cache_clear()
+    jobs = [(lv, f"Title {i}", f"标题{i}") for i, lv in enumerate("FPEFPEFP")]
+    with ThreadPoolExecutor(8) as pool:
+        svgs = list(pool.map(lambda j: badges.to_svg(badges.programme_badge(*j), j[1]), jobs))
+    assert all(ElementTree.fromstring(s).tag.endswith("svg") for s in svgs) and len(set(svgs)) == len(jobs)
