@@ -84,6 +84,8 @@ def test_the_issuer_page_answers_json_ld_to_programs(client, world, accept, mime
     body = {k: v for k, v in doc.items() if k != "@context"}
     assert body == json.loads(world["cred"].signed_json)["issuer"]       # the same Profile the credential carries
     _valid(body, "Profile")
+    from lms.credentials import rdfc
+    assert rdfc.undefined_terms(doc) == []       # every term is defined by the OB 3.0 context: nothing dropped
 
 
 def test_the_issuer_page_shows_the_name_in_the_readers_language(client, world):
