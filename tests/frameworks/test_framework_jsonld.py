@@ -56,3 +56,9 @@ def test_browsers_still_get_the_page(client, loaded, url):
 
 def test_an_unknown_competency_is_not_found_in_json_ld_either(client, loaded):
     assert client.get("/framework/Z9.9", headers=LD).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/framework", "/framework/D1.1"])
+def test_the_page_points_programs_at_its_json_ld(client, loaded, url):
+    page = client.get(url).get_data(as_text=True)
+    assert f'<link rel="alternate" type="application/ld+json" href="{url}">' in page
