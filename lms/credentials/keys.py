@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from flask import current_app
 
 from lms.credentials import signing
+from lms.urls import absolute_url
 
 
 class NoSigningKey(RuntimeError):
@@ -88,5 +89,7 @@ def did_document() -> dict:
     me = did()
     methods = [{"id": f"{me}#{kid}", "type": "Multikey", "controller": me,
                 "publicKeyMultibase": signing.public_multibase(pub)} for kid, pub in public_keys().items()]
+    # alsoKnownAs (DID Core §5.1.3): the issuer's Open Badges Profile at /issuer identifies the same subject
     return {"@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"], "id": me,
+            "alsoKnownAs": [absolute_url("credentials.issuer")],
             "verificationMethod": methods, "assertionMethod": [m["id"] for m in methods]}

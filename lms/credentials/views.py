@@ -16,7 +16,7 @@ from lms.core.limits import body_limit
 from lms.credentials import eligibility, keys, pdf, report_words, verification
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme, ReviewState
-from lms.credentials.profile import ISSUER_NAME
+from lms.credentials.profile import issuer_names
 from lms.db import requested_page, utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
@@ -172,7 +172,16 @@ def verify_page(public_id: str):
     cred = _issued_or_404(public_id)
     names = _competency_names(cred.programme)
     return render_template("credentials/verify.html", cred=cred, status=svc.status_of(cred), names=names,
-                           view=svc.public_view(cred), downloads=_can_download(cred))
+                           view=svc.public_view(cred), downloads=_can_download(cred), preview=_preview(cred))
+
+
+def _preview(cred: Credential) -> dict | None:
+    """What a shared link previews (Open Graph, Twitter card): only when the holder shares the page in full."""
+    if not cred.share_full:
+        return None
+    return {"url": svc._url("credentials.verify_page", public_id=cred.public_id),
+            "image": svc._url("credentials.badge_image", key=cred.programme.key, ext="png",
+                              v=public.programme_badge_version(cred.programme))}
 
 
 @bp.get("/v/<public_id>/credential.json")
@@ -193,9 +202,9 @@ def certificate_pdf_bytes(cred: Credential) -> bytes:
         "name_zh": holder.name_zh, "name_latin": holder.name_latin, "title_en": prog.title_en, "title_zh": prog.title_zh,
         "level": prog.level, "issued": cred.valid_from.strftime("%Y-%m-%d"),
         "valid_until": cred.valid_until.strftime("%Y-%m-%d"), "credential_id": cred.public_id,
-        "issuer_did": keys.did(), "issuer_name": ISSUER_NAME, "verify_url": verify_url,
+        "issuer_did": keys.did(), "issuer_name": issuer_names()["en"], "verify_url": verify_url,
         "linkedin_short": svc._url("credentials.linkedin", public_id=cred.public_id),
-        "linkedin_url": pdf.linkedin_url(prog.title_en, ISSUER_NAME, cred.valid_from, cred.valid_until, verify_url,
+        "linkedin_url": pdf.linkedin_url(prog.title_en, issuer_names()["en"], cred.valid_from, cred.valid_until, verify_url,
                                          cred.public_id),
         "competencies": [(c["code"], names[c["code"]].name_en if c["code"] in names else "",
                           names[c["code"]].name_zh if c["code"] in names else "") for c in prog.competencies],
@@ -221,7 +230,7 @@ def linkedin(public_id: str):
     if svc.status_of(cred) in WITHDRAWN:
         return render_template("credentials/withdrawn.html", cred=cred, status=svc.status_of(cred)), 403
     verify_url = svc._url("credentials.verify_page", public_id=cred.public_id)
-    return redirect(pdf.linkedin_url(cred.programme.title_en, ISSUER_NAME, cred.valid_from, cred.valid_until,
+    return redirect(pdf.linkedin_url(cred.programme.title_en, issuer_names()["en"], cred.valid_from, cred.valid_until,
                                      verify_url, cred.public_id))
 
 
@@ -473,3 +482,6 @@ def cpd_review(public_id: str, action: str):
         db.session.commit()
         flash(_("CPD activity reviewed."), "success")
     return redirect(url_for("credentials.register"))
+
+
+from lms.credentials import public  # noqa: E402,F401  (the issuer's page and the badge images, on this blueprint)
