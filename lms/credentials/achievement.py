@@ -39,7 +39,7 @@ PHRASES = {
         "criteria": "Requirements checked by the platform:",
         "prerequisite": "holds the certificate {title}",
         "course": "completed the course {code} {title}",
-        "exam": "at least {min}% in the exam {title} of the course {code}",
+        "exam": "at least {min}% in the exam “{title}” of the course {code}",
         "project": "a real project for the brief {title} (course {code}) graded at least {min} out of 100 by "
                    "two examiners",
         "hours": "at least {hours} learning hours",
@@ -47,7 +47,7 @@ PHRASES = {
         "provisional": " (provisional)",
         "eqf": "EQF level {n}: the centre's own referencing of this programme, not an official national "
                "referencing (provisional)",
-        "exam_result": "Exam {title} of the course {code} (percent)",
+        "exam_result": "Exam “{title}” of the course {code} (percent)",
         "project_result": "Real project for the brief {title}: the examiners' agreed grade (out of 100)",
         "hours_result": "Learning hours of completed courses",
         "caption": "Badge of {title}",

@@ -192,10 +192,12 @@ def build_document(cred: Credential, now: datetime) -> dict:
             "achievement": ach,
             "result": achievement.results(cred),
         },
-        "evidence": achievement.evidence(cred, lang),
         "credentialStatus": [statuslist.entry(list_url("revocation", cred.status_list), "revocation", cred.status_index),
                              statuslist.entry(list_url("suspension", cred.status_list), "suspension", cred.status_index)],
     }
+    evidence = achievement.evidence(cred, lang)         # the graded real projects (none: no entry)
+    if evidence:
+        doc["evidence"] = evidence
     return doc
 
 
