@@ -221,17 +221,26 @@ def result_descriptions(prog: Programme, lang: str = "en", items: dict | None = 
     return out
 
 
-def results(cred: Credential) -> list[dict]:
+def _present(prog: Programme, items: dict) -> dict:
+    """For exams and projects, the numbers (from 1) of the requirements whose exam or brief exists, in order:
+    the stored facts skip the others the same way (``eligibility.evaluate``)."""
+    req = prog.requirements
+    return {name: [n for n, item in enumerate(req.get(key, []), start=1) if _course_bits(items, item, kind, "en")]
+            for kind, key, name in (("quizzes", "exams", "exam"), ("briefs", "projects", "project"))}
+
+
+def results(cred: Credential, items: dict | None = None) -> list[dict]:
     """The holder's results that counted, from the facts stored at issue: each exam's grade, each project's
     agreed grade, the hours; each points at its result description."""
     facts = (cred.evidence_summary or {}).get("requirements", [])
+    numbers = _present(cred.programme, items or _requirement_items(cred.programme))
     out, seen = [], {"exam": 0, "project": 0}
     for fact in facts:
         kind = fact.get("kind")
-        if kind in seen:
+        if kind in seen and seen[kind] < len(numbers[kind]):
             seen[kind] += 1
-            name = f"{kind}-{seen[kind]}"
-        elif kind == "hours":
+            name = f"{kind}-{numbers[kind][seen[kind] - 1]}"
+        elif kind == "hours" and cred.programme.requirements.get("hours"):
             name = "hours"
         else:
             continue

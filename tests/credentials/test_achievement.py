@@ -164,6 +164,9 @@ def test_an_external_item_with_its_own_url_is_the_alignments_target(app, world):
                     "targetType": "ext:ESCOSkill"}
     rttp = next(a for a in aligned if a["targetFramework"] == "RTTP")
     assert rttp["targetUrl"] == f"{BASE}/framework/D1.1#alignments" and "targetType" not in rttp
+    db.session.commit()
+    page = app.test_client().get("/framework/D1.1").get_data(as_text=True)     # where a reader follows it
+    assert f'<a href="{ESCO}" rel="external noopener">communicate with target community</a>' in page
 
 
 def test_the_framework_file_takes_an_optional_url_on_an_alignment_and_refuses_a_bad_one(app):
