@@ -41,7 +41,8 @@ PHRASES = {
         "course": "completed the course {code} {title}",
         "exam": "at least {min}% in the exam “{title}” of the course {code}",
         "project": "a real project for the brief {title} (course {code}) graded at least {min} out of 100 by "
-                   "two examiners",
+                   "two examiners{defence}",
+        "defence": ", with an oral defence",
         "hours": "at least {hours} learning hours",
         "experience": "at least {years} years' experience in technology transfer, checked by the centre",
         "provisional": " (provisional)",
@@ -64,7 +65,8 @@ PHRASES = {
         "prerequisite": "持有{title}证书",
         "course": "完成课程 {code} {title}",
         "exam": "课程 {code} 的考试“{title}”成绩不低于 {min}%",
-        "project": "完成项目任务书“{title}”（课程 {code}）的真实项目，经两位考官评定不低于 {min} 分（满分 100）",
+        "project": "完成项目任务书“{title}”（课程 {code}）的真实项目，经两位考官评定不低于 {min} 分（满分 100）{defence}",
+        "defence": "，并通过答辩",
         "hours": "累计学习不少于 {hours} 学时",
         "experience": "具有不少于 {years} 年的技术转移从业经验，经本中心核实",
         "provisional": "（待核实）",
@@ -125,7 +127,8 @@ def _course_bits(items: dict, item: dict, kind: str, lang: str) -> dict | None:
     thing = items[kind].get((item["course"], item["quiz" if kind == "quizzes" else "brief"]))
     if course is None or thing is None:
         return None
-    return {"title": _t(thing, lang), "code": course.code, "min": item["min"]}
+    defence = PHRASES[lang]["defence"] if getattr(thing, "defence_required", False) else ""
+    return {"title": _t(thing, lang), "code": course.code, "min": item["min"], "defence": defence}
 
 
 def criteria_narrative(prog: Programme, lang: str = "en", items: dict | None = None) -> str:

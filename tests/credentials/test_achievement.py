@@ -224,5 +224,8 @@ def test_the_programme_page_in_html_names_requirements_by_title_in_each_edition(
     page = chinese.get_data(as_text=True)
     assert chinese.status_code == 200 and "技术经理人（初级）" in page and "完成课程 F1" in page
     assert 'lang="zh-Hans"' in page
+    expert = anon.get("/programmes/expert", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "graded at least 75 out of 100 by two examiners, with an oral defence" in expert
+    assert "EQF level 7: the centre's own referencing" in expert
     assert anon.get("/programmes/no-such", headers={"Accept": "application/ld+json"}).status_code == 404
 
