@@ -56,6 +56,7 @@ class Programme(db.Model):
     description_en: Mapped[str | None] = mapped_column(Text)
     description_zh: Mapped[str | None] = mapped_column(Text)
     level: Mapped[str] = mapped_column(String(4))
+    eqf_level: Mapped[int | None]                  # 1-8: the centre's own referencing, not an official one
     competencies: Mapped[list] = mapped_column(JSON, default=list)    # [{code, level}]
     requirements: Mapped[dict] = mapped_column(JSON, default=dict)
     approval: Mapped[Approval] = mapped_column(state_type(Approval, 20, "approval"), default=Approval.AUTOMATIC)

@@ -108,6 +108,7 @@ class ProgrammeSchema(ContentModel):
     title: bilingual(max_len=300) = None
     description: bilingual(max_len=4000) = None
     level: one_of(LEVEL_CODES) = None
+    eqf_level: whole(1, 8) | None = None         # the centre's own referencing to the EQF (docs/credential-content.md)
     competencies: Annotated[list[ProgrammeCompetency],
                             shape(list, "'competencies' must be a non-empty list of {code, level}", 1)] = None
     requirements: RequirementsSchema
@@ -162,6 +163,7 @@ def apply_programme(data: dict, source_hash: str) -> bool:
     prog.title_en, prog.title_zh = data["title"]["en"], data["title"]["zh"]
     prog.description_en, prog.description_zh = data["description"]["en"], data["description"]["zh"]
     prog.level, prog.approval, prog.validity_years = data["level"], data["approval"], data["validity_years"]
+    prog.eqf_level = data["eqf_level"]
     prog.competencies, prog.requirements, prog.cpd = data["competencies"], data["requirements"], data["cpd"]
     prog.source_hash = source_hash
     db.session.add(prog)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from lms import signals
 from lms.accounts.models import User
 from lms.accounts.services import audit
-from lms.credentials import keys, signing, statuslist
+from lms.credentials import achievement, keys, signing, statuslist
 from lms.credentials.eligibility import all_met, evaluate, live_credential
 from lms.credentials.models import (
     LIST_SIZE,
@@ -37,8 +37,7 @@ from lms.credentials.models import (
 from lms.credentials.profile import issuer_profile
 from lms.db import utcnow
 from lms.extensions import db
-from lms.frameworks.loader import current_framework
-from lms.frameworks.models import LEVEL_CODES, Competency
+from lms.frameworks.models import LEVEL_CODES
 from lms.jobs import after_commit
 from lms.mail import queue_mail
 from lms.urls import absolute_url
@@ -167,49 +166,6 @@ def _identity_hash(email: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
 
 
-def _alignments(programme: Programme) -> list[dict]:
-    """Each certified competency, then its alignments to external frameworks (RTTP, the Torch syllabus,
-    LES CLP). External items have no address of their own: they point at our competency page, which shows
-    the alignment; provisional ones say so."""
-    framework = current_framework()
-    codes = [c["code"] for c in programme.competencies]
-    comps = {c.code: c for c in db.session.scalars(select(Competency).where(
-        Competency.framework_id == framework.id, Competency.code.in_(codes))
-        .options(selectinload(Competency.alignments)))} if framework else {}     # one query for all alignments
-    levels = {"F": "Foundation", "P": "Practitioner", "E": "Expert"}
-    out = []
-    for item in programme.competencies:
-        comp = comps.get(item["code"])
-        if comp is None:
-            continue
-        page = _url("frameworks.competency", code=comp.code)
-        out.append({"type": ["Alignment"], "targetType": "ext:Competency", "targetCode": comp.code,
-                    "targetName": f"{comp.code} {comp.name_en or comp.name_zh} — {levels[item['level']]}",
-                    "targetFramework": f"{framework.title_en or framework.code} v{framework.version}",
-                    "targetUrl": page})
-        for a in comp.alignments:
-            out.append({"type": ["Alignment"], "targetCode": a.code, "targetFramework": a.framework,
-                        "targetName": f"{a.name}{' (provisional)' if a.provisional else ''}",
-                        "targetUrl": f"{page}#alignments"})
-    return out
-
-
-def _criteria_text(programme: Programme) -> str:
-    r = programme.requirements
-    lines = []
-    if r.get("prerequisite"):
-        lines.append(f"- holds the {r['prerequisite']} certificate")
-    lines += [f"- completed the course {slug}" for slug in r.get("courses", [])]
-    lines += [f"- at least {e['min']}% in the exam {e['course']}/{e['quiz']}" for e in r.get("exams", [])]
-    lines += [f"- a real project for the brief {p['course']}/{p['brief']} graded at least {p['min']} by two examiners"
-              for p in r.get("projects", [])]
-    if r.get("hours"):
-        lines.append(f"- at least {r['hours']:g} learning hours")
-    if r.get("experience_years"):
-        lines.append(f"- at least {r['experience_years']} years' experience in technology transfer, checked by the centre")
-    return "Requirements checked by the platform:\n" + "\n".join(lines)
-
-
 def build_document(cred: Credential, now: datetime) -> dict:
     prog, holder = cred.programme, cred.holder
     salt = secrets.token_hex(8)
@@ -218,12 +174,14 @@ def build_document(cred: Credential, now: datetime) -> dict:
     for name in (holder.name_zh, holder.name_latin):
         if name:
             identifiers.append({"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": name})
-    title = " / ".join(t for t in (prog.title_en, prog.title_zh) if t)
+    lang = achievement.edition_of(holder.locale)        # the holder's edition of the achievement (docs)
+    ach = achievement.achievement(prog, lang)
     doc = {
         "@context": OB_CONTEXT,
         "id": _url("credentials.verify_page", public_id=cred.public_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": title,
+        "name": ach["name"],
+        "description": ach["description"],
         "issuer": issuer_profile(),
         "validFrom": stamp(cred.valid_from),
         "validUntil": stamp(cred.valid_until),
@@ -231,21 +189,15 @@ def build_document(cred: Credential, now: datetime) -> dict:
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": identifiers,
-            "achievement": {
-                "id": _url("credentials.programme", key=prog.key),
-                "type": ["Achievement"],
-                "achievementType": "Certification",
-                "name": title,
-                "description": " ".join(t for t in (prog.description_en, prog.description_zh) if t),
-                "criteria": {"id": _url("credentials.programme", key=prog.key), "narrative": _criteria_text(prog)},
-                "alignment": _alignments(prog),
-                "humanCode": f"TTM-{prog.level}",
-                "fieldOfStudy": "Technology transfer",
-            },
+            "achievement": ach,
+            "result": achievement.results(cred),
         },
         "credentialStatus": [statuslist.entry(list_url("revocation", cred.status_list), "revocation", cred.status_index),
                              statuslist.entry(list_url("suspension", cred.status_list), "suspension", cred.status_index)],
     }
+    evidence = achievement.evidence(cred, lang)         # the graded real projects (none: no entry)
+    if evidence:
+        doc["evidence"] = evidence
     return doc
 
 
@@ -284,8 +236,10 @@ def programmes() -> list[Programme]:
 
 def _evidence(reqs) -> dict:
     """What met each requirement at issue, as facts (the words are made when it is shown, in the reader's
-    language: ``templates/credentials/_macros.html``)."""
-    return {"requirements": [r.facts() for r in reqs]}
+    language: ``templates/credentials/_macros.html``), and the real projects that met them (their public ids,
+    for the credential's ``evidence``)."""
+    return {"requirements": [r.facts() for r in reqs],
+            "projects": [r.ref for r in reqs if r.kind == "project" and r.met and r.ref]}
 
 
 def check_and_issue(user: User) -> list[Credential]:

@@ -3,8 +3,10 @@ status lists, verification by upload, and the administrators' register."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,13 +15,15 @@ from sqlalchemy.orm import selectinload
 from lms.accounts.forms import ActionForm
 from lms.catalog.models import CourseStatus
 from lms.core.limits import body_limit
-from lms.credentials import eligibility, keys, pdf, report_words, verification
+from lms.core.negotiation import wants_json_ld
+from lms.credentials import achievement, eligibility, keys, pdf, report_words, verification
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme, ReviewState
 from lms.credentials.profile import issuer_names
 from lms.db import requested_page, utcnow
 from lms.extensions import db, limiter
 from lms.frameworks.loader import current_framework
+from lms.i18n import current_lang
 from lms.security import login_required, role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
@@ -56,11 +60,23 @@ def status_list(purpose: str, number: int):
 
 @bp.get("/programmes/<key>")
 def programme(key: str):
+    """A programme's public page, and its OB 3.0 ``Achievement`` as JSON-LD for a client that asks for it. Each
+    language edition has its own address (``?lang=zh-Hans`` the Chinese one; lms/credentials/achievement.py):
+    there the page is in that language; without ``lang`` it is in the reader's, and the JSON-LD English."""
     prog = db.session.scalar(select(Programme).where(Programme.key == key))
     if prog is None:
         abort(404)
-    return render_template("credentials/programme.html", prog=prog, criteria=svc._criteria_text(prog),
-                           names=_competency_names(prog))
+    chosen = request.args.get("lang")
+    lang = achievement.edition_of(chosen) if chosen else None
+    if wants_json_ld():
+        resp = _json({"@context": svc.OB_CONTEXT, **achievement.achievement(prog, lang or "en")}, cache=300)
+        resp.mimetype = JSON_LD
+    else:
+        with force_locale("zh_Hans" if lang == "zh" else "en") if lang else nullcontext():
+            resp = Response(render_template("credentials/programme.html", prog=prog, names=_competency_names(prog),
+                                            criteria=achievement.criteria_narrative(prog, current_lang())))
+    resp.headers["Vary"] = "Accept"
+    return resp
 
 
 def _competency_names(prog: Programme) -> dict:

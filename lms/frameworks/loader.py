@@ -25,6 +25,8 @@ from lms.limits import excerpt
 
 RELATIONS = ("exact", "broader", "narrower", "related")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
+# an external item's own address (an ESCO skill's URI, for example): http(s), no spaces, at most 300 characters
+URL_RE = re.compile(r"^https?://[^\s<>\"]{1,292}$")
 
 
 @dataclass
@@ -61,6 +63,7 @@ class AlignmentSchema(_Part):
     name: text(max_len=300)
     relation: one_of(RELATIONS, "relation {value} is not one of {choices}")
     provisional: flag() = False
+    url: matching(URL_RE, "url {value} must be an http(s) address of at most 300 characters") | None = None
 
 
 class CompetencySchema(_Part):

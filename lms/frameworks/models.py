@@ -110,6 +110,7 @@ class Alignment(db.Model):
     name: Mapped[str] = mapped_column(String(300))
     relation: Mapped[str] = mapped_column(String(20))
     provisional: Mapped[bool] = mapped_column(default=False)
+    url: Mapped[str | None] = mapped_column(String(300))     # the external item's own address (e.g. ESCO)
 
 
 class Evidence(db.Model):

@@ -243,3 +243,34 @@ def test_vendored_contexts_equal_the_npm_packages():
     npm_contexts = json.loads(proc.stdout)
     for url, document in signing.vendored_contexts().items():
         assert npm_contexts[url] == document, url
+
+
+def test_an_issued_credential_with_results_evidence_and_editions_passes_the_js_verifier(app, world):
+    """What issue 18 added to the achievement (a language edition naming the other, results, project evidence,
+    image, creator, the EQF alignment) is all defined in the OB 3.0 context: jsonld.js safe mode accepts it
+    and the signature holds, for an English and a Chinese holder."""
+    from lms.credentials import services as svc
+    from lms.extensions import db
+    from tests.factories import make_user
+    from tests.factories.achievements import graded_project, practitioner_request
+
+    holder = world["holder"]
+    project = graded_project(holder, "p1-technology-evaluation-dd", "technology-evaluation-report", 88,
+                             confidential=True)
+    facts = [{"kind": "project", "state": "passed", "met": True, "progress": 1.0, "target": 70, "value": 88.0},
+             {"kind": "hours", "state": "counted", "met": True, "progress": 1.0, "target": 32, "value": 40.0}]
+    english = svc.issue(practitioner_request(holder, [project], facts), world["admin"])
+    other = make_user(("trainee",), "zh-holder@example.com", name_zh="王芳")
+    other.locale = "zh_Hans"
+    theirs = graded_project(other, "p1-technology-evaluation-dd", "technology-evaluation-report", 91)
+    chinese = svc.issue(practitioner_request(other, [theirs], facts), world["admin"])
+    db.session.commit()
+    client = app.test_client()
+    did_doc = client.get("/.well-known/did.json").get_json()
+    docs = [json.loads(c.signed_json) for c in (english, chinese)]
+    assert docs[0]["evidence"][0]["name"] == "Confidential real project"
+    assert docs[1]["credentialSubject"]["achievement"]["inLanguage"] == "zh-Hans"
+    assert docs[1]["evidence"][0]["name"] == "Evaluating a solid-state electrolyte"
+    lists = [client.get(f"/status/{p}/{english.status_list}").get_json() for p in ("revocation", "suspension")]
+    results = run_js_verifier(did_doc, lists, docs)
+    assert all(r["verified"] and not r["revoked"] and not r["suspended"] for r in results), results
