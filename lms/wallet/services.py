@@ -13,6 +13,7 @@ Services return facts; :class:`OAuthError` carries the OAuth error code the endp
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -21,6 +22,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -119,28 +121,51 @@ def in_force(cred: Credential) -> bool:
     return cred.signed_json is not None and credentials.status_of(cred) == "valid"
 
 
+def _code_for(offer_id: str) -> str:
+    """The pre-authorized code of an offer: derived from the offer's secret id with the app's secret key, so that
+    the offer can be served by reference (a short QR code) while the database keeps only the code's hash."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), b"lms.wallet.offer:" + offer_id.encode(),
+                      hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _offer_object(code: str) -> dict:
+    return {"credential_issuer": issuer(), "credential_configuration_ids": [CONFIGURATION_ID],
+            "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": code, "tx_code": {
+                "input_mode": "numeric", "length": PIN_DIGITS,
+                "description": "PIN shown beside the QR code / 二维码旁显示的 PIN"}}}}
+
+
 def make_offer(holder: User, cred: Credential) -> Offer:
     """A new offer of ``cred`` to a wallet; earlier offers of it that were not redeemed are closed. Only the
-    holder's own credential, and only while it is in force."""
+    holder's own credential, and only while it is in force. The offer is passed by reference
+    (``credential_offer_uri``): the QR code stays small enough for any phone."""
     if cred.holder_id != holder.id or not in_force(cred):
         raise OAuthError("invalid_request", "only a valid credential of its holder is offered", 403)
     db.session.execute(update(WalletOffer).where(WalletOffer.credential_id == cred.id,
                                                  WalletOffer.state == OfferState.OFFERED)
                        .values(state=OfferState.CLOSED).execution_options(synchronize_session=False))
-    code = secrets.token_urlsafe(32)
+    offer_id = secrets.token_urlsafe(24)
+    code = _code_for(offer_id)
     pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
     row = WalletOffer(credential_id=cred.id, code_hash=_hash(code), tx_code_hash=_hash(code + pin),
                       expires_at=utcnow() + timedelta(minutes=OFFER_MINUTES))
     db.session.add(row)
     db.session.flush()
     audit(holder, "wallet.offer", cred.public_id, None)
-    offer = {"credential_issuer": issuer(), "credential_configuration_ids": [CONFIGURATION_ID],
-             "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": code, "tx_code": {
-                 "input_mode": "numeric", "length": PIN_DIGITS,
-                 "description": "PIN shown beside the QR code / 二维码旁显示的 PIN"}}}}
-    from urllib.parse import quote
-    uri = OFFER_SCHEME + "?credential_offer=" + quote(json.dumps(offer, separators=(",", ":")), safe="")
-    return Offer(uri=uri, pin=pin, expires_at=row.expires_at, offer=offer)
+    uri = OFFER_SCHEME + "?credential_offer_uri=" + quote(absolute_url("oid4vci.offer_object", offer_id=offer_id), safe="")
+    return Offer(uri=uri, pin=pin, expires_at=row.expires_at, offer=_offer_object(code))
+
+
+def offer_by_reference(offer_id: str) -> dict | None:
+    """The credential offer served at its ``credential_offer_uri`` while it waits for a wallet, else None."""
+    if not isinstance(offer_id, str) or not 16 <= len(offer_id) <= 64:
+        return None
+    code = _code_for(offer_id)
+    row = db.session.scalar(select(WalletOffer).where(WalletOffer.code_hash == _hash(code)))
+    if row is None or row.state != OfferState.OFFERED or row.expires_at <= utcnow():
+        return None
+    return _offer_object(code)
 
 
 # ---------------------------------------------------------------- the token endpoint

@@ -52,6 +52,15 @@ def authorization_server():
     return _json(svc.authorization_server_metadata(), cache=300)
 
 
+@api.get("/oid4vci/offers/<offer_id>")
+@limiter.limit(ENDPOINT_LIMIT)
+def offer_object(offer_id: str):
+    found = svc.offer_by_reference(offer_id)
+    if found is None:
+        return _json({"error": "not_found", "error_description": "no such offer, or it was used or expired"}, 404)
+    return _json(found)
+
+
 @api.post("/oid4vci/token")
 @body_limit(4_096)
 @limiter.limit(ENDPOINT_LIMIT)

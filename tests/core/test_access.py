@@ -182,6 +182,7 @@ MATRIX = {
     # a wallet's endpoints: no session, no cookie; without a code or a token they refuse everyone alike
     "oid4vci.token": ("POST", "/oid4vci/token", {}, dict.fromkeys(ROLES, 400)),
     "oid4vci.nonce": ("POST", "/oid4vci/nonce", {}, PUBLIC),
+    "oid4vci.offer_object": ("GET", "/oid4vci/offers/" + "A" * 32, None, dict.fromkeys(ROLES, 404)),
     "oid4vci.credential": ("POST", "/oid4vci/credential", {"__json__": {}}, dict.fromkeys(ROLES, 401)),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),

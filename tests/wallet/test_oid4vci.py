@@ -65,12 +65,17 @@ def test_only_the_holder_sees_an_offer_with_a_qr_code_and_a_pin(app, holder):
     assert f"/certificates/{cred.public_id}/wallet" in page and "Add to a wallet" in page
     owner = client_of(app, holder["user"])
     made = owner.post(f"/certificates/{cred.public_id}/wallet", data={}).get_data(as_text=True)
-    assert "<svg" in made and "openid-credential-offer://?credential_offer=" in made
+    assert "<svg" in made and "openid-credential-offer://?credential_offer_uri=" in made
     pin = re.search(r'class="pin code"[^>]*>(\d{6})<', made).group(1)
     uri = re.search(r'href="(openid-credential-offer://[^"]+)"', made).group(1).replace("&amp;", "&")
-    offer = json.loads(unquote(parse_qs(urlsplit(uri).query)["credential_offer"][0]))
+    offer_uri = unquote(parse_qs(urlsplit(uri).query)["credential_offer_uri"][0])
+    assert offer_uri.startswith(app.config["LMS_BASE_URL"] + "/oid4vci/offers/")
+    offer_path = urlsplit(offer_uri).path
+    offer = app.test_client().get(offer_path).get_json()
     code = offer["grants"][GRANT]["pre-authorized_code"]
     assert offer["credential_issuer"] == app.config["LMS_BASE_URL"] and len(code) >= 43
+    assert offer["grants"][GRANT]["tx_code"] == {"input_mode": "numeric", "length": 6,
+                                                 "description": offer["grants"][GRANT]["tx_code"]["description"]}
     # the database keeps neither the code nor the PIN
     row = db.session.scalar(select(WalletOffer))
     assert code not in (row.code_hash, row.tx_code_hash) and pin not in row.tx_code_hash
@@ -79,6 +84,10 @@ def test_only_the_holder_sees_an_offer_with_a_qr_code_and_a_pin(app, holder):
         assert other.get(f"/certificates/{cred.public_id}/wallet").status_code == 404
         assert other.post(f"/certificates/{cred.public_id}/wallet", data={}).status_code == 404
     assert app.test_client().get(f"/certificates/{cred.public_id}/wallet").status_code == 302
+    # once redeemed, the offer is no longer served
+    assert _token(app.test_client(), code, pin).status_code == 200
+    assert app.test_client().get(offer_path).status_code == 404
+    assert app.test_client().get("/oid4vci/offers/" + "A" * 32).status_code == 404
 
 
 def test_no_offer_for_a_certificate_not_in_force(app, holder):
