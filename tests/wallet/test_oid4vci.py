@@ -192,3 +192,15 @@ def test_the_credential_endpoint_needs_a_bearer_token_and_bounds_the_request(app
     big = client.post("/oid4vci/credential", headers={"Authorization": f"Bearer {token}"},
                       data="x" * 20_000, content_type="application/json")
     assert big.status_code == 413
+
+
+def test_a_certificate_revoked_after_the_offer_is_not_issued(app, holder):
+    client = app.test_client()
+    code, pin = _offer(holder)
+    token = _token(client, code, pin).get_json()["access_token"]
+    credentials.revoke(holder["admin"], holder["cred"], "obtained by fraud")
+    db.session.commit()
+    resp = _request(client, token, Wallet.new().proof(app.config["LMS_BASE_URL"], _nonce(client)))
+    assert resp.status_code == 400 and resp.get_json()["error"] == "credential_request_denied"
+    assert db.session.scalar(select(WalletCredential)) is None
+    assert "Add to a wallet" not in client_of(app, holder["user"]).get("/certificates").get_data(as_text=True)
