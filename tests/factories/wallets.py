@@ -35,3 +35,35 @@ class Wallet:
             warnings.simplefilter("ignore")
             return jwt.encode({"alg": self.alg, "typ": typ, "kid": self.did + "#0"}, claims, self.key,
                               algorithms=[self.alg])
+
+
+# ---------------------------------------------------------------- the independent client (tests/wallet/wallet.mjs)
+
+def wallet_client_missing() -> str | None:
+    """Why the npm OID4VCI client cannot run here, or None when it can."""
+    import shutil
+
+    from tests.factories.jsverify import REPO_ROOT
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (REPO_ROOT / "node_modules" / "@openid4vc" / "openid4vci" / "package.json").is_file():
+        return "node_modules/@openid4vc/openid4vci is missing: run `npm ci`"
+    return None
+
+
+def run_wallet_client(offer: str, pin: str) -> dict:
+    """The wallet.mjs result for an offer link and its PIN: {did, version, credential, wrongPin, reuse}."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from tests.factories.jsverify import REPO_ROOT
+    case = {"offer": offer, "pin": pin, "wrongPin": "0" * 6 if pin != "0" * 6 else "1" * 6}
+    with tempfile.TemporaryDirectory(prefix="lms-wallet-") as tmp:
+        path = Path(tmp) / "case.json"
+        path.write_text(json.dumps(case), encoding="utf-8")
+        proc = subprocess.run([shutil.which("node"), str(REPO_ROOT / "tests" / "wallet" / "wallet.mjs"), str(path)],
+                              cwd=REPO_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, f"wallet.mjs failed (exit {proc.returncode}):\n{proc.stderr}"
+    return json.loads(proc.stdout.strip().splitlines()[-1])

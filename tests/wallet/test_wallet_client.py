@@ -3,13 +3,8 @@ receives the certificate from the running app through OID4VCI 1.0 (tests/wallet/
 receives passes our verifier and Digital Bazaar's (tests/credentials/verify.mjs)."""
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -19,18 +14,8 @@ from lms.credentials import services as credentials
 from lms.credentials.verification import verify_document
 from lms.extensions import db
 from tests.factories import client_of
-from tests.factories.jsverify import REPO_ROOT, run_js_verifier
-
-SCRIPT = Path(__file__).with_name("wallet.mjs")
-CLIENT = REPO_ROOT / "node_modules" / "@openid4vc" / "openid4vci" / "package.json"
-
-
-def _missing() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed"
-    if not CLIENT.is_file():
-        return "node_modules/@openid4vc/openid4vci is missing: run `npm ci`"
-    return None
+from tests.factories.jsverify import run_js_verifier
+from tests.factories.wallets import run_wallet_client, wallet_client_missing
 
 
 @pytest.fixture
@@ -45,23 +30,13 @@ def served(app):
     thread.join(5)
 
 
-def _wallet(case: dict) -> dict:
-    with tempfile.TemporaryDirectory(prefix="lms-wallet-") as tmp:
-        path = Path(tmp) / "case.json"
-        path.write_text(json.dumps(case), encoding="utf-8")
-        proc = subprocess.run([shutil.which("node"), str(SCRIPT), str(path)], cwd=REPO_ROOT, capture_output=True,
-                              text=True, timeout=120, check=False)
-    assert proc.returncode == 0, f"wallet.mjs failed (exit {proc.returncode}):\n{proc.stderr}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-@pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+@pytest.mark.skipif(wallet_client_missing() is not None, reason=wallet_client_missing() or "")
 def test_an_independent_wallet_receives_a_credential_that_verifies(app, holder, served):
     cred = holder["cred"]
     page = client_of(app, holder["user"]).post(f"/certificates/{cred.public_id}/wallet", data={}).get_data(as_text=True)
     offer = re.search(r'href="(openid-credential-offer://[^"]+)"', page).group(1).replace("&amp;", "&")
     pin = re.search(r'class="pin code"[^>]*>(\d{6})<', page).group(1)
-    got = _wallet({"offer": offer, "pin": pin, "wrongPin": "0" * 6 if pin != "0" * 6 else "1" * 6})
+    got = run_wallet_client(offer, pin)
     assert got["version"] == "V1"                       # the client read our metadata as OID4VCI 1.0
     assert got["wrongPin"] and "invalid_grant" in got["wrongPin"]
     assert got["reuse"] and "invalid_grant" in got["reuse"]
