@@ -118,21 +118,30 @@ def _holder_key(header: dict) -> tuple[str, dict]:
     if ("kid" in header) == ("jwk" in header):
         raise ProofError("the proof names its key either as a DID in kid or as a jwk")
     if "kid" in header:
-        return key_of_did(header["kid"])
-    jwk = _public_jwk(header["jwk"])
-    return did_jwk(jwk), jwk
+        did, jwk = key_of_did(header["kid"])
+    else:
+        jwk = _public_jwk(header["jwk"])
+        did = did_jwk(jwk)
+    if len(did) > MAX_DID:
+        raise ProofError("the wallet's DID is longer than 1000 characters")
+    return did, jwk
 
 
 def _checked_claims(token: str, header: dict, jwk: dict) -> dict:
-    key = OKPKey.import_key(jwk) if jwk["kty"] == "OKP" else ECKey.import_key(jwk)
     if (header["alg"] == "EdDSA") != (jwk["kty"] == "OKP"):
         raise ProofError("the proof's alg does not fit its key")
+    try:
+        key = OKPKey.import_key(jwk) if jwk["kty"] == "OKP" else ECKey.import_key(jwk)
+    except (JoseError, ValueError, TypeError) as error:
+        raise ProofError("the proof's key is not a valid public key") from error
     try:
         with warnings.catch_warnings():            # joserfc marks "EdDSA" deprecated (RFC 9864); wallets still send it
             warnings.simplefilter("ignore")
             decoded = jwt.decode(token, key, algorithms=[header["alg"]])
-    except (JoseError, ValueError) as error:
+    except (JoseError, ValueError, TypeError) as error:
         raise ProofError("the proof's signature does not verify") from error
+    if not isinstance(decoded.claims, dict):
+        raise ProofError("the proof's claims are not a JSON object")
     return decoded.claims
 
 
