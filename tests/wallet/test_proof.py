@@ -76,3 +76,24 @@ def test_what_a_proof_may_not_do():
         with pytest.raises(ProofError):
             verify_proof(token, AUD, now)
             pytest.fail(why)
+
+
+def _b64(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+HEADER = {"alg": "ES256", "typ": "openid4vci-proof+jwt"}
+
+
+@pytest.mark.parametrize("header", [
+    {**HEADER, "jwk": {"kty": "EC", "crv": "P-256", "x": "A" * 3000, "y": "B"}},       # a DID past its bound
+    {**HEADER, "jwk": {"kty": "EC", "crv": "P-256", "x": "AAAA", "y": "BBBB"}},        # not a point
+    {**HEADER, "alg": "EdDSA", "kid": "did:jwk:" + _b64({"kty": "OKP", "crv": "Ed25519", "x": "AAAA"})},
+    {**HEADER, "alg": "EdDSA", "kid": "did:key:z6Mk!!"},
+    {**HEADER, "kid": "did:key:zDn" + "1" * 40},
+    {**HEADER, "kid": "did:jwk:" + _b64([1, 2])},
+    {**HEADER, "kid": 5},
+])
+def test_a_malformed_key_is_refused_as_a_bad_proof(header):
+    with pytest.raises(ProofError):
+        verify_proof(_b64(header) + ".e30.AAAA", AUD, int(time.time()))
