@@ -26,6 +26,7 @@ from lms.wallet import services as svc
 bp = Blueprint("wallet", __name__)               # the holder's pages (session cookie, CSRF)
 api = Blueprint("oid4vci", __name__)             # the wallet's endpoints (no cookie: CSRF exempt)
 ENDPOINT_LIMIT = "30 per minute"                 # per address, on each OAuth endpoint
+OFFER_LIMIT = "20 per hour"                      # offers a holder makes (each is a row; a new one closes the last)
 
 
 def _json(data, status: int = 200, cache: int | None = None, headers: dict | None = None) -> Response:
@@ -111,6 +112,7 @@ def _qr_svg(text: str) -> Markup:
 @bp.route("/certificates/<public_id>/wallet", methods=["GET", "POST"])
 @body_limit(4_096)
 @login_required
+@limiter.limit(OFFER_LIMIT, methods=["POST"])
 def offer(public_id: str):
     cred = _own_credential(public_id)
     form, made = ActionForm(), None

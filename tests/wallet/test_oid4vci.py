@@ -204,3 +204,15 @@ def test_a_certificate_revoked_after_the_offer_is_not_issued(app, holder):
     assert resp.status_code == 400 and resp.get_json()["error"] == "credential_request_denied"
     assert db.session.scalar(select(WalletCredential)) is None
     assert "Add to a wallet" not in client_of(app, holder["user"]).get("/certificates").get_data(as_text=True)
+
+
+def test_offers_and_the_oauth_endpoints_are_rate_limited(app, holder):
+    owner = client_of(app, holder["user"])
+    url = f"/certificates/{holder['cred'].public_id}/wallet"
+    answers = [owner.post(url, data={}).status_code for _ in range(21)]
+    assert answers[:20] == [200] * 20 and answers[20] == 429
+    assert len(db.session.scalars(select(WalletOffer).where(WalletOffer.state == "offered")).all()) == 1
+    client = app.test_client()
+    answers = [client.post("/oid4vci/token", data={"grant_type": GRANT, "pre-authorized_code": "x",
+                                                   "tx_code": "1"}).status_code for _ in range(31)]
+    assert answers[:30] == [400] * 30 and answers[30] == 429
