@@ -21,7 +21,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from flask import current_app
@@ -113,7 +113,7 @@ class Offer:
     """What the holder is shown once: the offer URI (for the QR code and the link), its PIN and expiry."""
     uri: str
     pin: str
-    expires_at: object
+    expires_at: datetime
     offer: dict
 
 
