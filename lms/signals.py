@@ -93,6 +93,16 @@ Sender: the user id (int). Answer: int. Asked by projects.uploads (the quota); a
 (deliverables) and credentials (CPD evidence).""")
 
 
+certificate_links = lms_signals.signal("certificate-links", """Links shown with a certificate on its holder's
+page. Sender: the Credential (issued). Answer: ``[(label, url), ...]``. Asked by credentials; answered by
+wallet ("Add to a wallet").""")
+
+credential_copy = lms_signals.signal("credential-copy", """A stored copy of one of our credentials issued
+outside the register (to a holder's wallet). Sender: the copy's ``id`` (any JSON value a document carries).
+Answer: ``(Credential, signed_json)`` of the register's credential and the copy as stored, or None. Asked by
+credentials' verification; answered by wallet.""")
+
+
 def answers(signal: NamedSignal, sender, **payload) -> list:
     """The receivers' answers to a query, in the order they were connected."""
     return [answer for _receiver, answer in signal.send(sender, **payload)]

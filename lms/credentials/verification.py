@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from lms import signals
 from lms.credentials import keys, pdf, signing
 from lms.credentials.models import Credential, StatusPurpose
 from lms.credentials.services import bit_is_set, by_public_id, status_of
@@ -113,6 +114,18 @@ def registered(doc: dict) -> Credential | None:
     return cred if cred is not None and cred.signed_json is not None else None
 
 
+def _record_of(doc: dict) -> tuple[Credential | None, dict | None]:
+    """The register's credential a document names and the record to compare it with: the credential's stored
+    JSON, or a copy of it issued elsewhere and stored (a wallet's, through ``signals.credential_copy``)."""
+    cred = registered(doc)
+    if cred is not None:
+        return cred, json.loads(cred.signed_json)
+    for answer in signals.answers(signals.credential_copy, doc.get("id")):
+        if answer is not None:
+            return answer[0], json.loads(answer[1])
+    return None, None
+
+
 def _normalised_name(text: str) -> str:
     return "".join(text.split()).casefold()
 
@@ -144,8 +157,7 @@ def verify_document(doc, page_text: str | None = None) -> VerificationReport:
     if not _is_open_badge(doc):
         report.checks.append(Check("format", False))
         return report
-    cred = registered(doc)
-    stored = json.loads(cred.signed_json) if cred is not None else None
+    cred, stored = _record_of(doc)
     same = stored is not None and _single_proof(doc) == _single_proof(stored)
     report.refused = None if same else _past_bounds(doc)
     if report.refused is not None:

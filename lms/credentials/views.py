@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import signals
 from lms.accounts.forms import ActionForm
 from lms.catalog.models import CourseStatus
 from lms.core.limits import body_limit
@@ -97,8 +98,10 @@ def mine():
     creds = list(db.session.scalars(select(Credential).where(Credential.holder_id == current_user.id)
                                     .order_by(Credential.requested_at.desc())))
     evaluations = {p.id: eligibility.evaluate(current_user, p) for p in progs}
+    links = {c.id: [link for answer in signals.answers(signals.certificate_links, c) for link in answer]
+             for c in creds if c.signed_json}      # links of features to the right (a wallet offer)
     return render_template("credentials/mine.html", progs=progs, creds=creds, evaluations=evaluations,
-                           statuses={c.id: svc.status_of(c) for c in creds}, form=ActionForm())
+                           statuses={c.id: svc.status_of(c) for c in creds}, form=ActionForm(), links=links)
 
 
 @bp.post("/certificates/check")

@@ -178,6 +178,15 @@ MATRIX = {
     "employers.admin_revoke_key_confirm": ("GET", "/admin/api-keys/{apikey}/revoke", None, ADMIN),
     "employers.admin_revoke_key": ("POST", "/admin/api-keys/{apikey}/revoke", {}, ADMIN_POST),
     "employers_api.api_verify": ("POST", "/api/v1/verify", {"__json__": {"ids": ["0" * 32]}}, PUBLIC),
+    "wallet.offer": ("GET", "/certificates/{credential}/wallet", None,
+                     {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
+    "oid4vci.issuer_metadata": ("GET", "/.well-known/openid-credential-issuer", None, PUBLIC),
+    "oid4vci.authorization_server": ("GET", "/.well-known/oauth-authorization-server", None, PUBLIC),
+    # a wallet's endpoints: no session, no cookie; without a code or a token they refuse everyone alike
+    "oid4vci.token": ("POST", "/oid4vci/token", {}, dict.fromkeys(ROLES, 400)),
+    "oid4vci.nonce": ("POST", "/oid4vci/nonce", {}, PUBLIC),
+    "oid4vci.offer_object": ("GET", "/oid4vci/offers/" + "A" * 32, None, dict.fromkeys(ROLES, 404)),
+    "oid4vci.credential": ("POST", "/oid4vci/credential", {"__json__": {}}, dict.fromkeys(ROLES, 401)),
     "questions.browse": ("GET", "/teach/questions", None, TEACH),
     "questions.show": ("GET", "/teach/questions/{question}", None, TEACH),
     "questions.edit": ("GET", "/teach/questions/{question}/edit", None, TEACH),
@@ -307,8 +316,9 @@ def test_access(app, world, endpoint):
 # --- what every route must do besides answering each role: moved here from test_core.py and test_limits.py,
 # which read the matrix above
 
-# the API authenticates each request with a bearer key (never the session cookie), so CSRF cannot apply
-CSRF_EXEMPT = {"employers_api.api_verify"}
+# the API authenticates each request with a bearer key (never the session cookie), so CSRF cannot apply; so do
+# a wallet's OID4VCI endpoints (a pre-authorized code, then a bearer access token)
+CSRF_EXEMPT = {"employers_api.api_verify", "oid4vci.token", "oid4vci.nonce", "oid4vci.credential"}
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e, spec in MATRIX.items() if spec[0] == "POST" and e not in CSRF_EXEMPT))
