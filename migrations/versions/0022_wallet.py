@@ -2,7 +2,7 @@
 copies issued through them
 
 Revision ID: e1d3c8d3fded
-Revises: 1a1d1ba3e7c9
+Revises: d117f666d766
 Create Date: 2026-12-08 00:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e1d3c8d3fded'
-down_revision = '1a1d1ba3e7c9'
+down_revision = 'd117f666d766'
 branch_labels = None
 depends_on = None
 
