@@ -180,7 +180,9 @@ class _Checked:
 
 def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: str, created: str,
          *, loader: ContextLoader | None = None) -> JsonObject:
-    """A copy of ``doc`` with an embedded ``eddsa-rdfc-2022`` DataIntegrityProof.
+    """A copy of ``doc`` with an embedded ``eddsa-rdfc-2022`` DataIntegrityProof, as an array of that one
+    proof: 1EdTech's OB 3.0 JSON schema wants ``proof`` to be an array (VC Data Integrity allows either form;
+    :func:`verify` accepts both, and credentials issued before hold an object).
 
     ``created`` is an XML Schema dateTimeStamp such as ``"2026-01-15T09:00:00Z"``.
     Raises :class:`UndefinedTerms` (a ValueError) before signing if the guard finds anything.
@@ -205,8 +207,8 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
         raise UndefinedTerms(terms)
     signature = private_key.sign(checked.signing_input())
     secured = json.loads(json.dumps(doc))
-    secured["proof"] = {**proof_options,
-                        "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
+    secured["proof"] = [{**proof_options,
+                         "proofValue": "z" + base58.b58encode(signature).decode("ascii")}]
     return secured
 
 
@@ -248,6 +250,12 @@ def _proof_value_bytes(proof_value: Any) -> tuple[bytes | None, str | None]:
     if len(signature) != 64:
         return None, f"the proofValue is {len(signature)} bytes long; an Ed25519 signature is 64"
     return signature, None
+
+
+def the_proof(doc: Any) -> Any:
+    """The one proof of a secured document, whether written as an object or as a one-element array."""
+    proof = doc.get("proof") if isinstance(doc, dict) else None
+    return proof[0] if isinstance(proof, list) and len(proof) == 1 else proof
 
 
 def _the_proof(doc: Any) -> tuple[JsonObject | None, str | None]:

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass, field
 
 from lms.credentials import keys, pdf, signing
-from lms.credentials.models import Credential, StatusPurpose
-from lms.credentials.services import bit_is_set, by_public_id, status_of
+from lms.credentials.models import Credential
+from lms.credentials.services import by_public_id, state_is_set, status_of
 from lms.db import utcnow
 from lms.urls import absolute_url
 
@@ -202,8 +202,7 @@ def _names_in(page_text: str | None, names: list[str]) -> list[str] | None:
 
 def _status_checks(cred: Credential) -> list[Check]:
     """Revocation, suspension and dates of a credential of our register."""
-    revoked = bit_is_set(StatusPurpose.REVOCATION, cred.status_list, cred.status_index)
-    suspended = bit_is_set(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index)
+    revoked, suspended = state_is_set(cred, "revoked"), state_is_set(cred, "suspended")
     expired = cred.valid_until is not None and cred.valid_until <= utcnow()
     reason = {"reason": cred.status_reason or ""}
     return [Check("revocation", not revoked, reason), Check("suspension", not suspended, reason),
