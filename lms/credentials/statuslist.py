@@ -15,7 +15,9 @@ number of possible values"). The first bit (the high bit of the value) says revo
 Why this design: one entry carries both states, so suspension keeps working within OB 3.0's single entry;
 a standard verifier reads it with the spec's own "Validate Algorithm" (value at ``statusListIndex`` x
 ``statusSize``, message from the entry's ``statusMessage``); revocation stays permanent because lifting a
-suspension only clears the second bit. Credentials issued before carry two 1-bit entries (``"revocation"``
+suspension only clears the second bit. (Provisional: entries of more than one bit were marked "at risk" in
+the specification's Candidate Recommendation; Digital Bazaar's status library reads only 1-bit entries, so
+tests/credentials/verify.mjs reads the two bits itself.) Credentials issued before carry two 1-bit entries (``"revocation"``
 and ``"suspension"``, each in its own list); those lists are still served and updated.
 
 Spec: https://www.w3.org/TR/vc-bitstring-status-list/ (cited by section title).

@@ -188,7 +188,7 @@ def test_the_api_checks_documents_and_urls_as_the_upload_does(app, world):  # no
     assert {c["check"]: c["ok"] for c in ok["checks"]}["record"] is True
     assert bad["verdict"] == "tampered" and "signed" not in bad
     assert {c["check"]: c["ok"] for c in bad["checks"]} == {"format": True, "signature": False, "issuer": True,
-                                                            "record": False}
+                                                            "schema": True, "record": False}   # altered, still well-formed
     assert refused["verdict"] == "refused" and refused["refused"]["bound"] == "steps" and not refused["authentic"]
     assert other["verdict"] == "tampered" and other["checks"][0]["check"] == "format"
     assert data["counts"] == {"valid": 2, "tampered": 2, "refused": 1}
