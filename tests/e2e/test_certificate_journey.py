@@ -54,7 +54,7 @@ def test_certificate_issued_verified_and_revoked(browser, base_url, check_a11y, 
     check_a11y(employer, "upload result")
     employer.screenshot(path=f"{SHOTS}/journey5-employer-valid.png", full_page=True)
     # the holder's wallet presents it: a verifiable presentation signed by the holder's did:key, pasted
-    credential = employer.request.get(base_url + verify_url + "/credential.json").json()
+    credential = trainee.request.get(base_url + verify_url + "/credential.json").json()   # the holder downloads it
     employer.get_by_label("Or paste the credential or presentation (JSON)").fill(json.dumps(presentation([credential])))
     employer.get_by_role("button", name="Verify", exact=True).click()
     expect(employer.get_by_text("The holder's signature on the presentation verifies.")).to_be_visible()
