@@ -35,6 +35,7 @@ from tests.factories import (  # noqa: F401 - the names test modules used to imp
     link_in,
     login,
     make_user,
+    obschema,
     outbox_messages,
     settings_for,
 )
@@ -214,6 +215,14 @@ def _drop_caches(app, extensions: frozenset) -> None:
     """Forget what the application's code kept in ``app.extensions`` since it was built (caches)."""
     for key in set(app.extensions) - extensions:
         del app.extensions[key]
+
+
+@pytest.fixture(autouse=True)
+def _issued_credentials_conform():
+    """Every credential a test issues passes 1EdTech's official OB 3.0 schema (checked at the test's end)."""
+    obschema.start()
+    yield
+    obschema.check()
 
 
 @pytest.fixture(scope="session", autouse=True)

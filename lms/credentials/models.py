@@ -33,8 +33,11 @@ class ReviewState(StrEnum):
 
 
 class StatusPurpose(StrEnum):
+    """A status list's purpose. Credentials are issued with one ``message`` entry (2 bits: revoked, suspended;
+    :mod:`lms.credentials.statuslist`); those issued before carry a revocation and a suspension entry."""
     REVOCATION = "revocation"
     SUSPENSION = "suspension"
+    MESSAGE = "message"
 
 
 class Approval(StrEnum):
@@ -44,7 +47,7 @@ class Approval(StrEnum):
 
 
 STATUS_PURPOSES = tuple(StatusPurpose)
-LIST_SIZE = 131_072          # entries per Bitstring Status List (the spec's minimum, 16 KB)
+LIST_SIZE = 131_072          # entries per Bitstring Status List (the spec's minimum; 16 KB of 1-bit entries, 32 KB of 2-bit)
 
 
 class Programme(db.Model):
@@ -87,7 +90,7 @@ class Credential(db.Model):
     awarded_date: Mapped[date | None]
     signed_json: Mapped[str | None] = mapped_column(Text)        # exactly as issued; never changed
     key_id: Mapped[str | None] = mapped_column(String(100))
-    status_list: Mapped[int | None]                              # list number shared by both purposes
+    status_list: Mapped[int | None]                              # list number (its purposes: the signed entries)
     status_index: Mapped[int | None]
     suspended: Mapped[bool] = mapped_column(default=False)
     status_reason: Mapped[str | None] = mapped_column(Text)      # why revoked or suspended
@@ -110,7 +113,7 @@ class StatusList(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     purpose: Mapped[StatusPurpose] = mapped_column(state_type(StatusPurpose, 20, "purpose"))
     number: Mapped[int]
-    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)             # LIST_SIZE entries of statuslist.status_size(purpose) bits
     signed_json: Mapped[str | None] = mapped_column(Text)        # the signed list, re-signed when a bit changes
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -26,7 +26,6 @@ from lms.credentials import achievement, keys, signing, statuslist
 from lms.credentials.eligibility import all_met, evaluate, live_credential
 from lms.credentials.models import (
     LIST_SIZE,
-    STATUS_PURPOSES,
     Approval,
     Credential,
     CredentialState,
@@ -85,7 +84,8 @@ def _list_row(purpose: str, number: int, lock: bool = False) -> StatusList:
     if row is None:
         try:
             with db.session.begin_nested():
-                row = StatusList(purpose=purpose, number=number, bits=bytes(LIST_SIZE // 8))
+                row = StatusList(purpose=purpose, number=number,
+                                 bits=bytes(LIST_SIZE * statuslist.status_size(purpose) // 8))
                 db.session.add(row)
         except IntegrityError:              # opened by a parallel issuance a moment ago
             row = db.session.scalar(query)
@@ -93,8 +93,9 @@ def _list_row(purpose: str, number: int, lock: bool = False) -> StatusList:
 
 
 def _allocate_index() -> tuple[int, int]:
-    """A free position drawn at random from the whole of the newest list, shared by the revocation and the
-    suspension list. Random positions are the Bitstring Status List specification's privacy advice: a list
+    """A free position drawn at random from the whole of the newest list number (the message list a new
+    credential's one status entry names; credentials issued before hold positions in the revocation and
+    suspension lists of the same number, and their positions stay theirs). Random positions are the Bitstring Status List specification's privacy advice: a list
     then says nothing about how many certificates were issued, or in what order.
 
     ``POSITION_DRAWS`` positions are drawn and checked in one query; the first free one is taken. When every
@@ -109,8 +110,7 @@ def _allocate_index() -> tuple[int, int]:
         if free:
             break
         number += 1
-    for purpose in STATUS_PURPOSES:
-        _list_row(purpose, number)
+    _list_row(StatusPurpose.MESSAGE, number)
     return number, free[0]
 
 
@@ -126,11 +126,12 @@ def _take_position(cred: Credential) -> None:
     raise CredentialError(_("No free position in the status lists; try again."))
 
 
-def _set_bit(purpose: str, number: int, index: int, value: bool) -> None:
+def _set_bit(purpose: str, number: int, position: int, value: bool) -> None:
+    """Set or clear bit ``position`` (not entry: a message entry is two bits) of a status list."""
     row = _list_row(purpose, number, lock=True)
     bits = bytearray(row.bits)
-    mask = 0x80 >> (index % 8)
-    bits[index // 8] = (bits[index // 8] | mask) if value else (bits[index // 8] & ~mask & 0xFF)
+    mask = 0x80 >> (position % 8)
+    bits[position // 8] = (bits[position // 8] | mask) if value else (bits[position // 8] & ~mask & 0xFF)
     row.bits = bytes(bits)
     row.signed_json = None          # signed again on the next read, with the active key
     row.updated_at = utcnow()
@@ -143,8 +144,10 @@ def signed_status_list(purpose: str, number: int) -> str | None:
     if row.signed_json is not None:
         return row.signed_json
     kid, key = keys.active_key()
+    size = statuslist.status_size(purpose)
     doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
-                                            statuslist.encode(row.bits, size=LIST_SIZE), stamp(row.updated_at))
+                                            statuslist.encode(row.bits, size=LIST_SIZE * size, entry_size=size),
+                                            stamp(row.updated_at))
     signed = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
                         ensure_ascii=False, separators=(",", ":"))
     # Kept for the next reads only if no bit changed meanwhile: a revocation committed while this read was
@@ -155,9 +158,37 @@ def signed_status_list(purpose: str, number: int) -> str | None:
     return signed
 
 
-def bit_is_set(purpose: str, number: int, index: int) -> bool:
+def bit_is_set(purpose: str, number: int, position: int) -> bool:
     row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
-    return bool(row and row.bits[index // 8] & (0x80 >> (index % 8)))
+    return bool(row and row.bits[position // 8] & (0x80 >> (position % 8)))
+
+
+# Which bit of an entry of each purpose says each state (an offset within the entry).
+_STATE_BITS = {("revocation", "revoked"): 0, ("suspension", "suspended"): 0,
+               ("message", "revoked"): statuslist.REVOKED_BIT, ("message", "suspended"): statuslist.SUSPENDED_BIT}
+
+
+def _state_positions(cred: Credential, state: str) -> list[tuple[str, int]]:
+    """(list purpose, bit position) of each bit that says ``state`` (revoked, suspended) of ``cred``, in the
+    lists its own signed status entries name: one message entry, or (issued before it) a revocation and a
+    suspension entry. The list number and entry index are the credential's."""
+    out = []
+    for status in statuslist.entries(json.loads(cred.signed_json or "{}")):
+        purpose = status.get("statusPurpose")
+        offset = _STATE_BITS.get((purpose, state))
+        if offset is not None:
+            out.append((purpose, cred.status_index * statuslist.status_size(purpose) + offset))
+    return out
+
+
+def _set_state(cred: Credential, state: str, value: bool) -> None:
+    for purpose, position in _state_positions(cred, state):
+        _set_bit(purpose, cred.status_list, position, value)
+
+
+def state_is_set(cred: Credential, state: str) -> bool:
+    """Whether the status lists say ``state`` (revoked, suspended) of ``cred``: what every verifier reads."""
+    return any(bit_is_set(purpose, cred.status_list, position) for purpose, position in _state_positions(cred, state))
 
 
 # ---------------------------------------------------------------- building and issuing
@@ -192,8 +223,8 @@ def build_document(cred: Credential, now: datetime) -> dict:
             "achievement": ach,
             "result": achievement.results(cred),
         },
-        "credentialStatus": [statuslist.entry(list_url("revocation", cred.status_list), "revocation", cred.status_index),
-                             statuslist.entry(list_url("suspension", cred.status_list), "suspension", cred.status_index)],
+        # one entry (OB 3.0 allows at most one): two bits say revoked and suspended (lms/credentials/statuslist.py)
+        "credentialStatus": statuslist.entry(list_url("message", cred.status_list), "message", cred.status_index),
     }
     evidence = achievement.evidence(cred, lang)         # the graded real projects (none: no entry)
     if evidence:
@@ -372,7 +403,7 @@ def check_action(action: str, cred: Credential, reason: str) -> None:
 
 def revoke(actor: User, cred: Credential, reason: str) -> None:
     check_action("revoke", cred, reason)
-    _set_bit(StatusPurpose.REVOCATION, cred.status_list, cred.status_index, True)
+    _set_state(cred, "revoked", True)
     cred.state, cred.status_reason, cred.status_changed_at = CredentialState.REVOKED, reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
     _notify_holder(cred, "revoked", reason.strip())
@@ -380,7 +411,7 @@ def revoke(actor: User, cred: Credential, reason: str) -> None:
 
 def suspend(actor: User, cred: Credential, reason: str) -> None:
     check_action("suspend", cred, reason)
-    _set_bit(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index, True)
+    _set_state(cred, "suspended", True)
     cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
     audit(actor, "credential.suspend", cred.public_id, reason.strip())
     _notify_holder(cred, "suspended", reason.strip())
@@ -389,7 +420,7 @@ def suspend(actor: User, cred: Credential, reason: str) -> None:
 def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
     if not cred.suspended or cred.state != CredentialState.ACTIVE:
         raise CredentialError(_("This credential is not suspended."))
-    _set_bit(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index, False)
+    _set_state(cred, "suspended", False)
     cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
     audit(actor, "credential.unsuspend", cred.public_id, reason.strip() or None)
     _notify_holder(cred, "reinstated", reason.strip() or "-")

@@ -179,10 +179,13 @@ class _Checked:
 
 
 def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: str, created: str,
-         *, loader: ContextLoader | None = None) -> JsonObject:
-    """A copy of ``doc`` with an embedded ``eddsa-rdfc-2022`` DataIntegrityProof.
+         *, loader: ContextLoader | None = None, proof_purpose: str = PROOF_PURPOSE) -> JsonObject:
+    """A copy of ``doc`` with an embedded ``eddsa-rdfc-2022`` DataIntegrityProof, as an array of that one
+    proof: 1EdTech's OB 3.0 JSON schema wants ``proof`` to be an array (VC Data Integrity allows either form;
+    :func:`verify` accepts both, and credentials issued before hold an object).
 
-    ``created`` is an XML Schema dateTimeStamp such as ``"2026-01-15T09:00:00Z"``.
+    ``created`` is an XML Schema dateTimeStamp such as ``"2026-01-15T09:00:00Z"``. ``proof_purpose`` is
+    ``assertionMethod`` (an issuer's credential) unless a holder signs a presentation (``authentication``).
     Raises :class:`UndefinedTerms` (a ValueError) before signing if the guard finds anything.
     """
     if not isinstance(doc, dict) or "@context" not in doc:
@@ -196,7 +199,7 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
         "cryptosuite": CRYPTOSUITE,
         "created": created,
         "verificationMethod": verification_method,
-        "proofPurpose": PROOF_PURPOSE,
+        "proofPurpose": proof_purpose,
     }
     loader = loader or default_loader()
     checked = _Checked.of(doc, proof_options, loader)
@@ -205,8 +208,8 @@ def sign(doc: JsonObject, private_key: Ed25519PrivateKey, verification_method: s
         raise UndefinedTerms(terms)
     signature = private_key.sign(checked.signing_input())
     secured = json.loads(json.dumps(doc))
-    secured["proof"] = {**proof_options,
-                        "proofValue": "z" + base58.b58encode(signature).decode("ascii")}
+    secured["proof"] = [{**proof_options,
+                         "proofValue": "z" + base58.b58encode(signature).decode("ascii")}]
     return secured
 
 
@@ -217,7 +220,8 @@ class VerifyResult:
     too_complex: TooComplex | None = None     # canonicalisation was refused: nothing was decided
 
 
-def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None = None) -> VerifyResult:
+def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None = None,
+           proof_purpose: str = PROOF_PURPOSE) -> VerifyResult:
     """Check the embedded ``eddsa-rdfc-2022`` proof of ``doc`` (vc-di-eddsa "Verify Proof").
 
     ``resolve_key(verification_method)`` returns the Ed25519 public key the issuer publishes for
@@ -228,7 +232,7 @@ def verify(doc: Any, resolve_key: KeyResolver, *, loader: ContextLoader | None =
     says so. Bound what a document may contain first (:func:`check_bounds`): the expansion is not bounded here.
     """
     try:
-        errors = _verify(doc, resolve_key, loader or default_loader())
+        errors = _verify(doc, resolve_key, loader or default_loader(), proof_purpose)
     except TooComplex as error:
         return VerifyResult(ok=False, errors=[str(error)], too_complex=error)
     except Exception as error:  # a verifier must not crash on hostile input
@@ -248,6 +252,12 @@ def _proof_value_bytes(proof_value: Any) -> tuple[bytes | None, str | None]:
     if len(signature) != 64:
         return None, f"the proofValue is {len(signature)} bytes long; an Ed25519 signature is 64"
     return signature, None
+
+
+def the_proof(doc: Any) -> Any:
+    """The one proof of a secured document, whether written as an object or as a one-element array."""
+    proof = doc.get("proof") if isinstance(doc, dict) else None
+    return proof[0] if isinstance(proof, list) and len(proof) == 1 else proof
 
 
 def _the_proof(doc: Any) -> tuple[JsonObject | None, str | None]:
@@ -275,9 +285,13 @@ _FIXED_OPTION_ERRORS = {"type": f"the proof's type is not {PROOF_TYPE}",
                         "proofPurpose": f"the proof's purpose is not {PROOF_PURPOSE}"}
 
 
-def _proof_option_errors(proof: JsonObject) -> list[str]:
-    """What is wrong with the proof's options (everything but its value and @context)."""
-    errors = [_FIXED_OPTION_ERRORS[name] for name, value in _FIXED_OPTIONS if proof.get(name) != value]
+def _proof_option_errors(proof: JsonObject, proof_purpose: str = PROOF_PURPOSE) -> list[str]:
+    """What is wrong with the proof's options (everything but its value and @context). ``proof_purpose`` is
+    ``assertionMethod`` for a credential, ``authentication`` for a holder's presentation."""
+    fixed = {**dict(_FIXED_OPTIONS), "proofPurpose": proof_purpose}
+    errors = [_FIXED_OPTION_ERRORS[name] if name != "proofPurpose" or value == PROOF_PURPOSE
+              else f"the proof's purpose is not {value}"
+              for name, value in fixed.items() if proof.get(name) != value]
     created = proof.get("created")
     if created is not None and not (isinstance(created, str) and _DATE_TIME_STAMP.match(created)):
         errors.append("the proof's created date is not a valid date-time")
@@ -324,11 +338,11 @@ def _signature_errors(checked: _Checked, signature: bytes, public_key: Ed25519Pu
     return errors
 
 
-def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader) -> list[str]:
+def _verify(doc: Any, resolve_key: KeyResolver, loader: ContextLoader, proof_purpose: str = PROOF_PURPOSE) -> list[str]:
     proof, problem = _the_proof(doc)
     if proof is None:
         return [problem or "no proof"]
-    errors = _proof_option_errors(proof)
+    errors = _proof_option_errors(proof, proof_purpose)
     signature, problem = _proof_value_bytes(proof.get("proofValue"))
     if problem:
         errors.append(problem)

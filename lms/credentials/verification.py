@@ -10,18 +10,20 @@ import json
 from dataclasses import dataclass, field
 
 from lms import signals
-from lms.credentials import keys, pdf, signing
-from lms.credentials.models import Credential, StatusPurpose
-from lms.credentials.services import bit_is_set, by_public_id, status_of
+from lms.credentials import keys, pdf, presentation, schemas, signing
+from lms.credentials.models import Credential
+from lms.credentials.services import by_public_id, state_is_set, status_of
 from lms.db import utcnow
 from lms.urls import absolute_url
 
 
 @dataclass
 class Check:
-    """One check of a document: which (``name``: format, signature, issuer, record, revocation, suspension,
-    dates), whether it passed, and what was found (``values``: the signature's ``errors``, the ``issuer``, the
-    register's credential ``id`` it differs from, the status ``reason``, the ``until`` date)."""
+    """One check of a document: which (``name``: format, signature, issuer, schema, record, revocation,
+    suspension, dates), whether it passed, and what was found (``values``: the signature's or the schema's
+    ``errors``, the ``issuer``, the register's credential ``id`` it differs from, the status ``reason``, the
+    ``until`` date). The schema check (1EdTech's official OB 3.0 JSON schema) informs; it does not decide
+    whether a credential is authentic (credentials issued before 2026-12 carry two status entries and fail it)."""
     name: str
     ok: bool
     values: dict = field(default_factory=dict)
@@ -167,7 +169,7 @@ def verify_document(doc, page_text: str | None = None) -> VerificationReport:
         report.refused = result.too_complex
         return report
     report.checks += [Check("format", True), Check("signature", result.ok, {"errors": result.errors}),
-                      _issuer_check(doc)]
+                      _issuer_check(doc), _schema_check(doc)]
     # A valid signature of ours with the stored record's proof value signs the stored record's content.
     same = same or (stored is not None and result.ok and _proof_value(doc) == _proof_value(stored))
     report.checks.append(_record_check(same, cred))
@@ -178,6 +180,20 @@ def verify_document(doc, page_text: str | None = None) -> VerificationReport:
         report.credential, report.status = cred, status_of(cred)
         report.checks += _status_checks(cred)
     return report
+
+
+@dataclass
+class SubmissionReport:
+    """A document someone sent, checked: one report per credential in it (a bare credential, or those a
+    verifiable presentation holds), and what the presentation says about itself (None for a bare credential)."""
+    reports: list[VerificationReport]
+    presentation: presentation.PresentationFacts | None = None
+
+
+def verify_submission(doc, page_text: str | None = None) -> SubmissionReport:
+    """:func:`verify_document` for each credential of ``doc`` (:func:`presentation.credentials_in`)."""
+    return SubmissionReport([verify_document(c, page_text=page_text) for c in presentation.credentials_in(doc)],
+                            presentation.presentation_facts(doc))
 
 
 def _is_open_badge(doc) -> bool:
@@ -199,6 +215,12 @@ def _issuer_check(doc: dict) -> Check:
     return Check("issuer", issuer_id == keys.did(), {"issuer": issuer_id})
 
 
+def _schema_check(doc: dict) -> Check:
+    """Whether the document passes 1EdTech's official OB 3.0 AchievementCredential schema (the first failures)."""
+    errors = schemas.errors(schemas.OB_ACHIEVEMENT_CREDENTIAL, doc, limit=3)
+    return Check("schema", not errors, {"errors": errors})
+
+
 def _record_check(same: bool, cred: Credential | None) -> Check:
     """Whether the document is our register's record; when not, the id of the register's credential it names."""
     return Check("record", same, {"id": cred.public_id if cred is not None and not same else None})
@@ -214,8 +236,7 @@ def _names_in(page_text: str | None, names: list[str]) -> list[str] | None:
 
 def _status_checks(cred: Credential) -> list[Check]:
     """Revocation, suspension and dates of a credential of our register."""
-    revoked = bit_is_set(StatusPurpose.REVOCATION, cred.status_list, cred.status_index)
-    suspended = bit_is_set(StatusPurpose.SUSPENSION, cred.status_list, cred.status_index)
+    revoked, suspended = state_is_set(cred, "revoked"), state_is_set(cred, "suspended")
     expired = cred.valid_until is not None and cred.valid_until <= utcnow()
     reason = {"reason": cred.status_reason or ""}
     return [Check("revocation", not revoked, reason), Check("suspension", not suspended, reason),

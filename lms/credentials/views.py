@@ -29,9 +29,11 @@ from lms.security import login_required, role_required, trusted_checker
 
 bp = Blueprint("credentials", __name__)
 bp.add_app_template_global(report_words.check_message)      # a verification check's words, on any page that shows a report
+bp.add_app_template_global(report_words.presentation_lines)
 JSON_LD = "application/ld+json"
 WITHDRAWN = ("revoked", "suspended")     # no longer offered for LinkedIn or for sharing in full
 MAX_FILE_BYTES = 5_000_000       # an uploaded certificate file
+MAX_PASTE_CHARS = 500_000        # pasted JSON (one of ours is about 20,000 characters; MAX_FORM_MEMORY_SIZE is 1 MB)
 
 
 def _json(data, status=200, cache: int | None = None) -> Response:
@@ -272,21 +274,50 @@ def check_file(upload) -> tuple[verification.VerificationReport | None, str | No
     return verification.verify_document(doc, page_text=text), None
 
 
+def check_submission(raw: bytes, name: str) -> tuple[verification.SubmissionReport | None, str | None]:
+    """Check what someone sent to /verify (a file's bytes, or pasted JSON): a credential, a PDF carrying one, or a
+    verifiable presentation holding credentials; the report of each, or why there is none."""
+    doc, text = verification.read_upload(raw)
+    if doc is None:
+        return None, _("%(name)s: no signed credential found in it (a PDF from this centre carries one inside; "
+                       "a JSON file must be the credential itself).", name=name)
+    submission = verification.verify_submission(doc, page_text=text)
+    if not submission.reports:
+        return None, _("%(name)s: the presentation holds no credential that can be checked here.", name=name)
+    return submission, None
+
+
+def _submitted() -> tuple[verification.SubmissionReport | None, str | None]:
+    """The pasted JSON if any, else the uploaded file, checked."""
+    pasted = request.form.get("credential", "").strip()
+    if pasted:
+        if len(pasted) > MAX_PASTE_CHARS:
+            return None, _("The pasted text is longer than %(n)s characters; a credential is much shorter.",
+                           n=f"{MAX_PASTE_CHARS:,}")
+        return check_submission(pasted.encode("utf-8", errors="replace"), _("The pasted text"))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None, _("Choose a PDF certificate or a JSON credential, or paste the JSON.")
+    raw = upload.read(MAX_FILE_BYTES + 1)
+    if not raw:
+        return None, _("Choose a PDF certificate or a JSON credential.")
+    if len(raw) > MAX_FILE_BYTES:
+        return None, _("The file is larger than 5 MB; a certificate is much smaller.")
+    return check_submission(raw, upload.filename)
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 @body_limit(6_000_000)      # a certificate file of at most 5 MB, and the form
 @limiter.limit(_anonymous_limit, methods=["POST"], exempt_when=trusted_checker)
 def verify_upload():
     form = ActionForm()
-    report, problem = None, None
+    submission, problem = None, None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            problem = _("Choose a PDF certificate or a JSON credential.")
-        else:
-            report, problem = check_file(upload)
-    return render_template("credentials/upload.html", form=form, report=report, problem=problem)
+        submission, problem = _submitted()
+    return render_template("credentials/upload.html", form=form, submission=submission, problem=problem,
+                           paste_max=MAX_PASTE_CHARS)
 
 
 # ---------------------------------------------------------------- administrators

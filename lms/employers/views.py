@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from lms.accounts.forms import ActionForm
 from lms.core.limits import body_limit
-from lms.credentials import report_words, verification
+from lms.credentials import presentation, report_words, verification
 from lms.credentials.views import check_file
 from lms.db import requested_page
 from lms.employers import services as svc
@@ -167,7 +167,9 @@ def _has_key() -> bool:
 def api_verify():
     """``{"ids": ["<32 hex> or a verification URL", ...], "credentials": [<signed credential>, ...]}`` →
     ``{"results": [{id, status, programme, ...}], "documents": [{verdict, checks, signed, ...}], "counts": {...}}``:
-    each credential is checked as an upload is (:func:`lms.credentials.verification.verify_document`)."""
+    each credential is checked as an upload is (:func:`lms.credentials.verification.verify_document`). An item of
+    ``credentials`` may be a verifiable presentation: its document is then ``{"presentation": {holder, signed,
+    signatureVerified, credentials, messages}, "documents": [<one per credential inside>]}``."""
     if _bearer() is not None and svc.key_for(_bearer()) is None:
         return jsonify(error="invalid or revoked API key"), 401
     data = _api_body()
@@ -181,10 +183,18 @@ def api_verify():
         return jsonify(error="not credential ids (32 hexadecimal characters) or verification URLs",
                        invalid=bad[:20]), 400
     results = svc.check_ids(found)
-    documents = [report_words.report_json(verification.verify_document(doc)) for doc in docs]
+    documents = [_document_json(doc) for doc in docs]
     db.session.commit()
-    counts = Counter([r["status"] for r in results] + [d["verdict"] for d in documents])
+    verdicts = [inner["verdict"] for d in documents for inner in d.get("documents", [d])]
+    counts = Counter([r["status"] for r in results] + verdicts)
     return jsonify(results=results, documents=documents, counts=dict(counts))
+
+
+def _document_json(doc) -> dict:
+    """The API's answer for one item of ``credentials``: a credential's report, or a presentation's."""
+    if presentation.is_presentation(doc):
+        return report_words.submission_json(verification.verify_submission(doc))
+    return report_words.report_json(verification.verify_document(doc))
 
 
 def _api_body() -> dict:
@@ -204,6 +214,6 @@ def _api_request_problem(ids, docs) -> dict | None:
                          'or {"credentials": [<signed credential>, ...]}'}
     if len(ids) > svc.MAX_IDS:
         return {"error": f"at most {svc.MAX_IDS} ids per request"}
-    if len(docs) > svc.MAX_DOCUMENTS:
-        return {"error": f"at most {svc.MAX_DOCUMENTS} credentials per request"}
+    if len(docs) > svc.MAX_DOCUMENTS or sum(len(presentation.credentials_in(d)) for d in docs) > svc.MAX_DOCUMENTS:
+        return {"error": f"at most {svc.MAX_DOCUMENTS} credentials per request, counting those in presentations"}
     return None

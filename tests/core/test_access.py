@@ -141,7 +141,7 @@ MATRIX = {
     "projects.new_brief": ("GET", f"/projects/teach/courses/{F1}/briefs/new", None, TEACH),
     "projects.edit_brief": ("GET", f"/projects/teach/courses/{F1}/briefs/access", None, TEACH),
     "credentials.did_json": ("GET", "/.well-known/did.json", None, PUBLIC),
-    "credentials.status_list": ("GET", "/status/revocation/1", None, PUBLIC),
+    "credentials.status_list": ("GET", "/status/message/1", None, PUBLIC),
     "credentials.programme": ("GET", "/programmes/access", None, PUBLIC),
     "credentials.badge_image": ("GET", "/programmes/access/badge.png", None, PUBLIC),
     "credentials.issuer": ("GET", "/issuer", None, PUBLIC),

@@ -21,7 +21,10 @@ DID = "did:web:lms.example.com"
 KEY_ID = f"{DID}#key-1"
 REVOCATION_URL = "https://lms.example.com/credentials/status/revocation/1"
 SUSPENSION_URL = "https://lms.example.com/credentials/status/suspension/1"
+MESSAGE_URL = "https://lms.example.com/credentials/status/message/1"
 GOOD_INDEX, REVOKED_INDEX, SUSPENDED_INDEX = 42, 7, 9
+# entries of the message list: (revoked bit, suspended bit) at 2 * index and 2 * index + 1
+M_REVOKED, M_SUSPENDED, M_BOTH, M_LIFTED = 11, 12, 13, 14
 
 
 def _stamp(moment: datetime) -> str:
@@ -45,7 +48,8 @@ def did_document(public_multibase: str) -> dict:
 
 
 def credential(revocation_index: int, suspension_index: int, **changes) -> dict:
-    """An OB 3.0 credential shaped like credentials.md §1.1, with both status entries."""
+    """An OB 3.0 credential shaped like credentials.md §1.1, with both status entries (as issued before one
+    message entry replaced them)."""
     document = {
         "@context": ["https://www.w3.org/ns/credentials/v2",
                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
@@ -86,6 +90,20 @@ def credential(revocation_index: int, suspension_index: int, **changes) -> dict:
     }
     document.update(changes)
     return document
+
+
+def message_credential(index: int) -> dict:
+    """A credential as issued now: one status entry of purpose "message", two bits (revoked, suspended)."""
+    document = credential(index, index)
+    document["id"] = f"urn:uuid:0f3c7e52-6a3b-4f0e-9a57-{1000 + index:012d}"
+    document["credentialStatus"] = statuslist.entry(MESSAGE_URL, "message", index)
+    return document
+
+
+def message_list(key, bits: set[int], size: int = 2 * statuslist.MIN_ENTRIES) -> dict:
+    unsigned = statuslist.status_list_credential(
+        MESSAGE_URL, DID, "message", statuslist.encode(bits, size=size, entry_size=1), VALID_FROM)
+    return signing.sign(unsigned, key, KEY_ID, VALID_FROM)
 
 
 def sign_without_guard(document: dict, key, verification_method: str) -> dict:
@@ -217,6 +235,45 @@ def test_js_verifier_fails_when_a_status_list_is_missing(issuer):
     [result] = run_js_verifier(did, lists[:1], [good])  # no suspension list given
     assert not result["verified"], result
     assert SUSPENSION_URL in result["error"], result
+
+
+def test_js_verifier_reads_revocation_and_suspension_from_the_one_message_entry(issuer):
+    """The independent verifier decodes the 2-bit entry itself (@digitalbazaar/bitstring, the list verified by
+    @digitalbazaar/vc) and names the state from the entry's signed statusMessage."""
+    key, did = issuer["key"], issuer["did"]
+    suspended_bits = {2 * M_REVOKED, 2 * M_SUSPENDED + 1, 2 * M_BOTH, 2 * M_BOTH + 1, 2 * M_LIFTED + 1}
+    lists = [message_list(key, suspended_bits), *issuer["lists"]]
+    names = ["valid", "revoked", "suspended", "both", "lifted"]
+    creds = [signing.sign(message_credential(i), key, KEY_ID, VALID_FROM)
+             for i in (GOOD_INDEX, M_REVOKED, M_SUSPENDED, M_BOTH, M_LIFTED)]
+    old = signing.sign(credential(REVOKED_INDEX, SUSPENDED_INDEX), key, KEY_ID, VALID_FROM)
+    as_proof_object = {**creds[0], "proof": creds[0]["proof"][0]}          # a proof written as an object
+    results = run_js_verifier(did, lists, [*creds, old, as_proof_object])
+    by_name = dict(zip([*names, "old_two_entries", "proof_object"], results, strict=True))
+    report = json.dumps(by_name, indent=1)
+    assert all(r["verified"] for r in results), report
+    states = {name: (r["revoked"], r["suspended"]) for name, r in by_name.items()}
+    assert states == {"valid": (False, False), "revoked": (True, False), "suspended": (False, True),
+                      "both": (True, False),          # 0x3 reads "revoked": revocation outranks suspension
+                      "lifted": (False, True), "old_two_entries": (True, True),
+                      "proof_object": (False, False)}, report
+    # the suspension lifted: the list signed again without the bit
+    lifted = [message_list(key, suspended_bits - {2 * M_LIFTED + 1}), *issuer["lists"]]
+    [after] = run_js_verifier(did, lifted, [creds[4]])
+    assert after["verified"] and not after["revoked"] and not after["suspended"], after
+
+
+def test_js_verifier_refuses_a_message_list_that_is_forged_missing_or_too_short(issuer):
+    key, did = issuer["key"], issuer["did"]
+    revoked = signing.sign(message_credential(M_REVOKED), key, KEY_ID, VALID_FROM)
+    forged = message_list(signing.generate_key(), set())
+    short = message_list(key, {2 * M_REVOKED}, size=statuslist.MIN_ENTRIES)   # 131,072 bits: 65,536 entries
+    [with_forged] = run_js_verifier(did, [forged], [revoked])
+    [without] = run_js_verifier(did, issuer["lists"], [revoked])
+    [with_short] = run_js_verifier(did, [short], [revoked])
+    assert not with_forged["verified"] and "BitstringStatusListCredential" in with_forged["error"], with_forged
+    assert not without["verified"] and MESSAGE_URL in without["error"], without
+    assert not with_short["verified"] and "STATUS_LIST_LENGTH_ERROR" in with_short["error"], with_short
 
 
 def test_vendored_contexts_equal_the_npm_packages():

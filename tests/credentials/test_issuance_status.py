@@ -47,7 +47,7 @@ def _draws(monkeypatch, values):
 
 def _positions(cred):
     return [(s["statusPurpose"], s["statusListIndex"], s["statusListCredential"])
-            for s in json.loads(cred.signed_json)["credentialStatus"]]
+            for s in statuslist.entries(json.loads(cred.signed_json))]
 
 
 def test_positions_are_drawn_at_random_from_the_whole_list_and_collisions_drawn_again(app, foundation, monkeypatch):
@@ -58,12 +58,12 @@ def test_positions_are_drawn_at_random_from_the_whole_list_and_collisions_drawn_
     assert (second.status_list, second.status_index) == (1, 17)
     assert set(bounds) == {LIST_SIZE}                   # every draw spans the whole list
     url = "http://lms.example.com/status/{}/1"
-    assert _positions(first) == [("revocation", "90001", url.format("revocation")),
-                                 ("suspension", "90001", url.format("suspension"))]
-    # revoking the first sets exactly its bit in the published list
+    assert _positions(first) == [("message", "90001", url.format("message"))]
+    # revoking the first sets exactly its revocation bit (the first of its two) in the published list
     svc.revoke(None, first, "test")
     db.session.commit()
-    assert svc.bit_is_set("revocation", 1, 90_001) and not svc.bit_is_set("revocation", 1, 17)
+    assert svc.bit_is_set("message", 1, 2 * 90_001) and not svc.bit_is_set("message", 1, 2 * 90_001 + 1)
+    assert not svc.bit_is_set("message", 1, 2 * 17)
 
 
 def test_when_every_drawn_position_is_taken_the_next_list_opens(app, foundation, monkeypatch):
@@ -71,8 +71,7 @@ def test_when_every_drawn_position_is_taken_the_next_list_opens(app, foundation,
     first, second = _issue(foundation), _issue(foundation)
     assert (first.status_list, first.status_index) == (1, 5)
     assert (second.status_list, second.status_index) == (2, 5)
-    assert app.test_client().get("/status/revocation/2").status_code == 200
-    assert app.test_client().get("/status/suspension/2").status_code == 200
+    assert app.test_client().get("/status/message/2").status_code == 200
 
 
 def test_a_position_taken_by_a_parallel_issuance_meanwhile_is_drawn_again(app, foundation, monkeypatch):
@@ -134,8 +133,8 @@ def test_parallel_issuance_gives_unique_positions_on_postgresql(app, foundation,
 @pytest.mark.parametrize("number", ["2147483648", "99999999999999999999999999", "0", "3"])
 def test_a_list_number_it_does_not_hold_is_a_404(app, foundation, number):
     _issue(foundation)
-    assert app.test_client().get("/status/revocation/1").status_code == 200
-    for purpose in ("revocation", "suspension"):
+    assert app.test_client().get("/status/message/1").status_code == 200
+    for purpose in ("message", "revocation", "suspension"):
         assert app.test_client().get(f"/status/{purpose}/{number}").status_code == 404
 
 
@@ -145,8 +144,8 @@ def test_a_bit_changed_while_the_list_is_being_signed_is_not_hidden_by_the_older
     """A revocation commits while a read of the list is signing the older bits: that read's signature is not
     kept, so the next read publishes the revocation."""
     cred = _issue(foundation)
-    assert app.test_client().get("/status/revocation/1").status_code == 200            # signed and kept
-    svc._set_bit("revocation", 1, 0, False)                                              # the kept one is stale now
+    assert app.test_client().get("/status/message/1").status_code == 200               # signed and kept
+    svc._set_bit("message", 1, 0, False)                                                 # the kept one is stale now
     db.session.commit()
     real_sign = svc.signing.sign
 
@@ -156,13 +155,14 @@ def test_a_bit_changed_while_the_list_is_being_signed_is_not_hidden_by_the_older
             revoked_meanwhile.done = True
             with db.engine.begin() as conn:
                 bits = bytearray(conn.execute(select(StatusList.bits).where(
-                    StatusList.purpose == "revocation", StatusList.number == 1)).scalar_one())
-                bits[cred.status_index // 8] |= 0x80 >> (cred.status_index % 8)
-                conn.execute(update(StatusList).where(StatusList.purpose == "revocation", StatusList.number == 1)
+                    StatusList.purpose == "message", StatusList.number == 1)).scalar_one())
+                position = 2 * cred.status_index                # its revocation bit
+                bits[position // 8] |= 0x80 >> (position % 8)
+                conn.execute(update(StatusList).where(StatusList.purpose == "message", StatusList.number == 1)
                              .values(bits=bytes(bits), signed_json=None, updated_at=utcnow()))
         return signed
     monkeypatch.setattr(svc.signing, "sign", revoked_meanwhile)
-    first = app.test_client().get("/status/revocation/1").get_json()
-    assert not statuslist.is_set(first["credentialSubject"]["encodedList"], cred.status_index)   # read before
-    again = app.test_client().get("/status/revocation/1").get_json()
-    assert statuslist.is_set(again["credentialSubject"]["encodedList"], cred.status_index)
+    first = app.test_client().get("/status/message/1").get_json()
+    assert statuslist.entry_value(first["credentialSubject"]["encodedList"], cred.status_index, 2) == 0  # read before
+    again = app.test_client().get("/status/message/1").get_json()
+    assert statuslist.entry_value(again["credentialSubject"]["encodedList"], cred.status_index, 2) == 0b10  # revoked

@@ -126,8 +126,38 @@ def test_unknown_purposes_and_bad_indexes_are_refused():
     with pytest.raises(ValueError, match="status purpose"):
         statuslist.entry(LIST_URL, "expiry", 1)
     with pytest.raises(ValueError, match="status purpose"):
-        statuslist.status_list_credential(LIST_URL, "did:web:x", "message", SPEC_EMPTY_LIST, "2026-01-01T00:00:00Z")
+        statuslist.status_list_credential(LIST_URL, "did:web:x", "refresh", SPEC_EMPTY_LIST, "2026-01-01T00:00:00Z")
     with pytest.raises(IndexError):
         statuslist.entry(LIST_URL, "revocation", -3)
     with pytest.raises(IndexError):
         statuslist.entry(LIST_URL, "revocation", "7")  # type: ignore[arg-type]
+
+
+def test_a_message_entry_commits_to_every_value_of_its_two_bits():
+    entry = statuslist.entry(LIST_URL, "message", 42)
+    assert entry["statusPurpose"] == "message" and entry["statusSize"] == 2
+    # "the number of status messages MUST equal the number of possible values": 2 ** statusSize
+    assert entry["statusMessage"] == [{"status": "0x0", "message": "valid"},
+                                      {"status": "0x1", "message": "suspended"},
+                                      {"status": "0x2", "message": "revoked"},
+                                      {"status": "0x3", "message": "revoked"}]
+    credential = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                  "issuer": "did:web:x", "credentialSubject": {"id": "did:web:y"}, "credentialStatus": entry}
+    assert signing.undefined_terms(credential) == []        # statusSize and statusMessage are signed too
+    assert statuslist.entries(credential) == [entry]
+
+
+def test_a_two_bit_list_has_at_least_131072_entries_and_reads_the_first_bit_as_the_high_one():
+    with pytest.raises(ValueError, match="at least 131072 entries of 2 bit"):
+        statuslist.encode(set(), size=131_072, entry_size=2)        # 16 KiB holds only 65,536 two-bit entries
+    with pytest.raises(ValueError, match="STATUS_LIST_LENGTH_ERROR"):
+        statuslist.decode(statuslist.encode(set()), entry_size=2)
+    # entry 5 holds bits 10 (revoked) and 11 (suspended); entry 6 bit 13 (suspended)
+    encoded = statuslist.encode({10, 13}, size=262_144, entry_size=2)
+    assert len(statuslist.decode(encoded, entry_size=2)) == 32_768
+    assert statuslist.entry_value(encoded, 5, 2) == 0b10 and statuslist.message_state(0b10) == "revoked"
+    assert statuslist.entry_value(encoded, 6, 2) == 0b01 and statuslist.message_state(0b01) == "suspended"
+    assert statuslist.entry_value(encoded, 7, 2) == 0 and statuslist.message_state(0) == "valid"
+    assert statuslist.message_state(0b11) == "revoked"
+    with pytest.raises(IndexError):
+        statuslist.entry_value(encoded, 131_072, 2)

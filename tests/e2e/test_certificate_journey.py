@@ -1,10 +1,13 @@
 """Journey 5: a trainee completes the Foundation requirements and receives the certificate, downloads the
 PDF; an employer opens the verification URL, uploads the PDF and sees it valid; an administrator revokes
 it; the employer checks again and sees it revoked, with the reason."""
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.factories.presentations import presentation
 
 pytestmark = pytest.mark.e2e
 SHOTS = "e2e-screenshots"
@@ -50,6 +53,14 @@ def test_certificate_issued_verified_and_revoked(browser, base_url, check_a11y, 
     expect(employer.get_by_text("It is identical to the credential in our register.")).to_be_visible()
     check_a11y(employer, "upload result")
     employer.screenshot(path=f"{SHOTS}/journey5-employer-valid.png", full_page=True)
+    # the holder's wallet presents it: a verifiable presentation signed by the holder's did:key, pasted
+    credential = trainee.request.get(base_url + verify_url + "/credential.json").json()   # the holder downloads it
+    employer.get_by_label("Or paste the credential or presentation (JSON)").fill(json.dumps(presentation([credential])))
+    employer.get_by_role("button", name="Verify", exact=True).click()
+    expect(employer.get_by_text("The holder's signature on the presentation verifies.")).to_be_visible()
+    expect(employer.get_by_role("heading", name=re.compile("Authentic and valid"))).to_be_visible()
+    check_a11y(employer, "presentation result")
+    employer.screenshot(path=f"{SHOTS}/journey5-employer-presentation.png", full_page=True)
 
     admin = login(browser, base_url, "admin@example.com", "admin-password")
     admin.goto(base_url + "/admin/credentials")
