@@ -3,7 +3,7 @@ valid, suspended or revoked; lms/credentials/statuslist.py), beside the revocati
 credentials issued before keep naming
 
 Revision ID: 6c2c5522603f
-Revises: 1a1d1ba3e7c9
+Revises: e1d3c8d3fded
 Create Date: 2026-12-08 00:10:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '6c2c5522603f'
-down_revision = '1a1d1ba3e7c9'
+down_revision = 'e1d3c8d3fded'
 branch_labels = None
 depends_on = None
 
