@@ -5,7 +5,6 @@ import io
 import json
 import re
 from html import unescape
-from pathlib import Path
 from xml.etree import ElementTree
 
 import jsonschema
@@ -14,10 +13,11 @@ from PIL import Image
 
 from lms.credentials import profile
 from lms.credentials.models import Programme
+from lms.credentials.schemas import FILES, OB_ACHIEVEMENT_CREDENTIAL, SCHEMAS_DIR
 from lms.extensions import db
 
 # 1EdTech's official schema (https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json)
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "ob-v3p0-achievementcredential-schema.json").read_text())
+SCHEMA = json.loads((SCHEMAS_DIR / FILES[OB_ACHIEVEMENT_CREDENTIAL]).read_text())
 LD = {"Accept": "application/ld+json"}
 EN, ZH = {"Accept-Language": "en"}, {"Accept-Language": "zh-CN"}
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from functools import cache
-from pathlib import Path
 
 from jsonschema import Draft201909Validator
 from sqlalchemy import select
 
 from lms.credentials.models import Credential, CredentialState, Programme
+from lms.credentials.schemas import FILES, OB_ACHIEVEMENT_CREDENTIAL, SCHEMAS_DIR
 from lms.db import utcnow
 from lms.extensions import db
 from lms.projects.models import Brief, Project, ProjectStatus
 
-# 1EdTech's official schema, as published (a copy: the tests run offline)
-SCHEMA = Path(__file__).resolve().parent / "schemas" / "ob-v3p0-achievementcredential-schema.json"
+# 1EdTech's official schema, as published (the product's copy: lms/credentials/schemas/)
+SCHEMA = SCHEMAS_DIR / FILES[OB_ACHIEVEMENT_CREDENTIAL]
 
 
 @cache
