@@ -21,6 +21,7 @@ DID = "did:web:lms.example.com"
 KEY_ID = f"{DID}#key-1"
 REVOCATION_URL = "https://lms.example.com/credentials/status/revocation/1"
 SUSPENSION_URL = "https://lms.example.com/credentials/status/suspension/1"
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 GOOD_INDEX, REVOKED_INDEX, SUSPENDED_INDEX = 42, 7, 9
 
 
@@ -242,4 +243,6 @@ def test_vendored_contexts_equal_the_npm_packages():
                           capture_output=True, text=True, timeout=60, check=True)
     npm_contexts = json.loads(proc.stdout)
     for url, document in signing.vendored_contexts().items():
+        if url == CLR_CONTEXT:          # on no npm package: verify.mjs reads our vendored file (its README)
+            continue
         assert npm_contexts[url] == document, url

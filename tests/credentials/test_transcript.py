@@ -1,0 +1,105 @@
+"""The CE-point transcript: facts, CSV, PDF, the signed CLR 2.0 credential, and who may read it."""
+import codecs
+import csv
+import io
+import json
+import subprocess
+
+import pytest
+
+from lms.credentials import keys, signing, transcript, transcript_clr, verification
+from tests.factories import make_user
+from tests.factories.content import F1
+from tests.factories.jsverify import run_js_verifier
+from tests.factories.transcripts import F6, with_live_hours
+
+
+@pytest.fixture
+def holder(world):
+    with_live_hours(world["holder"])
+    return world["holder"]
+
+
+def test_facts_split_live_and_recorded_hours_with_exam_and_project_results(app, holder):
+    facts = transcript.for_user(holder)
+    by_slug = {c.slug: c for c in facts.courses}
+    f1, f6 = by_slug[F1], by_slug[F6]
+    assert (f1.hours_live, f1.hours_recorded) == (0, 12)            # F1 is readings, all done
+    assert f1.completed is not None and f1.exams and all(e.passed and e.grade >= e.pass_mark for e in f1.exams)
+    assert (f6.hours_live, f6.hours_recorded) == (2.5, 1)          # the role-play is live, one reading done
+    assert f6.completed is None and f6.exams == []
+    assert [(p.title["en"], p.grade, p.passed) for p in f6.projects] == [("Licence pitch", 82.0, True)]
+    assert (facts.hours_live, facts.hours_recorded, facts.ce_points) == (2.5, 13, 2.5)
+    assert f6.started <= f6.last_activity
+
+
+def _download(client, path):
+    resp = client.get(path)
+    assert resp.status_code == 200, resp.status_code
+    return resp
+
+
+def test_csv_has_a_bom_headers_in_the_readers_language_and_one_row_per_course(app, as_user, holder):
+    client = as_user(holder)
+    raw = _download(client, "/transcript.csv").data
+    assert raw.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Code", "Course", "Level"]
+    body = {r[0]: r for r in rows[1:]}
+    assert body["F6"][rows[0].index("Live hours")] == "2.5"
+    assert body["F6"][rows[0].index("Recorded hours")] == "1"
+    assert "Licence pitch: 82% (passed)" in body["F6"][rows[0].index("Project results")]
+    assert rows[-1][rows[0].index("CE points (provisional)")] == "2.5"
+    client.post("/lang", data={"lang": "zh_Hans", "next": "/"})
+    rows = list(csv.reader(io.StringIO(_download(client, "/transcript.csv").data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["编号", "课程", "等级"]
+    assert any("技术转移体系" in cell for r in rows for cell in r)
+
+
+def test_pdf_lists_the_courses_hours_and_results(app, as_user, holder, tmp_path):
+    pdf = _download(as_user(holder), "/transcript.pdf").data
+    assert pdf.startswith(b"%PDF-")
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for expected in ("CE-point transcript", "继续教育学时成绩单", "Liu Yang", "F6", "2.5", "Licence pitch", "82%"):
+        assert expected in text, expected
+
+
+def test_signed_clr_transcript_verifies_here_and_in_the_independent_verifier(app, as_user, holder):
+    doc = json.loads(_download(as_user(holder), "/transcript.json").data)
+    assert doc["type"] == ["VerifiableCredential", "ClrCredential"]
+    subject = doc["credentialSubject"]
+    assert subject["type"] == ["ClrSubject"] and len(subject["verifiableCredential"]) == 2
+    assert {"isPartOf", "precedes"} >= {a["associationType"] for a in subject["association"]}
+    assert signing.verify(doc, keys.resolve).ok
+    for inner in subject["verifiableCredential"]:              # each course's credential verifies alone
+        assert signing.verify(inner, keys.resolve).ok
+    report = verification.verify_document(doc)
+    assert report.verdict == "valid" and {c.name for c in report.checks} == {"format", "signature", "issuer"}
+    assert "Liu Yang" in report.signed.names and "transcript" in report.signed.achievement
+    results = run_js_verifier(keys.did_document(), [], [doc, *subject["verifiableCredential"]])
+    assert all(r["verified"] for r in results), results
+    doc["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["result"][0]["value"] = "40"
+    assert not signing.verify(doc, keys.resolve).ok
+    assert verification.verify_document(doc).verdict == "tampered"
+    assert not run_js_verifier(keys.did_document(), [], [doc])[0]["verified"]
+
+
+def test_a_trainee_cannot_open_anothers_transcript_but_staff_can(app, as_user, world, holder):
+    other = make_user(("trainee",), "nosy@example.com")
+    outsider = make_user(("instructor",), "elsewhere@example.com")
+    path = f"/people/{holder.public_id}/transcript"
+    assert as_user(other).get(path).status_code == 403
+    assert as_user(other).get(path + ".csv").status_code == 403
+    assert as_user(outsider).get(path).status_code == 403           # teaches nothing the holder takes
+    assert as_user(world["teacher"]).get(path).status_code == 200   # teaches F1
+    page = as_user(world["admin"]).get(path)
+    assert page.status_code == 200 and "Liu Yang" in page.get_data(as_text=True)
+    assert as_user(world["admin"]).get("/people/nobody/transcript").status_code == 404
+
+
+def test_the_build_uses_the_vendored_clr_context(app, holder):
+    doc = transcript_clr.build(transcript.for_user(holder), holder)
+    assert transcript_clr.CLR_CONTEXT_URL in doc["@context"]
+    assert transcript_clr.CLR_CONTEXT_URL in signing.vendored_contexts()
