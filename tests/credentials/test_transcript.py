@@ -103,3 +103,20 @@ def test_the_build_uses_the_vendored_clr_context(app, holder):
     doc = transcript_clr.build(transcript.for_user(holder), holder)
     assert transcript_clr.CLR_CONTEXT_URL in doc["@context"]
     assert transcript_clr.CLR_CONTEXT_URL in signing.vendored_contexts()
+
+
+def test_the_verification_page_accepts_the_transcript_as_json_and_as_pdf(app, as_user, holder):
+    client = as_user(holder)
+    signed = _download(client, "/transcript.json").data
+    pdf = _download(client, "/transcript.pdf").data
+    anon = app.test_client()
+
+    def upload(data, name):
+        return anon.post("/verify", data={"file": (io.BytesIO(data), name)},
+                         content_type="multipart/form-data").get_data(as_text=True)
+    for data, name in ((signed, "transcript.json"), (pdf, "transcript.pdf")):
+        page = upload(data, name)
+        assert "Authentic and valid." in page and "Liu Yang" in page, name
+    edited = json.loads(signed)
+    edited["credentialSubject"]["verifiableCredential"][1]["credentialSubject"]["creditsEarned"] = 60
+    assert "Not authentic" in upload(json.dumps(edited).encode(), "edited.json")
