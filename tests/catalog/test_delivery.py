@@ -59,3 +59,23 @@ def test_lesson_page_shows_its_delivery(as_user, loaded):
     db.session.commit()
     page = as_user(user).get("/courses/f6-communication-negotiation/lessons/08-licence-role-play")
     assert page.status_code == 200 and ">live</span>" in page.get_data(as_text=True)
+
+
+def test_an_instructor_sets_a_lessons_delivery_in_the_browser(as_user, loaded):
+    from lms.catalog.models import CourseInstructor
+    teacher = make_user(("instructor",), "teacher@example.com")
+    course = db.session.scalar(select(Course).where(Course.slug == "f6-communication-negotiation"))
+    course.instructors.append(CourseInstructor(user_id=teacher.id))
+    db.session.commit()
+    client = as_user(teacher)
+    url = "/teach/courses/f6-communication-negotiation/lessons/01-audiences"
+    assert 'value="live"' in client.get(url).get_data(as_text=True)
+    resp = client.post(url, data={"key": "01-audiences", "title_en": "Audiences", "hours": "1", "delivery": "live",
+                                  "submit": "Save lesson"})
+    assert resp.status_code == 302
+    lesson = next(lesson for lesson in course.lessons if lesson.key == "01-audiences")
+    db.session.refresh(lesson)
+    assert lesson.is_live and course.live_hours == 3.5
+    resp = client.post(url, data={"key": "01-audiences", "title_en": "Audiences", "hours": "1", "delivery": "webinar",
+                                  "submit": "Save lesson"})
+    assert resp.status_code == 200 and "Not a valid choice" in resp.get_data(as_text=True)
