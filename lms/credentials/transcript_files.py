@@ -63,8 +63,9 @@ def csv_bytes(facts: Transcript, lang: str) -> bytes:
 
 W, H = A4
 LEFT, RIGHT = 48, A4[0] - 48
-COLUMNS = ((LEFT, "代码 · Code"), (LEFT + 46, "课程 · Course"), (LEFT + 250, "日期 · Dates"),
-           (LEFT + 340, "现场 · Live h"), (LEFT + 400, "录播 · Rec. h"), (LEFT + 448, "成绩 · Results"))
+COLUMNS = ((LEFT, "代码 Code"), (LEFT + 48, "课程 · Course · 成绩 Results"), (LEFT + 300, "日期 · Dates"),
+           (LEFT + 380, "现场 · Live h"), (LEFT + 445, "录播 · Rec. h"))
+COURSE_WIDTH = 246
 
 
 def _frame(c: canvas.Canvas, facts: Transcript, page: int) -> float:
@@ -107,14 +108,14 @@ def _results_lines(rec: CourseRecord) -> list[str]:
 
 
 def _row(c: canvas.Canvas, rec: CourseRecord, y: float) -> float:
-    """One course; returns the y below it."""
-    results = _results_lines(rec)
+    """One course: code, titles (Chinese, English), then its results below the titles; the dates and hours
+    to the right. Returns the y below it."""
     c.setFillColor(BRAND)
     c.setFont("CJK-Bold", 8.5)
     c.drawString(COLUMNS[0][0], y, rec.code)
     c.setFillColor(INK)
     for text, size, dy in ((_title(rec.title, "zh"), 8.5, 0), (_title(rec.title, "en"), 7.5, 10)):
-        c.setFont("CJK", _fit(c, text, "CJK", size, 196))
+        c.setFont("CJK", _fit(c, text, "CJK", size, COURSE_WIDTH))
         c.drawString(COLUMNS[1][0], y - dy, text)
     c.setFont("CJK", 7.5)
     c.drawString(COLUMNS[2][0], y, _day(rec.started))
@@ -122,11 +123,12 @@ def _row(c: canvas.Canvas, rec: CourseRecord, y: float) -> float:
     c.setFont("CJK-Bold", 8.5)
     c.drawString(COLUMNS[3][0], y, _h(rec.hours_live))
     c.drawString(COLUMNS[4][0], y, _h(rec.hours_recorded))
-    c.setFont("CJK", 7)
+    c.setFillColor(MUTED)
+    results = _results_lines(rec)
     for i, line in enumerate(results):
-        c.setFont("CJK", _fit(c, line, "CJK", 7, RIGHT - COLUMNS[5][0]))
-        c.drawString(COLUMNS[5][0], y - 9 * i, line)
-    bottom = y - max(20, 9 * len(results) + 4)
+        c.setFont("CJK", _fit(c, line, "CJK", 7, COURSE_WIDTH - 8))
+        c.drawString(COLUMNS[1][0] + 8, y - 22 - 9 * i, line)
+    bottom = y - 26 - 9 * len(results)
     c.setStrokeColor(MUTED)
     c.setLineWidth(0.3)
     c.line(LEFT, bottom + 6, RIGHT, bottom + 6)
