@@ -141,3 +141,11 @@ def test_each_course_credential_in_the_transcript_passes_the_official_ob_schema(
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in
                   jsonschema.Draft201909Validator(schema).iter_errors(shaped)]
         assert errors == [], errors
+
+
+def test_the_clr_context_is_the_vendored_1edtech_file_unchanged():
+    import hashlib
+
+    from lms.credentials.rdfc import CONTEXTS_DIR
+    raw = (CONTEXTS_DIR / "clr-context-2.0.1.json").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == "880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6"
