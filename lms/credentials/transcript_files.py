@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from lms.core.spreadsheet import cells
 from lms.credentials.pdf import BRAND, GOLD, INK, LEVELS, MUTED, _finish, _fit, _register_fonts
 from lms.credentials.transcript import CourseRecord, Transcript
 
@@ -44,16 +45,17 @@ def project_words(rec: CourseRecord, lang: str) -> str:
 
 
 def csv_bytes(facts: Transcript, lang: str) -> bytes:
+    """Every text cell through :func:`lms.core.spreadsheet.cells` (a title starting with ``=`` is no formula)."""
     buf = io.StringIO()
     out = csv.writer(buf)
-    out.writerow([_("Code"), _("Course"), _("Level"), _("Started"), _("Last activity"), _("Completed"),
+    out.writerow(cells([_("Code"), _("Course"), _("Level"), _("Started"), _("Last activity"), _("Completed"),
                   _("Live hours"), _("Recorded hours"), _("CE points (provisional)"), _("Exam results"),
-                  _("Project results")])
+                  _("Project results")]))
     for rec in facts.courses:
         level = LEVELS.get(rec.level, (rec.level, rec.level))[1 if lang == "zh" else 0]
-        out.writerow([rec.code, _title(rec.title, lang), level, _day(rec.started), _day(rec.last_activity),
-                      _day(rec.completed), _h(rec.hours_live), _h(rec.hours_recorded), _h(rec.ce_points),
-                      exam_words(rec, lang), project_words(rec, lang)])
+        out.writerow(cells([rec.code, _title(rec.title, lang), level, _day(rec.started), _day(rec.last_activity),
+                            _day(rec.completed), _h(rec.hours_live), _h(rec.hours_recorded), _h(rec.ce_points),
+                            exam_words(rec, lang), project_words(rec, lang)]))
     out.writerow(["", _("Total"), "", _day(facts.first_day), _day(facts.last_day), "", _h(facts.hours_live),
                   _h(facts.hours_recorded), _h(facts.ce_points), "", ""])
     return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")

@@ -149,3 +149,11 @@ def test_the_clr_context_is_the_vendored_1edtech_file_unchanged():
     from lms.credentials.rdfc import CONTEXTS_DIR
     raw = (CONTEXTS_DIR / "clr-context-2.0.1.json").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == "880f1902d4158f2f33ce06af41b90719977cd1ea337a9de2e41edb3ff5e543d6"
+
+
+def test_a_title_that_looks_like_a_formula_is_written_as_text_in_the_csv(app, holder):
+    from lms.credentials import transcript_files
+    facts = transcript.for_user(holder)
+    facts.courses[0].title = {"en": "=HYPERLINK(\"http://evil.example\")", "zh": "=1+1"}
+    rows = list(csv.reader(io.StringIO(transcript_files.csv_bytes(facts, "en").decode("utf-8-sig"))))
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")"
