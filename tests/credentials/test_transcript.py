@@ -157,3 +157,24 @@ def test_a_title_that_looks_like_a_formula_is_written_as_text_in_the_csv(app, ho
     facts.courses[0].title = {"en": "=HYPERLINK(\"http://evil.example\")", "zh": "=1+1"}
     rows = list(csv.reader(io.StringIO(transcript_files.csv_bytes(facts, "en").decode("utf-8-sig"))))
     assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+def test_a_long_transcript_continues_on_a_second_page_with_its_header(app, tmp_path):
+    from datetime import date
+    from decimal import Decimal
+
+    from lms.credentials import transcript_files
+    from lms.credentials.transcript import CourseRecord, ExamResult, Transcript
+    exams = [ExamResult("final", {"en": "Final exam", "zh": "结业考试"}, None, 60, False, None),
+             ExamResult("m1", {"en": "Module quiz", "zh": "模块测验"}, 45.0, 60, False, date(2026, 3, 1))]
+    courses = [CourseRecord(f"c{i}", f"C{i}", "F", {"en": f"Course {i}", "zh": f"课程 {i}"}, date(2026, 1, i + 1),
+                            date(2026, 2, i + 1), None, Decimal("1.5"), Decimal(2), exams) for i in range(20)]
+    facts = Transcript("x" * 32, "王敏", "Wang Min", courses)
+    (tmp_path / "t.pdf").write_bytes(transcript_files.pdf_bytes(facts, "{}", "urn:uuid:test"))
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Page 2" in text and text.count("CE-point transcript") >= 2 and "C19" in text
+    assert "awaiting marking" in text and "45% 未通过 not passed" in text
+    assert "Total: 70 h" in text and "CE points 30" in text
+    rows = list(csv.reader(io.StringIO(transcript_files.csv_bytes(facts, "en").decode("utf-8-sig"))))
+    assert rows[1][9] == "Final exam: awaiting marking; Module quiz: 45% (not passed)"
