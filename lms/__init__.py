@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.catalog.authoring_views import bp as authoring_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.core.views import bp as core_bp
+    from lms.credentials import transcript_views  # noqa: F401  (the CE-point transcript, on the same blueprint)
     from lms.credentials.views import bp as credentials_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.employers.views import api as employers_api

@@ -17,6 +17,7 @@ from lms.catalog.models import (
     CourseCompetency,
     CourseInstructor,
     CourseStatus,
+    Delivery,
     Lesson,
     Module,
 )
@@ -158,20 +159,22 @@ def delete_module(course: Course, m: Module) -> None:
 
 
 def add_lesson(course: Course, module: Module, *, key: str, title_en, title_zh, summary_en, summary_zh, hours,
-               body_en, body_zh) -> Lesson:
+               body_en, body_zh, delivery: str = Delivery.SELF_STUDY) -> Lesson:
     key = _unique_key({lesson.key for lesson in course.lessons}, key.strip())
     lesson = Lesson(key=key, course_id=course.id, position=len(module.lessons))
     module.lessons.append(lesson)
     update_lesson(lesson, title_en=title_en, title_zh=title_zh, summary_en=summary_en, summary_zh=summary_zh,
-                  hours=hours, body_en=body_en, body_zh=body_zh)
+                  hours=hours, body_en=body_en, body_zh=body_zh, delivery=delivery)
     db.session.flush()
     return lesson
 
 
-def update_lesson(lesson: Lesson, *, title_en, title_zh, summary_en, summary_zh, hours, body_en, body_zh) -> None:
+def update_lesson(lesson: Lesson, *, title_en, title_zh, summary_en, summary_zh, hours, body_en, body_zh,
+                  delivery: str | None = None) -> None:
     lesson.title_en, lesson.title_zh = title_en or None, title_zh or None
     lesson.summary_en, lesson.summary_zh = summary_en or None, summary_zh or None
     lesson.hours = hours or 0
+    lesson.delivery = Delivery(delivery or lesson.delivery or Delivery.SELF_STUDY)
     lesson.body_en = (body_en or "").replace("\r\n", "\n").strip() or None
     lesson.body_zh = (body_zh or "").replace("\r\n", "\n").strip() or None
 

@@ -181,7 +181,7 @@ def _previews(form):
     return {"en": render_markdown(form.body_en.data), "zh": render_markdown(form.body_zh.data)}
 
 
-LESSON_FIELDS = ("title_en", "title_zh", "summary_en", "summary_zh", "hours", "body_en", "body_zh")
+LESSON_FIELDS = ("title_en", "title_zh", "summary_en", "summary_zh", "hours", "delivery", "body_en", "body_zh")
 
 
 @bp.route("/courses/<slug>/modules/<key>/lessons/new", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ from typing import Annotated
 import yaml
 from pydantic import BeforeValidator, ValidationInfo, model_validator
 
-from lms.catalog.models import CourseStatus
+from lms.catalog.models import DELIVERIES, CourseStatus, Delivery
 from lms.content import SLUG_RE, ContentError, ContentInvalid, line_of, parse_yaml
 from lms.content_schema import (
     LANGS,
@@ -41,12 +41,14 @@ STATUSES_IN_FILES = ("published", "outline", "draft")
 
 
 class LessonSchema(ContentModel):
-    """the front matter must be a mapping (title, summary, hours)"""
+    """the front matter must be a mapping (title, summary, hours, delivery)"""
     where = "lesson"
-    not_mapping = "the front matter must be a mapping (title, summary, hours)"
+    not_mapping = "the front matter must be a mapping (title, summary, hours, delivery)"
     title: bilingual(max_len=300) = None
     summary: bilingual(required=False) = None
     hours: amount(0, 1000)
+    # live (face-to-face or live online) or self-study (recorded or reading); self-study when not said
+    delivery: one_of(DELIVERIES, "'delivery' must be one of {choices}, not {value}") = "self-study"
 
 
 def _bodies(lines: list[str], first: int, file: str) -> tuple[dict, list[ContentError]]:
@@ -255,6 +257,8 @@ def serialize_course(course) -> dict[str, str]:
             if lesson.summary_en or lesson.summary_zh:
                 front["summary"] = _pair(lesson.summary_en, lesson.summary_zh)
             front["hours"] = Decimal(lesson.hours).normalize()
+            if lesson.delivery == Delivery.LIVE:
+                front["delivery"] = str(lesson.delivery)
             parts = ["---", dump_yaml(front).rstrip(), "---"]
             for lang in ("en", "zh"):
                 body = getattr(lesson, f"body_{lang}")

@@ -67,6 +67,9 @@ class LessonForm(FlaskForm):
     summary_en = TextAreaField(_l("Summary (English)"), validators=[Optional(), Length(max=2000)])
     summary_zh = TextAreaField(_l("Summary (Chinese)"), validators=[Optional(), Length(max=2000)])
     hours = DecimalField(_l("Contact hours (学时)"), places=2, validators=[Optional(), NumberRange(min=0, max=100)])
+    delivery = SelectField(_l("Delivery"), choices=[("self-study", _l("Self-study (recorded or reading)")),
+                                                    ("live", _l("Live (face-to-face or live online)"))],
+                           default="self-study")
     body_en = TextAreaField(_l("Text (English, Markdown)"), validators=[Optional(), Length(max=200_000)])
     body_zh = TextAreaField(_l("Text (Chinese, Markdown)"), validators=[Optional(), Length(max=200_000)])
     preview = SubmitField(_l("Preview"))

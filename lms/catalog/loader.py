@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lms.catalog.files import parse_course
-from lms.catalog.models import Course, CourseCompetency, CoursePrerequisite, Lesson, Module
+from lms.catalog.models import Course, CourseCompetency, CoursePrerequisite, Delivery, Lesson, Module
 from lms.content import ContentError, ContentInvalid, digest
 from lms.extensions import db
 from lms.frameworks.models import Competency, Framework
@@ -113,6 +113,7 @@ def _apply_modules(course: Course, modules: list[dict]) -> None:
             lesson.title_en, lesson.title_zh = ld["title"]["en"], ld["title"]["zh"]
             lesson.summary_en, lesson.summary_zh = ld["summary"]["en"], ld["summary"]["zh"]
             lesson.hours = ld["hours"]
+            lesson.delivery = ld.get("delivery", Delivery.SELF_STUDY)
             lesson.body_en, lesson.body_zh = ld["body"]["en"], ld["body"]["zh"]
             lessons.append(lesson)
         m.lessons = lessons

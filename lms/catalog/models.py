@@ -23,6 +23,16 @@ class CourseStatus(StrEnum):
 COURSE_STATUSES = tuple(CourseStatus)
 
 
+class Delivery(StrEnum):
+    """How a lesson is taught: live (face-to-face or live online, with a teacher and the group at the same
+    time) or self-study (recorded video or reading). Only live hours can be claimed as RTTP CE points."""
+    LIVE = "live"
+    SELF_STUDY = "self-study"
+
+
+DELIVERIES = tuple(Delivery)
+
+
 class Course(db.Model):
     __tablename__ = "courses"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,6 +73,15 @@ class Course(db.Model):
     @property
     def lessons(self) -> list[Lesson]:
         return [lesson for m in self.modules for lesson in m.lessons]
+
+    @property
+    def live_hours(self) -> Decimal:
+        """Hours of its live lessons (face-to-face or live online); the course's hours are its lessons' hours."""
+        return sum((lesson.hours for lesson in self.lessons if lesson.is_live), Decimal(0))
+
+    @property
+    def self_study_hours(self) -> Decimal:
+        return sum((lesson.hours for lesson in self.lessons if not lesson.is_live), Decimal(0))
 
 
 class CourseCompetency(db.Model):
@@ -129,6 +148,8 @@ class Lesson(db.Model):
     summary_en: Mapped[str | None] = mapped_column(Text)
     summary_zh: Mapped[str | None] = mapped_column(Text)
     hours: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=0)
+    delivery: Mapped[Delivery] = mapped_column(state_type(Delivery, 20, "delivery"), default=Delivery.SELF_STUDY,
+                                               server_default=Delivery.SELF_STUDY.value)
     body_en: Mapped[str | None] = mapped_column(Text)
     body_zh: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -140,6 +161,10 @@ class Lesson(db.Model):
     @property
     def has_body(self) -> bool:
         return bool(self.body_en or self.body_zh)
+
+    @property
+    def is_live(self) -> bool:
+        return self.delivery == Delivery.LIVE
 
 
 class Enrolment(db.Model):

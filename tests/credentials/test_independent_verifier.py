@@ -22,6 +22,7 @@ KEY_ID = f"{DID}#key-1"
 REVOCATION_URL = "https://lms.example.com/credentials/status/revocation/1"
 SUSPENSION_URL = "https://lms.example.com/credentials/status/suspension/1"
 MESSAGE_URL = "https://lms.example.com/credentials/status/message/1"
+CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 GOOD_INDEX, REVOKED_INDEX, SUSPENDED_INDEX = 42, 7, 9
 # entries of the message list: (revoked bit, suspended bit) at 2 * index and 2 * index + 1
 M_REVOKED, M_SUSPENDED, M_BOTH, M_LIFTED = 11, 12, 13, 14
@@ -299,6 +300,8 @@ def test_vendored_contexts_equal_the_npm_packages():
                           capture_output=True, text=True, timeout=60, check=True)
     npm_contexts = json.loads(proc.stdout)
     for url, document in signing.vendored_contexts().items():
+        if url == CLR_CONTEXT:          # on no npm package: verify.mjs reads our vendored file (its README)
+            continue
         assert npm_contexts[url] == document, url
 
 

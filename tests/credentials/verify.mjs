@@ -45,6 +45,7 @@ import {Bitstring} from '@digitalbazaar/bitstring';
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
 const PURPOSES = ['revocation', 'suspension', 'message'];
 const MIN_ENTRIES = 131072; // the spec's minimum number of entries of a list
+const CLR_V2P0 = 'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json';
 
 function buildDocumentLoader({did, statusLists}) {
   const contexts = new JsonLdDocumentLoader();
@@ -53,6 +54,9 @@ function buildDocumentLoader({did, statusLists}) {
       contexts.addStatic(url, doc);
     }
   }
+  // 1EdTech's CLR 2.0 context is on no npm package: the file vendored byte-for-byte from 1EdTech (its README)
+  contexts.addStatic(CLR_V2P0, JSON.parse(fs.readFileSync(
+    new URL('../../lms/credentials/contexts/clr-context-2.0.1.json', import.meta.url), 'utf8')));
   const staticLoader = contexts.build(); // throws for any URL not added
   const methods = new Map((did.verificationMethod || []).map(vm => [vm.id, vm]));
   const lists = new Map(statusLists.map(sl => [sl.id, sl]));
