@@ -2,7 +2,7 @@
 CE-point transcript; every existing lesson is self-study until its file says otherwise
 
 Revision ID: a2b5d04e7d21
-Revises: 1a1d1ba3e7c9
+Revises: 6c2c5522603f
 Create Date: 2026-12-08 00:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a2b5d04e7d21'
-down_revision = '1a1d1ba3e7c9'
+down_revision = '6c2c5522603f'
 branch_labels = None
 depends_on = None
 
