@@ -4,7 +4,6 @@ import csv
 import io
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
