@@ -117,7 +117,9 @@ def test_the_migration_adds_the_checks_and_keeps_every_row(database_before_check
                      "organisations"):
             _insert(conn, reflected.tables[name])
         before = _counts(conn, reflected.sorted_tables)
-    assert all(before[name] for name, _ in ENUM_COLUMNS)
+    # every state column the checks' migration (0020) found has rows (later columns come with their own checks)
+    assert all(before[name] for name, column in ENUM_COLUMNS
+               if name in reflected.tables and column in reflected.tables[name].columns)
 
     upgrade(directory=database_before_checks.extensions["migrate"].directory)
 

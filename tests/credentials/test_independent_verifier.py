@@ -15,7 +15,7 @@ import base58
 import pytest
 
 from lms.credentials import signing, statuslist
-from tests.factories.jsverify import REPO_ROOT, js_verifier_missing, run_js_verifier
+from tests.factories.jsverify import REPO_ROOT, js_verifier_missing, run_js_verifier, status_lists_of
 
 DID = "did:web:lms.example.com"
 KEY_ID = f"{DID}#key-1"
@@ -331,6 +331,5 @@ def test_an_issued_credential_with_results_evidence_and_editions_passes_the_js_v
     assert docs[0]["evidence"][0]["name"] == "Confidential real project"
     assert docs[1]["credentialSubject"]["achievement"]["inLanguage"] == "zh-Hans"
     assert docs[1]["evidence"][0]["name"] == "Evaluating a solid-state electrolyte"
-    lists = [client.get(f"/status/{p}/{english.status_list}").get_json() for p in ("revocation", "suspension")]
-    results = run_js_verifier(did_doc, lists, docs)
+    results = run_js_verifier(did_doc, status_lists_of(client, docs), docs)
     assert all(r["verified"] and not r["revoked"] and not r["suspended"] for r in results), results

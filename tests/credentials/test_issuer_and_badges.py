@@ -102,7 +102,7 @@ def test_the_did_document_links_the_profile_and_still_names_the_key(client, worl
     doc = client.get("/.well-known/did.json").get_json()
     assert doc["alsoKnownAs"] == ["http://lms.example.com/issuer"]
     assert doc["verificationMethod"] and all(m["controller"] == doc["id"] for m in doc["verificationMethod"])
-    assert json.loads(world["cred"].signed_json)["proof"]["verificationMethod"] in doc["assertionMethod"]
+    assert json.loads(world["cred"].signed_json)["proof"][0]["verificationMethod"] in doc["assertionMethod"]
 
 
 # ---------------------------------------------------------------- images

@@ -45,3 +45,14 @@ def run_js_verifier(did_doc: dict[str, Any], status_lists: list[dict[str, Any]],
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert [r["index"] for r in results] == list(range(len(credentials))), proc.stdout
     return results
+
+
+def status_lists_of(client, credentials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The signed status lists the credentials' own status entries name, fetched from the app (``client``)."""
+    from urllib.parse import urlsplit
+    entries = []
+    for c in credentials:
+        status = c.get("credentialStatus") or []
+        entries += status if isinstance(status, list) else [status]
+    urls = dict.fromkeys(e["statusListCredential"] for e in entries)
+    return [client.get(urlsplit(u).path).get_json() for u in urls]

@@ -14,7 +14,7 @@ from lms.credentials import services as credentials
 from lms.credentials.verification import verify_document
 from lms.extensions import db
 from tests.factories import client_of
-from tests.factories.jsverify import run_js_verifier
+from tests.factories.jsverify import run_js_verifier, status_lists_of
 from tests.factories.wallets import run_wallet_client, wallet_client_missing
 
 
@@ -45,12 +45,10 @@ def test_an_independent_wallet_receives_a_credential_that_verifies(app, holder, 
     assert verify_document(copy).verdict == "valid"
     client = app.test_client()
     did_doc = client.get("/.well-known/did.json").get_json()
-    lists = [client.get(f"/status/{p}/{cred.status_list}").get_json() for p in ("revocation", "suspension")]
-    (result,) = run_js_verifier(did_doc, lists, [copy])
+    (result,) = run_js_verifier(did_doc, status_lists_of(client, [copy]), [copy])
     assert result["verified"] and not result["revoked"] and not result["suspended"], result
     credentials.revoke(holder["admin"], cred, "obtained by fraud")
     db.session.commit()
-    lists = [client.get(f"/status/{p}/{cred.status_list}").get_json() for p in ("revocation", "suspension")]
-    (result,) = run_js_verifier(did_doc, lists, [copy])
+    (result,) = run_js_verifier(did_doc, status_lists_of(client, [copy]), [copy])
     assert result["verified"] and result["revoked"], result
     assert keys.did() == copy["issuer"]["id"]
