@@ -237,3 +237,19 @@ def test_admin_page_checks_then_imports(app, loaded):
     listing = client_of(app).get(f"{API}/CFDocuments").get_json()
     assert {d["title"] for d in listing["CFDocuments"]} == {"Technology-Transfer Manager Competency Framework",
                                                            "Partner Framework"}
+
+
+def test_cli_exports_checks_and_imports(app, loaded, tmp_path):
+    runner = app.test_cli_runner()
+    out = tmp_path / "ttm.json"
+    assert "TTM-CF v1 written" in runner.invoke(args=["case", "export", "--out", str(out)]).output
+    assert json.loads(out.read_text(encoding="utf-8")) == _package()
+    checked = runner.invoke(args=["case", "import", "--check", str(out)])
+    assert "would import: TTM-CF v2" in checked.output and "competencies 28," in checked.output
+    assert db.session.scalar(select(Framework).where(Framework.version == 2)) is None
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"CFDocument": {"identifier": "x"}}))
+    failed = runner.invoke(args=["case", "import", str(bad)])
+    assert failed.exit_code == 1 and "CFDocument: 'uri' is a required property" in failed.output
+    done = runner.invoke(args=["case", "import", str(out)])
+    assert done.exit_code == 0 and "imported: TTM-CF v2" in done.output
