@@ -27,6 +27,7 @@ from lms.limits import IMPORT_FORM_SLACK
 from lms.security import role_required
 
 bp = Blueprint("case", __name__)
+bp.add_app_template_global(case.document_id, "case_document_id")       # the framework page's download link
 API = "/ims/case/v1p1"
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 CACHE_SECONDS = 300

@@ -92,6 +92,7 @@ def test_uris_are_our_absolute_urls(loaded, app):
 
 def test_download_and_caching(client, loaded):
     doc_id = case.document_id("TTM-CF")
+    assert f'href="{API}/CFPackages/{doc_id}.json" download' in client.get("/framework").get_data(as_text=True)
     resp = client.get(f"{API}/CFPackages/{doc_id}.json")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     assert resp.get_json()["CFDocument"]["identifier"] == doc_id
