@@ -81,8 +81,18 @@ def changed_at(fw: Framework) -> datetime:
     return fw.changed_at or fw.loaded_at
 
 
-def _uri(kind: str, identifier: str) -> str:
-    return absolute_url(f"case.{kind}", identifier=identifier)
+_COLLECTIONS = {"document": "CFDocuments", "package": "CFPackages", "item": "CFItems", "association": "CFAssociations",
+                "item_type": "CFItemTypes", "grouping": "CFAssociationGroupings", "rubric": "CFRubrics"}
+
+
+def _uri(kind: str, identifier: str, base: str | None = None) -> str:
+    """The object's URL in the read API (``base`` given by a builder: building each through the URL map was
+    half the cost of an export)."""
+    return f"{base or _api_base()}{_COLLECTIONS[kind]}/{identifier}"
+
+
+def _api_base() -> str:
+    return absolute_url("case.documents").removesuffix("CFDocuments")
 
 
 def link(title: str, identifier: str, uri: str) -> dict:
@@ -99,18 +109,22 @@ class _Builder:
 
     def __init__(self, fw: Framework):
         self.fw, self.code, self.when = fw, fw.code, stamp(changed_at(fw))
+        self.base = _api_base()
         self.doc_id = document_id(fw.code)
-        self.doc_link = link(fw.title_en or fw.code, self.doc_id, _uri("document", self.doc_id))
+        self.doc_link = link(fw.title_en or fw.code, self.doc_id, self.uri("document", self.doc_id))
         self.items: list[dict] = []
         self.associations: list[dict] = []
         self.item_links: dict[str, dict] = {}       # our code -> LinkGenURI of its English item
         self.types = {key: self._item_type(key, i) for i, key in enumerate(ITEM_TYPES, 1)}
         self.groupings: dict[str, dict] = {}
 
+    def uri(self, kind: str, identifier: str) -> str:
+        return _uri(kind, identifier, self.base)
+
     def _item_type(self, key: str, n: int) -> dict:
         title, description, code = ITEM_TYPES[key]
         identifier = ident(self.code, "item-type", key)
-        return {"identifier": identifier, "uri": _uri("item_type", identifier), "title": title,
+        return {"identifier": identifier, "uri": self.uri("item_type", identifier), "title": title,
                 "description": description, "hierarchyCode": str(n), "typeCode": code, "lastChangeDateTime": self.when}
 
     def item(self, kind: str, code: str, position: int, texts: dict) -> dict:
@@ -122,7 +136,7 @@ class _Builder:
             if not (name or description):
                 continue
             identifier = ident(self.code, "item", f"{kind}:{code}{suffix}")
-            item = {"identifier": identifier, "uri": _uri("item", identifier),
+            item = {"identifier": identifier, "uri": self.uri("item", identifier),
                     "fullStatement": description or name, "humanCodingScheme": code,
                     "listEnumeration": str(position + 1), "CFItemType": t["title"],
                     "CFItemTypeURI": link(t["title"], t["identifier"], t["uri"]), "language": lang,
@@ -140,14 +154,14 @@ class _Builder:
     def associate(self, kind: str, origin: dict, destination: dict, key: str, **extra) -> None:
         identifier = ident(self.code, "association", key)
         self.associations.append({"identifier": identifier, "associationType": kind,
-                                  "uri": _uri("association", identifier), "originNodeURI": origin,
+                                  "uri": self.uri("association", identifier), "originNodeURI": origin,
                                   "destinationNodeURI": destination, **extra, "lastChangeDateTime": self.when})
 
     def grouping(self, framework: str) -> dict:
         if framework not in self.groupings:
             identifier = ident(self.code, "grouping", framework)
             self.groupings[framework] = {
-                "identifier": identifier, "uri": _uri("grouping", identifier), "title": framework,
+                "identifier": identifier, "uri": self.uri("grouping", identifier), "title": framework,
                 "description": f"Alignments to {framework}", "lastChangeDateTime": self.when}
         g = self.groupings[framework]
         return link(g["title"], g["identifier"], g["uri"])
@@ -185,7 +199,7 @@ def _rubrics(b: _Builder) -> list[dict]:
             continue
         rid = ident(b.code, "rubric", rubric["key"])
         when = stamp(rubric["changed_at"])
-        out.append({"identifier": rid, "uri": _uri("rubric", rid), "title": rubric["title"],
+        out.append({"identifier": rid, "uri": b.uri("rubric", rid), "title": rubric["title"],
                     "description": rubric["description"], "lastChangeDateTime": when,
                     "CFRubricCriteria": [_criterion(b, rid, rubric["key"], c, when) for c in criteria]})
     return out
@@ -195,10 +209,10 @@ def _criterion(b: _Builder, rid: str, rkey: str, c: dict, when: str) -> dict:
     cid = ident(b.code, "criterion", f"{rkey}|{c['key']}")
     target = b.item_links[c["competency"]]
     levels = [{"identifier": (lid := ident(b.code, "criterion-level", f"{rkey}|{c['key']}|{lv['key']}")),
-               "uri": _uri("rubric", rid) + f"#{lid}", "description": lv["description"], "quality": lv["quality"],
+               "uri": b.uri("rubric", rid) + f"#{lid}", "description": lv["description"], "quality": lv["quality"],
                "score": lv["score"], "position": i + 1, "rubricCriterionId": cid, "lastChangeDateTime": when}
               for i, lv in enumerate(c["levels"])]
-    return {"identifier": cid, "uri": _uri("rubric", rid) + f"#{cid}", "category": c["title"],
+    return {"identifier": cid, "uri": b.uri("rubric", rid) + f"#{cid}", "category": c["title"],
             "description": c["description"], "CFItemURI": {k: target[k] for k in ("title", "identifier", "uri")},
             "weight": c["weight"], "position": c["position"], "rubricId": rid, "lastChangeDateTime": when,
             "CFRubricCriterionLevels": levels}
@@ -245,13 +259,11 @@ def package_document(package: dict) -> dict:
     return {**doc, "CFPackageURI": link(doc["title"], doc["identifier"], _uri("package", doc["identifier"]))}
 
 
-def find(package: dict, kind: str, identifier: str) -> dict | None:
-    """One object of the package by its identifier (kind: item, association, item_type, grouping, rubric)."""
-    pools = {"item": package["CFItems"], "association": package["CFAssociations"],
-             "item_type": package["CFDefinitions"]["CFItemTypes"],
-             "grouping": package["CFDefinitions"]["CFAssociationGroupings"],
-             "rubric": package.get("CFRubrics", [])}
-    return next((o for o in pools[kind] if o["identifier"] == identifier), None)
+def pools(package: dict) -> dict[str, list[dict]]:
+    """The package's objects that the read API serves alone, by kind."""
+    return {"item": package["CFItems"], "association": package["CFAssociations"],
+            "item_type": package["CFDefinitions"]["CFItemTypes"],
+            "grouping": package["CFDefinitions"]["CFAssociationGroupings"], "rubric": package.get("CFRubrics", [])}
 
 
 def dumps(data: dict) -> str:

@@ -132,6 +132,17 @@ def test_round_trip_export_import_export(loaded):
     assert again.unchanged and apply_import(again).id == fw.id
 
 
+def test_the_api_serves_a_new_version_at_once(client, loaded):
+    doc_id = case.document_id("TTM-CF")
+    before = _get(client, f"{API}/CFDocuments/{doc_id}")
+    package = _package()
+    package["CFDocument"]["version"] = "1.1"
+    apply_import(plan_import(read_package(json.dumps(package).encode())))
+    db.session.commit()
+    after = _get(client, f"{API}/CFDocuments/{doc_id}")
+    assert (before["version"], after["version"]) == ("1.0", "1.1")
+
+
 def _foreign():
     doc_id = "6f1d1b1e-2a2b-4c4d-8e8f-101112131415"
     base = "https://example.org/case/"
