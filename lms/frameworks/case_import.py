@@ -112,6 +112,14 @@ class _Index:
             self._note(a)
         twins = {t["identifier"] for t in self.twin.values()}
         self.primary = [i for i in items if i["identifier"] not in twins]
+        self.touching: dict[str, list[dict]] = {}    # node id -> the associations it is an end of
+        for a in self.assocs:
+            for end in {a["originNodeURI"]["identifier"], a["destinationNodeURI"]["identifier"]}:
+                self.touching.setdefault(end, []).append(a)
+        self.descriptors: dict[str, list[dict]] = {}  # competency id -> its level descriptor items
+        for i in self.primary:
+            if self.kind(i) == "descriptor" and i["identifier"] in self.parent:
+                self.descriptors.setdefault(self.parent[i["identifier"]], []).append(i)
 
     def _note(self, a: dict) -> None:
         o, d, kind = a["originNodeURI"]["identifier"], a["destinationNodeURI"]["identifier"], a["associationType"]
@@ -272,9 +280,7 @@ class _Shaper:
         name, description = ix.texts(item)
         self.counts["competencies"] += 1
         descriptors = {}
-        for d in sorted((i for i in ix.primary if ix.kind(i) == "descriptor"
-                         and ix.parent.get(i["identifier"]) == item["identifier"]),
-                        key=lambda i: ix.sort_key(i["identifier"])):
+        for d in sorted(ix.descriptors.get(item["identifier"], []), key=lambda i: ix.sort_key(i["identifier"])):
             level = self.level_codes.get(ix.skill.get(d["identifier"], ""))
             if level and level not in descriptors:
                 _name, text = ix.texts(d, 10**6)
@@ -285,7 +291,7 @@ class _Shaper:
 
     def _alignments(self, ident: str) -> list[dict]:
         found = []
-        for a in self.ix.assocs:
+        for a in self.ix.touching.get(ident, []):
             o, d = a["originNodeURI"], a["destinationNodeURI"]
             ours_first = o["identifier"] == ident and d["identifier"] not in self.ix.items
             theirs_first = d["identifier"] == ident and o["identifier"] not in self.ix.items

@@ -265,3 +265,15 @@ def test_cli_exports_checks_and_imports(app, loaded, tmp_path):
     assert failed.exit_code == 1 and "CFDocument: 'uri' is a required property" in failed.output
     done = runner.invoke(args=["case", "import", str(out)])
     assert done.exit_code == 0 and "imported: TTM-CF v2" in done.output
+
+
+def test_a_package_past_the_bounds_is_refused_before_it_is_checked(app, monkeypatch):
+    from lms.frameworks import case_import
+    monkeypatch.setattr(case_import, "MAX_ITEMS", 3)
+    with pytest.raises(CaseImportError) as exc:
+        read_package(json.dumps(_foreign()).encode())
+    assert exc.value.errors == ["CFItems: more than 3 entries"]
+    monkeypatch.setattr(case_import, "MAX_BYTES", 100)
+    with pytest.raises(CaseImportError) as exc:
+        read_package(json.dumps(_foreign()).encode())
+    assert "larger than" in exc.value.errors[0]
