@@ -95,7 +95,8 @@ Sender: the user id (int). Answer: int. Asked by projects.uploads (the quota); a
 framework_rubrics = lms_signals.signal("framework-rubrics", """The rubrics that assess a framework's competencies,
 for its CASE export. Sender: the framework code (str). Answer: ``[{key, title, description, changed_at
 (datetime), criteria: [{key, title, description, weight, position, competency (code), levels: [{key, quality,
-description, score}]}]}]`` (English text), in a stable order. Asked by frameworks (lms.frameworks.case);
+description, score}]}]}]`` (English text; each of the three levels also ``zh``: the same texts in Chinese), in a
+stable order. Asked by frameworks (lms.frameworks.case);
 answered by projects (the briefs' rubrics).""")
 
 

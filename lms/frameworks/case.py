@@ -27,7 +27,8 @@ What goes where (``docs/case.md`` says the same for readers outside the code):
   ``notes: provisional`` marks the provisional ones.
 - ``CFDefinitions``: the four ``CFItemTypes`` and one ``CFAssociationGrouping`` per external framework.
 - ``CFRubrics``: the project briefs' rubrics, asked of the projects package through
-  ``signals.framework_rubrics`` (criteria → ``CFItemURI`` of the competency they assess, bands → levels).
+  ``signals.framework_rubrics`` (criteria → ``CFItemURI`` of the competency they assess, bands → levels); their
+  Chinese in ``extensions.zh-Hans`` (CASE has no translation association for rubrics).
 
 Identifiers are UUID 5 of the framework code and the object's code, so an export is the same every time for
 the same content (and a new version keeps the identifiers of what it keeps); ``uri``s are our absolute URLs
@@ -201,8 +202,16 @@ def _rubrics(b: _Builder) -> list[dict]:
         when = stamp(rubric["changed_at"])
         out.append({"identifier": rid, "uri": b.uri("rubric", rid), "title": rubric["title"],
                     "description": rubric["description"], "lastChangeDateTime": when,
-                    "CFRubricCriteria": [_criterion(b, rid, rubric["key"], c, when) for c in criteria]})
+                    "CFRubricCriteria": [_criterion(b, rid, rubric["key"], c, when) for c in criteria],
+                    **_zh(rubric)})
     return out
+
+
+def _zh(part: dict, in_list: bool = False) -> dict:
+    """The Chinese of a rubric, criterion or level, in ``extensions`` (CASE gives rubrics no translation; the
+    official schema wants a level's extensions as a list of objects, the others' as one object)."""
+    zh = {k: v for k, v in (part.get("zh") or {}).items() if v}
+    return {"extensions": [{ZH: zh}] if in_list else {ZH: zh}} if zh else {}
 
 
 def _criterion(b: _Builder, rid: str, rkey: str, c: dict, when: str) -> dict:
@@ -210,12 +219,14 @@ def _criterion(b: _Builder, rid: str, rkey: str, c: dict, when: str) -> dict:
     target = b.item_links[c["competency"]]
     levels = [{"identifier": (lid := ident(b.code, "criterion-level", f"{rkey}|{c['key']}|{lv['key']}")),
                "uri": b.uri("rubric", rid) + f"#{lid}", "description": lv["description"], "quality": lv["quality"],
-               "score": lv["score"], "position": i + 1, "rubricCriterionId": cid, "lastChangeDateTime": when}
+               "score": lv["score"], "position": i + 1, "rubricCriterionId": cid, "lastChangeDateTime": when,
+               **_zh(lv, in_list=True)}
               for i, lv in enumerate(c["levels"])]
     return {"identifier": cid, "uri": b.uri("rubric", rid) + f"#{cid}", "category": c["title"],
             "description": c["description"], "CFItemURI": {k: target[k] for k in ("title", "identifier", "uri")},
             "weight": c["weight"], "position": c["position"], "rubricId": rid, "lastChangeDateTime": when,
-            "CFRubricCriterionLevels": levels}
+            "CFRubricCriterionLevels": levels,
+            **_zh({"zh": {"category": c["zh"].get("title"), "description": c["zh"].get("description")}})}
 
 
 def _document(b: _Builder) -> dict:

@@ -233,9 +233,17 @@ def framework_rubrics(fw_code: str) -> list[dict]:
 def _rubric(brief: Brief) -> dict:
     return {"key": f"{brief.course.slug}/{brief.key}", "title": brief.title_en or brief.key,
             "description": brief.purpose_en or "", "changed_at": brief.updated_at,
-            "criteria": [{"key": c.key, "title": c.title_en or c.key, "description": c.guidance_en or "",
-                          "weight": c.weight, "position": c.position + 1, "competency": c.competency.code,
-                          "levels": [{"key": band["key"], "quality": band["label"]["en"] or band["key"],
-                                      "description": (c.descriptors.get(band["key"]) or {}).get("en") or "",
-                                      "score": band["min"]} for band in brief.bands]}
-                         for c in brief.criteria]}
+            "zh": {"title": brief.title_zh, "description": brief.purpose_zh},
+            "criteria": [_rubric_criterion(brief, c) for c in brief.criteria]}
+
+
+def _rubric_criterion(brief: Brief, c: Criterion) -> dict:
+    return {"key": c.key, "title": c.title_en or c.key, "description": c.guidance_en or "", "weight": c.weight,
+            "position": c.position + 1, "competency": c.competency.code,
+            "zh": {"title": c.title_zh, "description": c.guidance_zh},
+            "levels": [{"key": band["key"], "quality": band["label"].get("en") or band["key"],
+                        "description": (c.descriptors.get(band["key"]) or {}).get("en") or "",
+                        "score": band["min"],
+                        "zh": {"quality": band["label"].get("zh"),
+                               "description": (c.descriptors.get(band["key"]) or {}).get("zh")}}
+                       for band in brief.bands]}

@@ -53,6 +53,9 @@ def test_export_validates_and_carries_the_tree_both_languages_and_rubrics(loaded
     assert trl["CFItemURI"]["identifier"] == items[("Competency", "D2.2", "en")]["identifier"]
     assert [lv["quality"] for lv in trl["CFRubricCriterionLevels"]] == ["Insufficient", "Developing", "Proficient",
                                                                         "Excellent"]
+    assert rubric["extensions"]["zh-Hans"]["title"] == "技术评估报告"
+    assert trl["extensions"]["zh-Hans"]["category"] == "技术成熟度评定与差距计划"
+    assert trl["CFRubricCriterionLevels"][0]["extensions"][0]["zh-Hans"]["quality"] == "不足"
 
 
 def test_export_is_the_same_every_time(loaded):
