@@ -43,7 +43,10 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+from sqlalchemy import select
+
 from lms import signals
+from lms.extensions import db
 from lms.frameworks.models import Framework
 from lms.signals import answers
 from lms.urls import absolute_url
@@ -235,13 +238,18 @@ def _document(b: _Builder) -> dict:
            "caseVersion": "1.1", "creator": CREATOR, "publisher": CREATOR, "title": fw.title_en or fw.code,
            "lastChangeDateTime": b.when, "officialSourceURL": absolute_url("frameworks.tree"),
            "language": "en", "version": fw.label or str(fw.version),
-           "adoptionStatus": "Adopted" if fw.is_current else "Deprecated"}
+           "adoptionStatus": "Deprecated" if _newer_exists(fw) else "Adopted"}
     if fw.description_en:
         doc["description"] = fw.description_en
     zh = {k: v for k, v in (("title", fw.title_zh), ("description", fw.description_zh)) if v}
     if zh:
         doc["extensions"] = {ZH: zh}
     return doc
+
+
+def _newer_exists(fw: Framework) -> bool:
+    return db.session.scalar(select(Framework.id).where(Framework.code == fw.code, Framework.version > fw.version)
+                             .limit(1)) is not None
 
 
 def build_package(fw: Framework) -> dict:

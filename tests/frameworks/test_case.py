@@ -197,9 +197,15 @@ def test_foreign_package_imports_beside_ours(loaded):
         ("CASE", "ESCO:skill-123", "Search patents", "exact")]
     loose = [d for d in fw.domains if d.code not in ("IP",)]
     assert [c.name_en for d in loose for c in d.competencies] == ["Ethics"]
-    # and it is served as a CASE framework of its own, valid
+    # and it is served as a CASE framework of its own, valid, which round-trips as ours do
     package = case.build_package(fw)
     assert case.schema_errors(package) == []
+    again = apply_import(plan_import(read_package(case.dumps(package).encode())))
+    db.session.commit()
+    assert (again.code, again.version, again.is_current) == ("CASE-6f1d1b1e", 2, False)
+    assert json.loads(case.dumps(case.build_package(again))) == json.loads(case.dumps(package))
+    assert package["CFDocument"]["adoptionStatus"] == "Adopted"
+    assert case.build_package(fw)["CFDocument"]["adoptionStatus"] == "Deprecated"      # version 1, replaced
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
