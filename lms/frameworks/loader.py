@@ -130,9 +130,19 @@ def load_framework(path: Path, display_name: str) -> FrameworkLoadResult:
     data = parse_framework(text, display_name)
     h = digest(raw)
     existing = current_framework(data["code"])
-    if existing is not None and existing.content_hash == h:
+    if existing is not None and (existing.content_hash == h or _imported_since(existing, h)):
         return FrameworkLoadResult(existing, False)
     return FrameworkLoadResult(write_framework(data, h), True)
+
+
+def _imported_since(current: Framework, file_hash: str) -> bool:
+    """Whether the current version was imported (a CASE package: it has its own ``changed_at``) after the file,
+    unchanged since, was last loaded: the file then does not undo the import; a changed file still does."""
+    if current.changed_at is None:
+        return False
+    last_from_file = db.session.scalar(select(Framework.content_hash).where(
+        Framework.code == current.code, Framework.changed_at.is_(None)).order_by(Framework.version.desc()).limit(1))
+    return last_from_file == file_hash
 
 
 def write_framework(data: dict, content_hash: str, *, changed_at=None, current: bool = True) -> Framework:

@@ -5,11 +5,13 @@ import json
 import pytest
 from sqlalchemy import select
 
+from lms.config import REPO_ROOT
 from lms.extensions import db
 from lms.frameworks import case
 from lms.frameworks.case_import import CaseImportError, apply_import, plan_import, read_package
 from lms.frameworks.models import Framework
 from lms.frameworks.services import framework_tree
+from lms.loading import load_all
 from tests.factories import client_of, make_user
 
 API = "/ims/case/v1p1"
@@ -130,9 +132,10 @@ def test_round_trip_export_import_export(loaded):
     assert not old.is_current
     second = _package()
     assert json.loads(case.dumps(second)) == json.loads(case.dumps(first))
-    # the same package again changes nothing
+    # the same package again changes nothing, and nor does loading the unchanged framework file
     again = plan_import(read_package(raw))
     assert again.unchanged and apply_import(again).id == fw.id
+    assert not load_all(REPO_ROOT).framework_created and framework_tree().id == fw.id
 
 
 def test_the_api_serves_a_new_version_at_once(client, loaded):
@@ -286,3 +289,14 @@ def test_a_package_past_the_bounds_is_refused_before_it_is_checked(app, monkeypa
     with pytest.raises(CaseImportError) as exc:
         read_package(json.dumps(_foreign()).encode())
     assert "larger than" in exc.value.errors[0]
+
+
+def test_a_changed_framework_file_still_makes_a_version_after_an_import(loaded, tmp_path):
+    from lms.frameworks.loader import load_framework
+    apply_import(plan_import(read_package(case.dumps(_package()).encode())))
+    changed = tmp_path / "framework.yaml"
+    changed.write_text((REPO_ROOT / "courses" / "framework.yaml").read_text(encoding="utf-8")
+                       .replace('version: "1.0"', 'version: "1.1"'), encoding="utf-8")
+    result = load_framework(changed, "courses/framework.yaml")
+    assert result.created and (result.framework.version, result.framework.label) == (3, "1.1")
+    assert framework_tree().id == result.framework.id
