@@ -13,6 +13,7 @@ from lms.frameworks.models import Framework
 from lms.frameworks.services import framework_tree
 from lms.loading import load_all
 from tests.factories import client_of, make_user
+from tests.factories.case import foreign_package
 
 API = "/ims/case/v1p1"
 
@@ -149,44 +150,9 @@ def test_the_api_serves_a_new_version_at_once(client, loaded):
     assert (before["version"], after["version"]) == ("1.0", "1.1")
 
 
-def _foreign():
-    doc_id = "6f1d1b1e-2a2b-4c4d-8e8f-101112131415"
-    base = "https://example.org/case/"
-
-    def item(n, statement, code=None, lang=None):
-        out = {"identifier": f"00000000-0000-4000-8000-0000000000{n:02d}", "uri": f"{base}items/{n}",
-               "fullStatement": statement, "lastChangeDateTime": "2025-03-01T10:00:00Z"}
-        if code:
-            out["humanCodingScheme"] = code
-        if lang:
-            out["language"] = lang
-        return out
-
-    items = [item(1, "Managing intellectual property", "IP"), item(2, "Patent searching", "IP.1"),
-             item(3, "Drafting licence terms", "IP 2 (bad code)"), item(4, "Ethics"),
-             item(5, "知识产权管理", "IP", "zh")]
-
-    def assoc(n, kind, origin, dest, title="x"):
-        return {"identifier": f"00000000-0000-4000-9000-0000000000{n:02d}", "associationType": kind,
-                "uri": f"{base}associations/{n}", "lastChangeDateTime": "2025-03-01T10:00:00Z",
-                "originNodeURI": {"title": origin["fullStatement"], "identifier": origin["identifier"],
-                                  "uri": origin["uri"]},
-                "destinationNodeURI": {"title": title, "identifier": dest["identifier"], "uri": dest["uri"]}}
-
-    doc = {"identifier": doc_id, "uri": f"{base}doc", "creator": "Partner Body", "title": "Partner Framework",
-           "lastChangeDateTime": "2025-03-01T10:00:00Z"}
-    elsewhere = {"identifier": "ESCO:skill-123", "uri": "http://data.europa.eu/esco/skill/123"}
-    return {"CFDocument": doc, "CFItems": items,
-            "CFAssociations": [assoc(1, "isChildOf", items[0], doc), assoc(2, "isChildOf", items[1], items[0]),
-                               assoc(3, "isChildOf", items[2], items[0]), assoc(4, "isChildOf", items[3], doc),
-                               assoc(5, "isTranslationOf", items[4], items[0]),
-                               assoc(6, "exactMatchOf", items[1], elsewhere, "Search patents"),
-                               assoc(7, "isPeerOf", items[1], items[2])]}
-
-
 def test_foreign_package_imports_beside_ours(loaded):
     ours = framework_tree()
-    plan = plan_import(read_package(json.dumps(_foreign()).encode()))
+    plan = plan_import(read_package(json.dumps(foreign_package()).encode()))
     assert plan.existing is None and plan.data["code"] == "CASE-6f1d1b1e"
     assert plan.counts["associations"] - plan.counts["associations_kept"] == 1       # the isPeerOf
     fw = apply_import(plan)
@@ -224,7 +190,7 @@ def test_bad_files_say_what_is_wrong(app, raw, expected):
 
 
 def test_schema_errors_name_the_path(app):
-    package = _foreign()
+    package = foreign_package()
     del package["CFItems"][2]["uri"]
     package["CFAssociations"][0]["associationType"] = "isFriendOf"
     with pytest.raises(CaseImportError) as exc:
@@ -244,7 +210,7 @@ def test_a_new_version_of_ours_must_keep_the_levels(loaded):
 
 def test_admin_page_checks_then_imports(app, loaded):
     admin = client_of(app, make_user(roles=("admin",)))
-    raw = json.dumps(_foreign()).encode()
+    raw = json.dumps(foreign_package()).encode()
     page = admin.post("/admin/framework/case-import", data={"file": (io.BytesIO(raw), "partner.json"), "check": "1"},
                       content_type="multipart/form-data")
     assert page.status_code == 200
@@ -283,11 +249,11 @@ def test_a_package_past_the_bounds_is_refused_before_it_is_checked(app, monkeypa
     from lms.frameworks import case_import
     monkeypatch.setattr(case_import, "MAX_ITEMS", 3)
     with pytest.raises(CaseImportError) as exc:
-        read_package(json.dumps(_foreign()).encode())
+        read_package(json.dumps(foreign_package()).encode())
     assert exc.value.errors == ["CFItems: more than 3 entries"]
     monkeypatch.setattr(case_import, "MAX_BYTES", 100)
     with pytest.raises(CaseImportError) as exc:
-        read_package(json.dumps(_foreign()).encode())
+        read_package(json.dumps(foreign_package()).encode())
     assert "larger than" in exc.value.errors[0]
 
 
