@@ -34,6 +34,7 @@ from urllib.parse import unquote
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms.db import utcnow
 from lms.extensions import db
 from lms.frameworks import case
 from lms.frameworks.loader import CODE_RE, write_framework
@@ -58,7 +59,7 @@ class CaseImportError(Exception):
 class Plan:
     data: dict
     content_hash: str
-    changed_at: datetime | None
+    changed_at: datetime
     existing: Framework | None          # the latest version of the same code, if any
     counts: dict = field(default_factory=dict)
 
@@ -82,6 +83,8 @@ def read_package(raw: bytes) -> dict:
     except json.JSONDecodeError as exc:
         raise CaseImportError([_("The file is not JSON: %(error)s (line %(line)d).", error=exc.msg,
                                  line=exc.lineno)]) from None
+    except RecursionError:
+        raise CaseImportError([_("The file is not a CASE package (a JSON object with a CFDocument).")]) from None
     if not isinstance(package, dict):
         raise CaseImportError([_("The file is not a CASE package (a JSON object with a CFDocument).")])
     too_many = [f"{key}: " + _("more than %(n)d entries", n=limit)
@@ -196,11 +199,12 @@ def _framework_code(doc_id: str) -> str:
     return f"CASE-{doc_id[:8]}"
 
 
-def _when(value: str) -> datetime | None:
+def _when(value: str) -> datetime:
+    """The package's lastChangeDateTime in UTC (now, if it cannot be read: an imported version always has one)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        return None
+        return utcnow()
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 

@@ -181,6 +181,7 @@ def test_foreign_package_imports_beside_ours(loaded):
     (b"\xff\xfe", "not UTF-8"),
     (b"{not json", "not JSON"),
     (b"[]", "not a CASE package"),
+    (b"[" * 100_000, "not a CASE package"),
     (json.dumps({"CFItems": []}).encode(), "(the package): 'CFDocument' is a required property"),
 ])
 def test_bad_files_say_what_is_wrong(app, raw, expected):
