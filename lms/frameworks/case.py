@@ -37,6 +37,7 @@ of the read API (:mod:`lms.frameworks.case_views`).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime
 from functools import cache
@@ -308,7 +309,30 @@ def _validator(definition: str | None):
     target = full if definition is None else {"$defs": full["$defs"], **full["$defs"][definition]}
     if definition in ALONE:     # read alone, CASE 1.1's CFDocument links its package, CFItem/CFAssociation their document
         target = {**target, "properties": {**target["properties"], ALONE[definition]: {"$ref": "#/$defs/LinkURI"}}}
-    return Draft202012Validator(target, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(target, format_checker=_format_checker())
+
+
+DATE_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+@cache
+def _format_checker():
+    """jsonschema's checks of formats, with ``date-time`` (RFC 3339) added: it checks that one only with an
+    optional package we do not install."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(Draft202012Validator.FORMAT_CHECKER.checkers)
+
+    @checker.checks("date-time", raises=ValueError)
+    def _date_time(value) -> bool:
+        if not isinstance(value, str):
+            return True
+        if not DATE_TIME_RE.match(value):
+            return False
+        datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        return True
+
+    return checker
 
 
 def schema_errors(data, definition: str | None = None, limit: int = 50) -> list[str]:

@@ -194,8 +194,10 @@ def test_schema_errors_name_the_path(app):
     package = foreign_package()
     del package["CFItems"][2]["uri"]
     package["CFAssociations"][0]["associationType"] = "isFriendOf"
+    package["CFDocument"]["lastChangeDateTime"] = "2025-02-30T10:00:00Z"
     with pytest.raises(CaseImportError) as exc:
         read_package(json.dumps(package).encode())
+    assert "CFDocument.lastChangeDateTime: '2025-02-30T10:00:00Z' is not a 'date-time'" in exc.value.errors
     assert any(e.startswith("CFItems[2]: 'uri' is a required property") for e in exc.value.errors)
     assert any(e.startswith("CFAssociations[0].associationType") for e in exc.value.errors)
 
