@@ -137,13 +137,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.dashboard.views import bp as dashboard_bp
     from lms.employers.views import api as employers_api
     from lms.employers.views import bp as employers_bp
+    from lms.frameworks.case_views import bp as case_bp
     from lms.frameworks.views import bp as frameworks_bp
     from lms.projects.views import bp as projects_bp
     from lms.wallet.views import api as oid4vci_api
     from lms.wallet.views import bp as wallet_bp
 
     for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, projects_bp,
-               credentials_bp, employers_bp, employers_api, wallet_bp, oid4vci_api, dashboard_bp):
+               credentials_bp, employers_bp, employers_api, wallet_bp, oid4vci_api, dashboard_bp, case_bp):
         app.register_blueprint(bp)
     csrf.exempt(employers_api)          # the API authenticates with a bearer key, never with the session cookie
     csrf.exempt(oid4vci_api)            # wallets authenticate with a pre-authorized code or bearer token, never a cookie

@@ -23,7 +23,8 @@ def main():
 
 
 def register_cli(app) -> None:
-    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd, keys_cmd, credentials_cmd, worker_cmd):
+    for cmd in (init_cmd, load_cmd, demo_cmd, serve_cmd, questions_cmd, exams_cmd, keys_cmd, credentials_cmd, worker_cmd,
+                case_cmd):
         app.cli.add_command(cmd)
 
 
@@ -184,6 +185,60 @@ def worker_cmd(burst):
     q = queue()
     Worker([q], connection=q.connection, name=None).work(burst=burst)
     click.echo(f"worker on queue {QUEUE} stopped")
+
+
+@click.group("case")
+def case_cmd():
+    """The competency framework as a 1EdTech CASE 1.1 package."""
+
+
+@case_cmd.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="File to write (default: standard output).")
+@with_appcontext
+def case_export(out):
+    """Write the current framework as a CASE 1.1 CFPackage (JSON)."""
+    from lms.frameworks import case
+    from lms.frameworks.services import framework_tree
+
+    fw = framework_tree()
+    if fw is None:
+        click.echo("no framework is loaded; run `lms load` first", err=True)
+        sys.exit(1)
+    text = case.dumps(case.build_package(fw))
+    if out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text)
+        click.echo(f"{fw.code} v{fw.version} written to {out}")
+    else:
+        click.echo(text)
+
+
+@case_cmd.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--check", is_flag=True, help="Only check the file and say what the import would do.")
+@with_appcontext
+def case_import(file, check):
+    """Import FILE (a CASE 1.1 CFPackage) as a new framework or a new version of ours; a file with errors
+    changes nothing and every error is listed with its path."""
+    from lms.frameworks.case_import import MAX_BYTES, CaseImportError, apply_import, plan_import, read_package
+
+    try:
+        with open(file, "rb") as f:
+            plan = plan_import(read_package(f.read(MAX_BYTES + 1)))
+    except CaseImportError as exc:
+        click.echo(f"nothing was imported; {len(exc.errors)} error(s):", err=True)
+        for e in exc.errors:
+            click.echo(f"  {e}", err=True)
+        sys.exit(1)
+    counts = ", ".join(f"{k} {v}" for k, v in plan.counts.items())
+    target = (f"unchanged ({plan.existing.code} v{plan.existing.version})" if plan.unchanged
+              else f"{plan.data['code']} v{plan.version}")
+    if check:
+        click.echo(f"would import: {target}; {counts}")
+        return
+    fw = apply_import(plan)
+    db.session.commit()
+    click.echo(f"imported: {target if plan.unchanged else f'{fw.code} v{fw.version}'}; {counts}")
 
 
 @click.group("credentials")

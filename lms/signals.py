@@ -92,6 +92,13 @@ storage_usage = lms_signals.signal("storage-usage", """Bytes of one person's sto
 Sender: the user id (int). Answer: int. Asked by projects.uploads (the quota); answered by projects
 (deliverables) and credentials (CPD evidence).""")
 
+framework_rubrics = lms_signals.signal("framework-rubrics", """The rubrics that assess a framework's competencies,
+for its CASE export. Sender: the framework code (str). Answer: ``[{key, title, description, changed_at
+(datetime), criteria: [{key, title, description, weight, position, competency (code), levels: [{key, quality,
+description, score}]}]}]`` (English text; each of the three levels also ``zh``: the same texts in Chinese), in a
+stable order. Asked by frameworks (lms.frameworks.case);
+answered by projects (the briefs' rubrics).""")
+
 
 certificate_links = lms_signals.signal("certificate-links", """Links shown with a certificate on its holder's
 page. Sender: the Credential (issued). Answer: ``[(label, url), ...]``. Asked by credentials; answered by

@@ -133,17 +133,36 @@ def load_framework(path: Path, display_name: str) -> FrameworkLoadResult:
     data = parse_framework(text, display_name)
     h = digest(raw)
     existing = current_framework(data["code"])
-    if existing is not None and existing.content_hash == h:
+    if existing is not None and (existing.content_hash == h or _imported_since(existing, h)):
         return FrameworkLoadResult(existing, False)
+    return FrameworkLoadResult(write_framework(data, h), True)
+
+
+def _imported_since(current: Framework, file_hash: str) -> bool:
+    """Whether the current version was imported (a CASE package: it has its own ``changed_at``) after the file,
+    unchanged since, was last loaded: the file then does not undo the import; a changed file still does."""
+    if current.changed_at is None:
+        return False
+    last_from_file = db.session.scalar(select(Framework.content_hash).where(
+        Framework.code == current.code, Framework.changed_at.is_(None)).order_by(Framework.version.desc()).limit(1))
+    return last_from_file == file_hash
+
+
+def write_framework(data: dict, content_hash: str, *, changed_at=None, current: bool = True) -> Framework:
+    """A new version of framework ``data["code"]`` (``parse_framework``'s shape), flushed; the new version is the
+    current one (and the one it replaces no longer is) unless ``current`` is false."""
+    existing = current_framework(data["code"])
     last_version = db.session.scalar(select(db.func.max(Framework.version)).where(Framework.code == data["code"])) or 0
-    if existing is not None:
+    if existing is not None and current:
         existing.is_current = False
-    fw = Framework(code=data["code"], version=last_version + 1, label=data["label"], content_hash=h,
-                   is_current=True, title_en=data["title"]["en"], title_zh=data["title"]["zh"],
+    fw = Framework(code=data["code"], version=last_version + 1, label=data["label"], content_hash=content_hash,
+                   is_current=current, changed_at=changed_at, title_en=data["title"]["en"],
+                   title_zh=data["title"]["zh"],
                    description_en=data["description"]["en"], description_zh=data["description"]["zh"])
     fw.levels = [ProficiencyLevel(code=lv["code"], position=i, name_en=lv["name"]["en"], name_zh=lv["name"]["zh"],
                                   description_en=lv["description"]["en"], description_zh=lv["description"]["zh"])
                  for i, lv in enumerate(data["levels"])]
+    level_codes = [lv["code"] for lv in data["levels"]]
     for di, d in enumerate(data["domains"]):
         dom = Domain(code=d["code"], position=di, name_en=d["name"]["en"], name_zh=d["name"]["zh"],
                      description_en=d["description"]["en"], description_zh=d["description"]["zh"])
@@ -154,9 +173,9 @@ def load_framework(path: Path, display_name: str) -> FrameworkLoadResult:
                             description_zh=comp["description"]["zh"])
             cm.descriptors = [LevelDescriptor(level_code=code, position=i, text_en=comp["levels"][code]["en"],
                                               text_zh=comp["levels"][code]["zh"])
-                              for i, code in enumerate(LEVEL_CODES) if code in comp["levels"]]
+                              for i, code in enumerate(level_codes) if comp["levels"].get(code)]
             cm.alignments = [Alignment(position=i, **al) for i, al in enumerate(comp["alignments"])]
             dom.competencies.append(cm)
     db.session.add(fw)
     db.session.flush()
-    return FrameworkLoadResult(fw, True)
+    return fw

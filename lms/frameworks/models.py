@@ -30,6 +30,8 @@ class Framework(db.Model):
     description_en: Mapped[str | None] = mapped_column(Text)
     description_zh: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # when the content last changed, where that is not when it was loaded (a CASE package's lastChangeDateTime)
+    changed_at: Mapped[datetime | None]
 
     levels: Mapped[list[ProficiencyLevel]] = relationship(
         cascade="all, delete-orphan", order_by="ProficiencyLevel.position")

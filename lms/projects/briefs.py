@@ -211,3 +211,39 @@ def save_brief_text(course: Course, key: str, text: str, brief: Brief | None) ->
         raise ContentInvalid([ContentError("brief", None, f"a brief with the key {excerpt(key)} already exists")])
     data = parse_brief(text, "brief", key, codes)
     return apply_brief(course, data, text, brief.source_hash if brief else None, "brief", force=True)
+
+
+def framework_rubrics(fw_code: str) -> list[dict]:
+    """The briefs' rubrics that assess competencies of framework ``fw_code`` (any version), for its CASE export
+    (answers ``signals.framework_rubrics``): the visible courses' (published or in outline), in course and brief
+    order."""
+    from sqlalchemy.orm import selectinload
+
+    from lms.catalog.services import VISIBLE
+    from lms.frameworks.models import Framework
+
+    briefs = db.session.scalars(
+        select(Brief).join(Course).where(Course.status.in_(VISIBLE))
+        .where(Brief.criteria.any(Criterion.competency.has(Competency.framework.has(Framework.code == fw_code))))
+        .options(selectinload(Brief.criteria).selectinload(Criterion.competency), selectinload(Brief.course))
+        .order_by(Course.slug, Brief.key))
+    return [_rubric(b) for b in briefs]
+
+
+def _rubric(brief: Brief) -> dict:
+    return {"key": f"{brief.course.slug}/{brief.key}", "title": brief.title_en or brief.key,
+            "description": brief.purpose_en or "", "changed_at": brief.updated_at,
+            "zh": {"title": brief.title_zh, "description": brief.purpose_zh},
+            "criteria": [_rubric_criterion(brief, c) for c in brief.criteria]}
+
+
+def _rubric_criterion(brief: Brief, c: Criterion) -> dict:
+    return {"key": c.key, "title": c.title_en or c.key, "description": c.guidance_en or "", "weight": c.weight,
+            "position": c.position + 1, "competency": c.competency.code,
+            "zh": {"title": c.title_zh, "description": c.guidance_zh},
+            "levels": [{"key": band["key"], "quality": band["label"].get("en") or band["key"],
+                        "description": (c.descriptors.get(band["key"]) or {}).get("en") or "",
+                        "score": band["min"],
+                        "zh": {"quality": band["label"].get("zh"),
+                               "description": (c.descriptors.get(band["key"]) or {}).get("zh")}}
+                       for band in brief.bands]}

@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.i18n import at_line
 from lms.projects import services as svc
 from lms.projects import uploads, worksheets
+from lms.projects.briefs import framework_rubrics
 from lms.projects.forms import (
     BriefForm,
     DefenceForm,
@@ -512,3 +513,4 @@ def connect_signals() -> None:
     signals.storage_usage.connect(svc.deliverable_bytes, weak=False)
     signals.editor_links.connect(editor_links, weak=False)
     signals.module_activities.connect(activities, weak=False)
+    signals.framework_rubrics.connect(framework_rubrics, weak=False)

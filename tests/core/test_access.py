@@ -12,10 +12,12 @@ from lms.catalog import services
 from lms.catalog.models import Course, CourseInstructor
 from lms.config import REPO_ROOT
 from lms.extensions import db
+from lms.frameworks import case
 from lms.loading import load_all
 from tests.factories import login, make_user, template_data
 
 F1 = "f1-system-policy-ethics"
+CASE = "/ims/case/v1p1"
 L1 = "01-what-is-technology-transfer"
 ROLES = ("anon", "trainee", "other", "instructor", "employer", "admin")
 
@@ -39,6 +41,18 @@ MATRIX = {
     "static": ("GET", "/static/css/app.css", None, PUBLIC),
     "frameworks.tree": ("GET", "/framework", None, PUBLIC),
     "frameworks.competency": ("GET", "/framework/D1.1", None, PUBLIC),
+    "case.documents": ("GET", f"{CASE}/CFDocuments", None, PUBLIC),
+    "case.document": ("GET", f"{CASE}/CFDocuments/{case.document_id('TTM-CF')}", None, PUBLIC),
+    "case.package": ("GET", f"{CASE}/CFPackages/{case.document_id('TTM-CF')}", None, PUBLIC),
+    "case.download": ("GET", f"{CASE}/CFPackages/{case.document_id('TTM-CF')}.json", None, PUBLIC),
+    "case.item": ("GET", f"{CASE}/CFItems/{case.ident('TTM-CF', 'item', 'competency:D1.1')}", None, PUBLIC),
+    "case.association": ("GET", f"{CASE}/CFAssociations/{case.ident('TTM-CF', 'association', 'D1.1|parent')}",
+                         None, PUBLIC),
+    "case.item_type": ("GET", f"{CASE}/CFItemTypes/{case.ident('TTM-CF', 'item-type', 'domain')}", None, PUBLIC),
+    "case.grouping": ("GET", f"{CASE}/CFAssociationGroupings/{case.ident('TTM-CF', 'grouping', 'RTTP')}", None,
+                      PUBLIC),
+    "case.rubric": ("GET", f"{CASE}/CFRubrics/{case.ident('TTM-CF', 'rubric', F1 + '/access')}", None, PUBLIC),
+    "case.import_package": ("GET", "/admin/framework/case-import", None, ADMIN),
     "catalog.catalogue": ("GET", "/courses", None, PUBLIC),
     "catalog.course": ("GET", f"/courses/{F1}", None, PUBLIC),
     "catalog.enrol": ("POST", f"/courses/{F1}/enrol", {}, SIGNED_IN_POST),
