@@ -2,7 +2,7 @@
 lastChangeDateTime), so that export → import → export gives the same package
 
 Revision ID: fa5f6ae8703a
-Revises: 1afc3b5ebf5c
+Revises: a2b5d04e7d21
 Create Date: 2026-12-08 00:05:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fa5f6ae8703a'
-down_revision = '1afc3b5ebf5c'
+down_revision = 'a2b5d04e7d21'
 branch_labels = None
 depends_on = None
 
