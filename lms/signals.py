@@ -92,6 +92,11 @@ storage_usage = lms_signals.signal("storage-usage", """Bytes of one person's sto
 Sender: the user id (int). Answer: int. Asked by projects.uploads (the quota); answered by projects
 (deliverables) and credentials (CPD evidence).""")
 
+exemptions = lms_signals.signal("exemptions", """The requirements a person is exempted from by recognised partner
+credentials. Sender: the User. Answer: ``[{"kind": "course" | "exam" | "prerequisite", "code": the course's slug,
+"<course slug>/<quiz key>" or the programme's key, "partner": {"en", "zh"}, "achievement": str, "request": str,
+"until": "YYYY-MM-DD" | None}, ...]``. Asked by credentials (eligibility); answered by recognition.""")
+
 
 def answers(signal: NamedSignal, sender, **payload) -> list:
     """The receivers' answers to a query, in the order they were connected."""
