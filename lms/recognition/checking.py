@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import zlib
@@ -166,13 +167,16 @@ def _jwt_credential(payload: dict) -> dict:
     return payload["vc"] if isinstance(payload.get("vc"), dict) else payload
 
 
-def _check_jwt(token: str, header: dict, partner: Partner, facts: dict) -> None:
+def _check_jwt(token: str, header: dict, claims: dict, partner: Partner, facts: dict) -> None:
     from joserfc import jwt
     from joserfc.errors import JoseError
     from joserfc.jwk import JWKRegistry
     facts["proof"], facts["method"] = _text(header.get("alg"), 20), _text(header.get("kid"), 500)
     if header.get("alg") not in JWT_ALGORITHMS:
         facts["errors"] = ["algorithm"]
+        raise Refused("bad_signature")
+    if claims.get("iss") not in (None, facts.get("issuer")):      # OB 3.0: iss is the issuer's id
+        facts["errors"] = ["iss"]
         raise Refused("bad_signature")
     keys = [k for k in partner.keys if k.kind == KeyKind.JWK and (header.get("kid") in (None, k.method))]
     for key in keys:
@@ -339,7 +343,7 @@ def _run(raw: bytes, status_list: bytes | None, out: Outcome) -> None:
     out.partner = _partner_of(issuer)
     out.facts["partner"] = out.partner.public_id
     if fmt == "jwt":
-        _check_jwt(found, header, out.partner, out.facts)
+        _check_jwt(found, header, claims, out.partner, out.facts)
     else:
         _check_eddsa(doc, out.partner, out.facts)
     _check_dates(doc, claims, out.facts)
@@ -350,6 +354,25 @@ def _run(raw: bytes, status_list: bytes | None, out: Outcome) -> None:
     out.facts["rules"] = [r.public_id for r in out.rules]
     if not out.rules:
         raise Refused("no_rule")
+
+
+def email_matches(doc: dict, email: str) -> bool | None:
+    """Whether the credential's e-mail identifier (OB 3.0 ``IdentityObject``, hashed ``sha256$…`` with its salt, or
+    plain) is ``email``; None when it carries none."""
+    subject = doc.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
+    found = None
+    for ident in identifiers[:10] if isinstance(identifiers, list) else [identifiers]:
+        if not isinstance(ident, dict) or ident.get("identityType") != "emailAddress":
+            continue
+        value, salt = str(ident.get("identityHash", "")), str(ident.get("salt") or "")
+        mine = email.strip().lower()
+        if ident.get("hashed"):
+            mine = "sha256$" + hashlib.sha256((mine + salt).encode()).hexdigest()
+            value = value.lower()
+        found = found or value == mine
+    return found
 
 
 def _subject_names(doc: dict) -> list[str]:

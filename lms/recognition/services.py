@@ -51,6 +51,8 @@ def submit(user, raw: bytes, status_list: bytes | None = None) -> RecognitionReq
     if pending >= MAX_PENDING:
         raise RecognitionError("pending")
     outcome = checking.check(raw, status_list)
+    if outcome.credential is not None:
+        outcome.facts["email_matches"] = checking.email_matches(outcome.credential, user.email)
     req = RecognitionRequest(user_id=user.id, partner=outcome.partner, facts=outcome.facts,
                              state=RequestState.REFUSED_CHECK if outcome.refusal else RequestState.PENDING,
                              refusal=outcome.refusal, document=None if outcome.refusal else outcome.document)

@@ -43,6 +43,18 @@ def test_a_registered_partners_credential_is_checked_and_waits_for_an_administra
     assert {g["kind"] for g in svc.would_grant(req)} == {"course", "competency"}
 
 
+def test_the_hashed_e_mail_address_is_compared_with_the_account(setup):
+    import hashlib
+    doc = pf.credential()
+    salted = "sha256$" + hashlib.sha256(b"t@example.com" + b"pepper").hexdigest()
+    doc["credentialSubject"]["identifier"].append({"type": "IdentityObject", "identityType": "emailAddress",
+                                                   "hashed": True, "identityHash": salted, "salt": "pepper"})
+    assert svc.submit(setup["trainee"], _raw(pf.signed(doc, setup["key"]))).facts["email_matches"] is True
+    other = make_user(("trainee",), "other@example.com")
+    assert svc.submit(other, _raw(pf.signed(doc, setup["key"]))).facts["email_matches"] is False
+    assert svc.submit(other, _raw(pf.signed(pf.credential(), setup["key"]))).facts["email_matches"] is None
+
+
 def test_a_vc_jwt_signed_with_es256_is_accepted(setup):
     token = pf.vc_jwt(pf.credential(), setup["jwt_key"])
     req = svc.submit(setup["trainee"], token.encode())
@@ -55,6 +67,14 @@ def test_a_vc_jwt_signed_with_rs256_is_accepted(setup):
     registry.add_key(setup["admin"], setup["partner"], f"{pf.PARTNER_DID}#rsa", pf.public_jwk(rsa))
     req = svc.submit(setup["trainee"], pf.vc_jwt(pf.credential(), rsa, kid=f"{pf.PARTNER_DID}#rsa", alg="RS256").encode())
     assert req.state == RequestState.PENDING and req.facts["proof"] == "RS256"
+
+
+def test_a_vc_jwt_whose_iss_is_not_its_issuer_is_refused(setup):
+    from joserfc import jwt
+    doc = pf.credential()
+    token = jwt.encode({"alg": "ES256", "kid": f"{pf.PARTNER_DID}#jwt-1"}, {**doc, "iss": "did:web:else.example"},
+                       setup["jwt_key"])
+    assert svc.submit(setup["trainee"], token.encode()).refusal == "bad_signature"
 
 
 def test_a_vc_jwt_signed_by_an_unregistered_key_is_refused(setup):
