@@ -42,7 +42,7 @@ _COMPACT_JWS = re.compile(rb"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 # the reasons a submission is refused at once, in the order the checks run
 REFUSALS = ("unreadable", "too_complex", "unknown_issuer", "bad_signature", "not_yet_valid", "expired", "revoked",
-            "suspended", "no_rule")
+            "suspended", "no_rule", "already_submitted")
 
 
 class Refused(Exception):

@@ -120,6 +120,7 @@ class RecognitionRequest(db.Model):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
     state: Mapped[RequestState] = mapped_column(state_type(RequestState, 20, "state"))
     refusal: Mapped[str | None] = mapped_column(String(30))   # the check's reason code (REFUSED_CHECK)
+    credential_ref: Mapped[str | None] = mapped_column(String(64), index=True)   # sha256 of issuer and credential id
     facts: Mapped[dict] = mapped_column(JSON, default=dict)    # the check: format, issuer, proof, dates, status, achievement
     document: Mapped[str | None] = mapped_column(Text)         # the credential as submitted (pending and after)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -7,6 +7,7 @@ an evidence row with fraction 0 for the same reference (the evidence log is appe
 reference counts) and stops the exemptions. Services flush, never commit."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -51,15 +52,33 @@ def submit(user, raw: bytes, status_list: bytes | None = None) -> RecognitionReq
     if pending >= MAX_PENDING:
         raise RecognitionError("pending")
     outcome = checking.check(raw, status_list)
+    ref = None
     if outcome.credential is not None:
         outcome.facts["email_matches"] = checking.email_matches(outcome.credential, user.email)
-    req = RecognitionRequest(user_id=user.id, partner=outcome.partner, facts=outcome.facts,
+        ref = _credential_ref(outcome.facts)
+    if outcome.refusal is None and ref is not None and _in_use(ref):
+        outcome.refusal = "already_submitted"
+    req = RecognitionRequest(user_id=user.id, partner=outcome.partner, facts=outcome.facts, credential_ref=ref,
                              state=RequestState.REFUSED_CHECK if outcome.refusal else RequestState.PENDING,
                              refusal=outcome.refusal, document=None if outcome.refusal else outcome.document)
     db.session.add(req)
     db.session.flush()
     audit(user, "recognition.submit", req.public_id, outcome.refusal or "pending")
     return req
+
+
+def _credential_ref(facts: dict) -> str | None:
+    """One partner credential, whoever submits it: its issuer and id (None when it has no id)."""
+    if not facts.get("credential_id"):
+        return None
+    return hashlib.sha256(f"{facts.get('issuer')}|{facts['credential_id']}".encode()).hexdigest()
+
+
+def _in_use(ref: str) -> bool:
+    """Whether the credential is already waiting or recognised (for this person or anyone else): it counts once."""
+    return db.session.scalar(select(RecognitionRequest.id).where(
+        RecognitionRequest.credential_ref == ref,
+        RecognitionRequest.state.in_((RequestState.PENDING, RequestState.CONFIRMED))).limit(1)) is not None
 
 
 def would_grant(req: RecognitionRequest) -> list[dict]:

@@ -97,6 +97,7 @@ def upgrade():
     sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.Enum('refused_check', 'pending', 'confirmed', 'refused', 'withdrawn', name='state', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('refusal', sa.String(length=30), nullable=True),
+    sa.Column('credential_ref', sa.String(length=64), nullable=True),
     sa.Column('facts', sa.JSON(), nullable=False),
     sa.Column('document', sa.Text(), nullable=True),
     sa.Column('submitted_at', sa.DateTime(), nullable=False),
@@ -110,6 +111,7 @@ def upgrade():
     sa.UniqueConstraint('public_id', name=op.f('uq_recognition_requests_public_id'))
     )
     with op.batch_alter_table('recognition_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recognition_requests_credential_ref'), ['credential_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_recognition_requests_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_recognition_requests_submitted_at'), ['submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_recognition_requests_user_id'), ['user_id'], unique=False)
@@ -140,6 +142,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_recognition_requests_user_id'))
         batch_op.drop_index(batch_op.f('ix_recognition_requests_submitted_at'))
         batch_op.drop_index(batch_op.f('ix_recognition_requests_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_recognition_requests_credential_ref'))
 
     op.drop_table('recognition_requests')
     with op.batch_alter_table('recognition_rules', schema=None) as batch_op:

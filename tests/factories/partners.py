@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from lms.credentials import signing, statuslist
@@ -24,7 +25,7 @@ def credential(issuer: str = PARTNER_DID, achievement: str = ACHIEVEMENT, days_v
     now = datetime.now(UTC)
     doc = {
         "@context": OB_CONTEXT,
-        "id": "urn:uuid:7b1c4f9e-2b8a-4c1e-9d3f-0a1b2c3d4e5f",
+        "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": issuer, "type": ["Profile"], "name": "Partner Body"},
         "validFrom": _stamp(now - timedelta(days=1)),

@@ -134,6 +134,16 @@ def test_each_refusal_reason(setup, case, expected):
     assert req.document is None and req.grants == []
 
 
+def test_a_credential_counts_once_whoever_submits_it(setup):
+    raw = _raw(pf.signed(pf.credential(), setup["key"]))
+    first = svc.submit(setup["trainee"], raw)
+    assert first.state == RequestState.PENDING
+    assert svc.submit(setup["trainee"], raw).refusal == "already_submitted"
+    assert svc.submit(make_user(("trainee",), "x@example.com"), raw).refusal == "already_submitted"
+    svc.refuse(setup["admin"], first, "Not yours.")
+    assert svc.submit(setup["trainee"], raw).state == RequestState.PENDING      # refused: may be sent again
+
+
 def test_a_revoked_credential_is_refused_when_the_status_list_is_given_and_later_from_the_cache(setup):
     key = setup["key"]
     doc = pf.signed(pf.credential(status_index=42), key)
