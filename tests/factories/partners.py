@@ -20,7 +20,8 @@ def _stamp(when: datetime) -> str:
 
 
 def credential(issuer: str = PARTNER_DID, achievement: str = ACHIEVEMENT, days_valid: int | None = 365,
-               status_index: int | None = None, name: str = "Licensing Fundamentals") -> dict:
+               status_index: int | None = None, name: str = "Licensing Fundamentals",
+               purpose: str = "revocation") -> dict:
     """An unsigned OB 3.0 credential of the partner for a person (valid from yesterday)."""
     now = datetime.now(UTC)
     doc = {
@@ -45,7 +46,7 @@ def credential(issuer: str = PARTNER_DID, achievement: str = ACHIEVEMENT, days_v
     if days_valid is not None:
         doc["validUntil"] = _stamp(now + timedelta(days=days_valid))
     if status_index is not None:
-        doc["credentialStatus"] = statuslist.entry(LIST_URL, "revocation", status_index)
+        doc["credentialStatus"] = statuslist.entry(LIST_URL, purpose, status_index)
     return doc
 
 
@@ -53,8 +54,8 @@ def signed(doc: dict, key, method: str = METHOD) -> dict:
     return signing.sign(doc, key, method, _stamp(datetime.now(UTC) - timedelta(hours=1)))
 
 
-def status_list(key, revoked: tuple[int, ...] = (), method: str = METHOD) -> dict:
-    doc = statuslist.status_list_credential(LIST_URL, PARTNER_DID, "revocation", statuslist.encode(set(revoked)),
+def status_list(key, revoked: tuple[int, ...] = (), method: str = METHOD, purpose: str = "revocation") -> dict:
+    doc = statuslist.status_list_credential(LIST_URL, PARTNER_DID, purpose, statuslist.encode(set(revoked)),
                                             _stamp(datetime.now(UTC) - timedelta(hours=2)))
     return signed(doc, key, method)
 

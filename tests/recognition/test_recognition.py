@@ -154,6 +154,24 @@ def test_a_revoked_credential_is_refused_when_the_status_list_is_given_and_later
     assert again.refusal == "revoked"
 
 
+def test_a_suspended_credential_is_refused_and_a_clear_bit_checks(setup):
+    key = setup["key"]
+    suspended = pf.signed(pf.credential(status_index=9, purpose="suspension"), key)
+    req = svc.submit(setup["trainee"], _raw(suspended), _raw(pf.status_list(key, revoked=(9,), purpose="suspension")))
+    assert req.refusal == "suspended"
+    clear = pf.signed(pf.credential(status_index=10, purpose="suspension"), key)
+    req = svc.submit(setup["trainee"], _raw(clear))
+    assert req.state == RequestState.PENDING and req.facts["status"] == "ok"
+
+
+def test_a_credential_past_the_canonicalisation_bounds_is_refused_unchecked(setup):
+    doc = pf.credential()
+    doc["credentialSubject"]["achievement"]["description"] = "x" * 200_000
+    doc["proof"] = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", "proofPurpose": "assertionMethod",
+                    "verificationMethod": pf.METHOD, "proofValue": "z1111"}
+    assert svc.submit(setup["trainee"], _raw(doc)).refusal == "too_complex"
+
+
 def test_an_unknown_status_is_not_checked_rather_than_valid(setup):
     req = svc.submit(setup["trainee"], _raw(pf.signed(pf.credential(status_index=7), setup["key"])))
     assert req.state == RequestState.PENDING and req.facts["status"] == "not_checked"
