@@ -19,6 +19,7 @@ from lms.recognition.models import (
     Partner,
     PartnerIssuer,
     PartnerKey,
+    PartnerStatusList,
     RecognitionRule,
 )
 
@@ -207,6 +208,21 @@ def remove(actor, partner: Partner, what: str, public_id: str) -> bool:
     db.session.flush()
     audit(actor, f"partner.{what}.remove", partner.public_id, label)
     return True
+
+
+def store_status_list(actor, partner: Partner, raw: bytes | None) -> None:
+    """Keep a status list credential of the partner (downloaded by the administrator: never fetched), checked
+    against the partner's registered keys; later submissions use it (the newest per list URL)."""
+    from lms.recognition.checking import accept_status_list
+    row = accept_status_list(raw, partner) if raw else None
+    if row is None:
+        raise RegistryError("status_list")
+    audit(actor, "partner.status_list", partner.public_id, row.url)
+
+
+def status_lists(partner: Partner) -> list[PartnerStatusList]:
+    return list(db.session.scalars(select(PartnerStatusList).where(PartnerStatusList.partner_id == partner.id)
+                                   .order_by(PartnerStatusList.url).limit(100)))
 
 
 def partners() -> list[Partner]:

@@ -96,6 +96,7 @@ def _registry_problem(code: str) -> str:
         "target": _("No competency, course, exam or programme has that code."),
         "level": _("Choose the level the competency is recognised at."),
         "too_many": _("The registry's limit is reached."),
+        "status_list": _("The file is not a status list credential of this partner signed with one of its registered keys."),
     }.get(code, code)
 
 
@@ -122,6 +123,7 @@ def partner(public_id: str):
             flash(_("Saved."), "success")
         return redirect(url_for("recognition.partner", public_id=public_id))
     return render_template("recognition/partner.html", form=ActionForm(), partner=partner,
+                           status_lists=registry.status_lists(partner),
                            match_kinds=list(MatchKind), grant_kinds=list(GrantKind), levels=registry.LEVELS)
 
 
@@ -133,6 +135,8 @@ def _add(partner, what: str) -> None:
         registry.add_key(current_user, partner, f.get("method", ""), f.get("material", ""))
     elif what == "did":
         registry.import_did_document(current_user, partner, _file("did_document", registry.MAX_DID_DOCUMENT_BYTES))
+    elif what == "status_list":
+        registry.store_status_list(current_user, partner, _file("status_list", checking.MAX_STATUS_LIST_BYTES))
     elif what == "rule":
         registry.add_rule(current_user, partner, f.get("match_kind", ""), f.get("match_value", ""),
                           f.get("grant_kind", ""), f.get("target", ""), f.get("level") or None, _date(f.get("valid_until")))

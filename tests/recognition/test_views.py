@@ -111,3 +111,23 @@ def test_a_trainee_sees_nobody_elses_requests(app, people):
     first.post("/recognition", data={"text": json.dumps(pf.signed(pf.credential(), key))})
     assert "Licensing Fundamentals" in first.get("/recognition").get_data(as_text=True)
     assert "Licensing Fundamentals" not in second.get("/recognition").get_data(as_text=True)
+
+
+def test_an_administrator_keeps_a_partners_status_list_and_submissions_use_it(app, people):
+    admin, trainee = app.test_client(), app.test_client()
+    login(admin, "admin@example.com")
+    login(trainee, "t@example.com")
+    key = signing.generate_key()
+    partner = pf.register_partner(people["admin"], key)
+    db.session.commit()
+    url = f"/admin/partners/{partner.public_id}"
+    forged = json.dumps(pf.status_list(signing.generate_key(), revoked=(3,))).encode()
+    admin.post(url, data={"what": "status_list", "status_list": (io.BytesIO(forged), "list.json")},
+               content_type="multipart/form-data")
+    assert pf.LIST_URL not in admin.get(url).get_data(as_text=True)
+    real = json.dumps(pf.status_list(key, revoked=(3,))).encode()
+    admin.post(url, data={"what": "status_list", "status_list": (io.BytesIO(real), "list.json")},
+               content_type="multipart/form-data")
+    assert pf.LIST_URL in admin.get(url).get_data(as_text=True)
+    trainee.post("/recognition", data={"text": json.dumps(pf.signed(pf.credential(status_index=3), key))})
+    assert "The partner has revoked it." in trainee.get("/recognition").get_data(as_text=True)
