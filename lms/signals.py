@@ -97,6 +97,11 @@ credentials. Sender: the User. Answer: ``[{"kind": "course" | "exam" | "prerequi
 "<course slug>/<quiz key>" or the programme's key, "partner": {"en", "zh"}, "achievement": str, "request": str,
 "until": "YYYY-MM-DD" | None}, ...]``. Asked by credentials (eligibility); answered by recognition.""")
 
+credential_evidence = lms_signals.signal("credential-evidence", """OB 3.0 ``Evidence`` objects another feature adds to
+a person's credential. Sender: the User. Answer: ``[{"id", "type": ["Evidence"], "name", "narrative", ...}, ...]``.
+To be asked by credentials when it writes a credential's ``evidence``; answered by recognition (confirmed
+recognitions in force).""")
+
 
 def answers(signal: NamedSignal, sender, **payload) -> list:
     """The receivers' answers to a query, in the order they were connected."""

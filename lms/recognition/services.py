@@ -228,7 +228,12 @@ def by_public_id(public_id: str) -> RecognitionRequest | None:
 def connect_signals() -> None:
     from lms import signals
     signals.exemptions.connect(_answer_exemptions)
+    signals.credential_evidence.connect(_answer_evidence)
 
 
 def _answer_exemptions(user, **_payload) -> list[dict]:
     return exemptions(user)
+
+
+def _answer_evidence(user, **_payload) -> list[dict]:
+    return evidence_entries(user)

@@ -220,6 +220,8 @@ def test_confirmation_grants_the_exemption_and_the_evidence_and_withdrawal_takes
     assert [(r.source, r.level, r.fraction) for r in rows] == [("recognised", "F", 1.0)]
     entries = svc.evidence_entries(trainee)
     assert entries[0]["type"] == ["Evidence"] and "Partner Body" in entries[0]["name"]
+    from lms import signals
+    assert signals.answers(signals.credential_evidence, trainee) == [entries]
 
     svc.withdraw(admin, req, "The partner withdrew the course's accreditation.")
     db.session.commit()
