@@ -131,3 +131,17 @@ def test_an_administrator_keeps_a_partners_status_list_and_submissions_use_it(ap
     assert pf.LIST_URL in admin.get(url).get_data(as_text=True)
     trainee.post("/recognition", data={"text": json.dumps(pf.signed(pf.credential(status_index=3), key))})
     assert "The partner has revoked it." in trainee.get("/recognition").get_data(as_text=True)
+
+
+def test_every_refusal_reason_has_its_words_in_both_languages(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    from lms.recognition.checking import REFUSALS
+    source = '{% from "recognition/_words.html" import refusal %}{{ refusal(code) }}'
+    with app.test_request_context():
+        for code in REFUSALS:
+            english = render_template_string(source, code=code).strip()
+            with force_locale("zh_Hans"):
+                chinese = render_template_string(source, code=code).strip()
+            assert english != code and chinese != english and any("\u4e00" <= ch <= "\u9fff" for ch in chinese), code
