@@ -31,6 +31,7 @@ def shots(page, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} overflows at {width} px"
         page.screenshot(path=str(SHOTS / f"recognition-{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
