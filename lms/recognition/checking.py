@@ -156,9 +156,12 @@ def _jwt_payload(token: str) -> tuple[dict, dict]:
     from joserfc.errors import JoseError
     try:
         obj = jws.extract_compact(token.encode("ascii"))
-        return dict(obj.protected), json.loads(obj.payload)
+        header, payload = dict(obj.protected), json.loads(obj.payload)
     except (JoseError, ValueError, UnicodeDecodeError, RecursionError):
         raise Refused("unreadable") from None
+    if not isinstance(payload, dict):
+        raise Refused("unreadable")
+    return header, payload
 
 
 def _jwt_credential(payload: dict) -> dict:

@@ -89,7 +89,9 @@ def _key_kind(material: str) -> tuple[KeyKind, str]:
     if jwk.get("kty") == "EC" and jwk.get("crv") != "P-256":
         raise ValueError("P-256 only")
     from joserfc.jwk import JWKRegistry
-    JWKRegistry.import_key(jwk)
+    key = JWKRegistry.import_key(jwk)
+    if jwk["kty"] == "RSA" and key.raw_value.key_size < 2048:
+        raise ValueError("an RSA key of at least 2048 bits")
     public = {k: jwk[k] for k in ("kty", "crv", "x", "y", "n", "e") if k in jwk}
     return KeyKind.JWK, json.dumps(public, sort_keys=True)
 

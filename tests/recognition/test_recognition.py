@@ -97,6 +97,7 @@ def test_a_pdf_with_the_credential_embedded_is_read(setup):
 
 @pytest.mark.parametrize("case,expected", [
     ("garbage", "unreadable"),
+    ("jwt_of_a_list", "unreadable"),
     ("unknown_issuer", "unknown_issuer"),
     ("tampered", "bad_signature"),
     ("other_key", "bad_signature"),
@@ -108,6 +109,9 @@ def test_each_refusal_reason(setup, case, expected):
     key = setup["key"]
     if case == "garbage":
         raw = b"not a credential"
+    elif case == "jwt_of_a_list":
+        from joserfc import jws
+        raw = jws.serialize_compact({"alg": "ES256"}, b"[1, 2]", setup["jwt_key"]).encode()
     elif case == "unknown_issuer":
         raw = _raw(pf.signed(pf.credential(issuer="did:web:stranger.example.com"), key,
                              "did:web:stranger.example.com#key-1"))
@@ -250,12 +254,16 @@ def test_a_trainee_submits_at_most_so_many_a_day(setup):
         svc.submit(setup["trainee"], b"junk")
 
 
+@pytest.mark.filterwarnings("ignore:Key size should be:UserWarning")
 def test_the_registry_refuses_bad_entries(setup):
+    from joserfc.jwk import RSAKey
     admin, partner = setup["admin"], setup["partner"]
     for call in (lambda: registry.add_issuer(admin, partner, "ftp://x"),
                  lambda: registry.add_issuer(admin, partner, pf.PARTNER_DID),
                  lambda: registry.add_key(admin, partner, "m", "z123"),
                  lambda: registry.add_key(admin, partner, "m", json.dumps(pf.jwk_key("EC").as_dict(private=True))),
+                 lambda: registry.add_key(admin, partner, "m", json.dumps(
+                     RSAKey.generate_key(1024, private=True, auto_kid=False).as_dict(private=False))),
                  lambda: registry.add_rule(admin, partner, "alignment", "X", "course", "no-such-course", None, None),
                  lambda: registry.save_partner(admin, None, "X", "", "Britain", "")):
         with pytest.raises(registry.RegistryError):
