@@ -280,3 +280,19 @@ def test_keys_are_read_from_a_did_document_file(setup):
     assert registry.import_did_document(admin, partner, _raw(did_doc)) == 1
     assert [i.identifier for i in partner.issuers] == ["did:web:second.example.de"]
     assert partner.keys[0].method == "did:web:second.example.de#k1"
+
+
+def test_the_check_never_uses_the_network(setup, monkeypatch):
+    """Offline: a credential naming a context we do not hold is refused, not fetched; nothing opens a connection."""
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the check tried to use the network")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    doc = pf.signed(pf.credential(status_index=5), setup["key"])
+    assert svc.submit(setup["trainee"], _raw(doc)).state == RequestState.PENDING
+    foreign = pf.credential()
+    foreign["@context"] = [*foreign["@context"], "https://partner.example.org/context.json"]
+    foreign["proof"] = doc["proof"]
+    assert svc.submit(setup["trainee"], _raw(foreign)).refusal == "bad_signature"
