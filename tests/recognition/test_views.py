@@ -145,3 +145,27 @@ def test_every_refusal_reason_has_its_words_in_both_languages(app):
             with force_locale("zh_Hans"):
                 chinese = render_template_string(source, code=code).strip()
             assert english != code and chinese != english and any("\u4e00" <= ch <= "\u9fff" for ch in chinese), code
+
+
+def test_a_partners_details_identifiers_and_keys_are_edited_through_the_page(app, people):
+    admin = app.test_client()
+    login(admin, "admin@example.com")
+    partner = pf.register_partner(people["admin"], signing.generate_key())
+    db.session.commit()
+    url = f"/admin/partners/{partner.public_id}"
+    admin.post(url, data={"what": "details", "name_en": "Partner Body Ltd", "name_zh": "", "country": "de",
+                          "website": ""})
+    admin.post(url, data={"what": "issuer", "identifier": "https://partner.example.org/issuer"})
+    admin.post(url, data={"what": "key", "method": f"{pf.PARTNER_DID}#jwt-2", "material": pf.public_jwk(pf.jwk_key())})
+    bad = admin.post(url, data={"what": "issuer", "identifier": "mailto:x"}, follow_redirects=True)
+    assert "An issuer identifier is a did:web, a did:key or an https:// address." in bad.get_data(as_text=True)
+    db.session.refresh(partner)
+    assert (partner.name_en, partner.country, partner.website) == ("Partner Body Ltd", "DE", None)
+    assert [i.identifier for i in partner.issuers] == [pf.PARTNER_DID, "https://partner.example.org/issuer"]
+    assert [k.kind.value for k in partner.keys] == ["multikey", "jwk"]
+    admin.post(f"{url}/key/{partner.keys[0].public_id}/remove")
+    admin.post(f"{url}/issuer/{partner.issuers[0].public_id}/remove")
+    db.session.refresh(partner)
+    assert [k.kind.value for k in partner.keys] == ["jwk"] and len(partner.issuers) == 1
+    actions = [a.action for a in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert {"partner.key.remove", "partner.issuer.remove", "partner.save"} <= set(actions)
