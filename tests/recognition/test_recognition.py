@@ -296,3 +296,17 @@ def test_the_check_never_uses_the_network(setup, monkeypatch):
     foreign["@context"] = [*foreign["@context"], "https://partner.example.org/context.json"]
     foreign["proof"] = doc["proof"]
     assert svc.submit(setup["trainee"], _raw(foreign)).refusal == "bad_signature"
+
+
+def test_an_exam_and_a_prerequisite_are_exempted_too(setup):
+    admin, trainee, partner = setup["admin"], setup["trainee"], setup["partner"]
+    registry.add_rule(admin, partner, "achievement_type", "Course", "exam", f"{F1}/final-exam", None, None)
+    registry.add_rule(admin, partner, "achievement_type", "Course", "prerequisite", "foundation", None, None)
+    req = svc.submit(trainee, _raw(pf.signed(pf.credential(), setup["key"])))
+    svc.confirm(admin, req)
+    foundation, practitioner = (db.session.scalar(select(Programme).where(Programme.key == key))
+                                for key in ("foundation", "practitioner"))
+    exam = next(r for r in eligibility.evaluate(trainee, foundation) if r.kind == "exam")
+    prerequisite = next(r for r in eligibility.evaluate(trainee, practitioner) if r.kind == "prerequisite")
+    assert exam.state == prerequisite.state == "recognised" and exam.met and prerequisite.met
+    assert {e["kind"] for e in svc.exemptions(trainee)} == {"course", "exam", "prerequisite"}
