@@ -81,6 +81,7 @@ def _register_models() -> None:
     import lms.employers.models  # noqa: F401
     import lms.frameworks.models  # noqa: F401
     import lms.projects.models  # noqa: F401
+    import lms.recognition.models  # noqa: F401
     import lms.wallet.models  # noqa: F401
 
 
@@ -140,11 +141,13 @@ def _register_blueprints(app: Flask) -> None:
     from lms.frameworks.case_views import bp as case_bp
     from lms.frameworks.views import bp as frameworks_bp
     from lms.projects.views import bp as projects_bp
+    from lms.recognition.views import bp as recognition_bp
     from lms.wallet.views import api as oid4vci_api
     from lms.wallet.views import bp as wallet_bp
 
     for bp in (core_bp, accounts_bp, frameworks_bp, catalog_bp, authoring_bp, questions_bp, exams_bp, projects_bp,
-               credentials_bp, employers_bp, employers_api, wallet_bp, oid4vci_api, dashboard_bp, case_bp):
+               credentials_bp, employers_bp, employers_api, wallet_bp, oid4vci_api, dashboard_bp, case_bp,
+               recognition_bp):
         app.register_blueprint(bp)
     csrf.exempt(employers_api)          # the API authenticates with a bearer key, never with the session cookie
     csrf.exempt(oid4vci_api)            # wallets authenticate with a pre-authorized code or bearer token, never a cookie
@@ -164,9 +167,11 @@ def _connect_features() -> None:
     from lms.frameworks import loaders as framework_loaders
     from lms.projects import loaders as project_loaders
     from lms.projects.views import connect_signals as project_signals
+    from lms.recognition.services import connect_signals as recognition_signals
     from lms.wallet.views import connect_signals as wallet_signals
 
-    for connect in (catalog_signals, assessment_signals, project_signals, credential_signals, wallet_signals):
+    for connect in (catalog_signals, assessment_signals, project_signals, credential_signals, wallet_signals,
+                    recognition_signals):
         connect()
     for feature in (framework_loaders, catalog_loaders, assessment_loaders, project_loaders, credential_loaders):
         feature.register()

@@ -109,6 +109,16 @@ outside the register (to a holder's wallet). Sender: the copy's ``id`` (any JSON
 Answer: ``(Credential, signed_json)`` of the register's credential and the copy as stored, or None. Asked by
 credentials' verification; answered by wallet.""")
 
+exemptions = lms_signals.signal("exemptions", """The requirements a person is exempted from by recognised partner
+credentials. Sender: the User. Answer: ``[{"kind": "course" | "exam" | "prerequisite", "code": the course's slug,
+"<course slug>/<quiz key>" or the programme's key, "partner": {"en", "zh"}, "achievement": str, "request": str,
+"until": "YYYY-MM-DD" | None}, ...]``. Asked by credentials (eligibility); answered by recognition.""")
+
+credential_evidence = lms_signals.signal("credential-evidence", """OB 3.0 ``Evidence`` objects another feature adds to
+a person's credential. Sender: the User. Answer: ``[{"id", "type": ["Evidence"], "name", "narrative", ...}, ...]``.
+Asked by credentials when it writes a credential's ``evidence``; answered by recognition (confirmed
+recognitions in force).""")
+
 
 def answers(signal: NamedSignal, sender, **payload) -> list:
     """The receivers' answers to a query, in the order they were connected."""

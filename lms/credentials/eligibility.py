@@ -17,6 +17,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.projects.models import Brief, Project
 from lms.projects.services import overall_passed
+from lms.signals import answers, exemptions
 
 
 @dataclass
@@ -25,7 +26,8 @@ class Requirement:
 
     prerequisite: held | not_held · course: completed | enrolled | not_enrolled ·
     exam: graded | waiting | not_taken · project: passed | not_passed | in_progress | not_registered ·
-    hours: counted · experience: checked | checked_pending (a declaration waits for review)."""
+    hours: counted · experience: checked | checked_pending (a declaration waits for review);
+    a prerequisite, course or exam not met otherwise: recognised (``recognised`` says by what)."""
     kind: str                   # prerequisite | course | exam | project | hours | experience
     state: str
     met: bool
@@ -36,6 +38,7 @@ class Requirement:
     value: float | None = None  # what the person has: the grade, the score, the hours, the years
     on: str | None = None       # the evidence's date, YYYY-MM-DD
     ref: str | None = None      # what a link points at: a course's slug, a quiz's, project's or brief's public id
+    recognised: dict | None = None  # met by recognition: {"partner": {"en", "zh"}, "achievement": str, "request": id}
 
     def facts(self) -> dict:
         """As stored with a credential (JSON), shown on its public page: without the link's id."""
@@ -141,15 +144,37 @@ def _experience(user, need: int) -> Requirement:
                        min(1.0, years / need), target=need, value=years)
 
 
+def _exemptions(user) -> dict:
+    """The requirements the person is exempted from by a recognised partner credential, by (kind, code), asked
+    through :data:`lms.signals.exemptions` (answered by recognition)."""
+    out: dict = {}
+    for answer in answers(exemptions, user):
+        for item in answer:
+            out.setdefault((item["kind"], item["code"]), item)
+    return out
+
+
+def _recognised(fact: Requirement, exempt: dict, code: str | None) -> Requirement:
+    """``fact`` met by recognition when it is not met otherwise and an exemption names it."""
+    item = exempt.get((fact.kind, code))
+    if fact.met or item is None:
+        return fact
+    fact.state, fact.met, fact.progress = "recognised", True, 1.0
+    fact.recognised = {"partner": item["partner"], "achievement": item["achievement"], "request": item["request"]}
+    return fact
+
+
 def evaluate(user, programme: Programme) -> list[Requirement]:
     """Every requirement of the programme, in the order of its definition's kinds."""
     req = programme.requirements
     out: list[Requirement] = []
+    exempt = _exemptions(user)
     if req.get("prerequisite"):
-        out.append(_prerequisite(user, req["prerequisite"]))
+        out.append(_recognised(_prerequisite(user, req["prerequisite"]), exempt, req["prerequisite"]))
     if req.get("courses"):
-        out += _courses(user, req["courses"])
-    out += [r for r in (_exam(user, item) for item in req.get("exams", [])) if r is not None]
+        out += [_recognised(r, exempt, r.ref) for r in _courses(user, req["courses"])]
+    out += [_recognised(r, exempt, f"{item['course']}/{item['quiz']}")
+            for item in req.get("exams", []) if (r := _exam(user, item)) is not None]
     out += [r for r in (_project(user, item) for item in req.get("projects", [])) if r is not None]
     if req.get("hours"):
         out.append(_hours(user, float(req["hours"])))

@@ -200,6 +200,13 @@ MATRIX = {
     "employers.admin_keys": ("GET", "/admin/api-keys", None, ADMIN),
     "employers.admin_revoke_key_confirm": ("GET", "/admin/api-keys/{apikey}/revoke", None, ADMIN),
     "employers.admin_revoke_key": ("POST", "/admin/api-keys/{apikey}/revoke", {}, ADMIN_POST),
+    "recognition.submit": ("GET", "/recognition", None, SIGNED_IN),
+    "recognition.partners": ("GET", "/admin/partners", None, ADMIN),
+    "recognition.partner": ("GET", "/admin/partners/{partner}", None, ADMIN),
+    "recognition.remove": ("POST", "/admin/partners/{partner}/rule/{rule}/remove", {}, ADMIN_POST),
+    "recognition.queue": ("GET", "/admin/recognition", None, ADMIN),
+    "recognition.decide": ("POST", "/admin/recognition/{recognition}/decide", {"decision": "refuse", "reason": "no"},
+                           ADMIN_POST),
     "employers_api.api_verify": ("POST", "/api/v1/verify", {"__json__": {"ids": ["0" * 32]}}, PUBLIC),
     "wallet.offer": ("GET", "/certificates/{credential}/wallet", None,
                      {**dict.fromkeys(ROLES, 404), "anon": LOGIN, "trainee": OK}),
@@ -306,6 +313,16 @@ def _access_world(tmp_path):
     apikey, _secret = create_key(people["employer"], "HR system")
     db.session.commit()
     people.update(credential=cred, apikey=apikey, cpd=activity)
+    import json
+
+    from lms.credentials import signing
+    from lms.recognition import services as recognition
+    from tests.factories import partners
+    partner_key = signing.generate_key()
+    partner = partners.register_partner(people["admin"], partner_key)
+    request = recognition.submit(people["trainee"], json.dumps(partners.signed(partners.credential(), partner_key)).encode())
+    db.session.commit()
+    people.update(partner=partner, rule=partner.rules[0], recognition=request)
     people["claim"] = type("Claim", (), {"public_id": str(claim.id), "email": None})()
     return {k: SimpleNamespace(public_id=v.public_id, email=getattr(v, "email", None))
             for k, v in {**people, "question": db.session.scalar(select(Question))}.items()}
@@ -358,7 +375,8 @@ def test_every_post_needs_a_csrf_token(app, client, users, endpoint):
 def _ids(users) -> dict:
     return {"trainee": users["trainee"].public_id, "other": users["other"].public_id, "quiz": "0" * 32,
             "question": "0" * 32, "attempt": "0" * 32, "brief": "0" * 32, "project": "0" * 32, "file": "0" * 32,
-            "credential": "0" * 32, "claim": "0", "apikey": "0" * 32, "cpd": "0" * 32}
+            "credential": "0" * 32, "claim": "0", "apikey": "0" * 32, "cpd": "0" * 32,
+            "partner": "0" * 32, "rule": "0" * 32, "recognition": "0" * 32}
 
 
 def test_every_page_that_posts_back_needs_a_csrf_token(app, client, users):
