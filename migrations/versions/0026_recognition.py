@@ -2,7 +2,7 @@
 rules) and trainees' recognition requests with what a confirmed one granted (issue 18)
 
 Revision ID: 89e36fc80f1b
-Revises: 1a1d1ba3e7c9
+Revises: fa5f6ae8703a
 Create Date: 2026-12-07 23:59:00.829129
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '89e36fc80f1b'
-down_revision = '1a1d1ba3e7c9'
+down_revision = 'fa5f6ae8703a'
 branch_labels = None
 depends_on = None
 
