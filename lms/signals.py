@@ -115,7 +115,7 @@ credentials. Sender: the User. Answer: ``[{"kind": "course" | "exam" | "prerequi
 "until": "YYYY-MM-DD" | None}, ...]``. Asked by credentials (eligibility); answered by recognition.""")
 
 credential_evidence = lms_signals.signal("credential-evidence", """OB 3.0 ``Evidence`` objects another feature adds to
-a person's credential. Sender: the User. Answer: ``[{"id", "type": ["Evidence"], "name", "narrative", ...}, ...]``.
+a person's credential. Sender: the User; ``lang``: the credential's edition ("en" or "zh"). Answer: ``[{"id", "type": ["Evidence"], "name", "narrative", ...}, ...]``.
 Asked by credentials when it writes a credential's ``evidence``; answered by recognition (confirmed
 recognitions in force).""")
 

@@ -226,7 +226,9 @@ def build_document(cred: Credential, now: datetime) -> dict:
         # one entry (OB 3.0 allows at most one): two bits say revoked and suspended (lms/credentials/statuslist.py)
         "credentialStatus": statuslist.entry(list_url("message", cred.status_list), "message", cred.status_index),
     }
-    evidence = achievement.evidence(cred, lang)         # the graded real projects (none: no entry)
+    # the graded real projects, then what other features add (recognised partner credentials); none: no entry
+    evidence = achievement.evidence(cred, lang) + [entry for entries in signals.answers(
+        signals.credential_evidence, holder, lang=lang) for entry in entries]
     if evidence:
         doc["evidence"] = evidence
     return doc

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from lms.credentials import pdf, signing
+from lms.credentials import pdf, presentation, signing
 from lms.db import utcnow
 from lms.extensions import db
 from lms.recognition.models import (
@@ -65,13 +65,6 @@ class Outcome:
 
 # ---------------------------------------------------------------- reading
 
-def credentials_in(document) -> list:
-    """The credentials a document holds. INTEGRATION POINT (issue 18, h1): the integrator replaces this body with
-    ``lms.credentials.presentation.credentials_in(document)``, which also unwraps a Verifiable Presentation; until
-    then a document is one bare credential."""
-    return [document]
-
-
 def read(raw: bytes) -> tuple[dict | str, str]:
     """The credential in what a trainee sent, and its format: ``(dict, "json" | "pdf")`` or ``(jwt text, "jwt")``.
     Raises :class:`Refused` ("unreadable") when there is none."""
@@ -88,7 +81,7 @@ def read(raw: bytes) -> tuple[dict | str, str]:
             doc, fmt = json.loads(raw.decode("utf-8")), "json"
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise Refused("unreadable") from None
-    found = credentials_in(doc) if doc is not None else []
+    found = presentation.credentials_in(doc) if doc is not None else []     # a bare credential, or a presentation's
     if len(found) != 1:
         raise Refused("unreadable")
     one = found[0]

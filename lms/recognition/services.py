@@ -183,22 +183,27 @@ def exemptions(user) -> list[dict]:
     return out
 
 
-def evidence_entries(user) -> list[dict]:
-    """OB 3.0 ``Evidence`` objects for the person's confirmed recognitions still in force (for the credential's
-    ``evidence``; the integrator adds them beside the graded projects)."""
+def evidence_entries(user, lang: str = "en") -> list[dict]:
+    """OB 3.0 ``Evidence`` objects for the person's confirmed recognitions still in force, in the credential's
+    edition language ``lang`` ("en" or "zh"), for the credential's ``evidence`` beside the graded projects."""
     seen, out = set(), []
     for _grant, req in _live_grants(user.id):
         if req.id in seen:
             continue
         seen.add(req.id)
-        partner = req.partner.name if req.partner else {"en": "", "zh": ""}
+        partner = (req.partner.name if req.partner else {}).get(lang) or ""
         achievement = (req.facts.get("achievement") or {}).get("name") or ""
-        out.append({"id": f"urn:uuid:{_uuid(req.public_id)}", "type": ["Evidence"],
-                    "name": f"Recognition of {partner['en']}'s {achievement}".strip(),
-                    "narrative": f"{partner['en']}'s credential {req.facts.get('credential_id') or ''} was checked "
-                                 f"against the partner's registered keys and confirmed by an administrator on "
-                                 f"{req.decided_at:%Y-%m-%d}.",
-                    "description": f"承认{partner['zh']}的{achievement}"})
+        credential_id = req.facts.get("credential_id") or ""
+        decided = f"{req.decided_at:%Y-%m-%d}"
+        if lang == "zh":
+            name = f"承认{partner}的{achievement}"
+            narrative = f"{partner}的证书 {credential_id} 已按登记的合作方密钥核验，并由管理员于 {decided} 确认承认。"
+        else:
+            name = f"Recognition of {partner}'s {achievement}".strip()
+            narrative = (f"{partner}'s credential {credential_id} was checked against the partner's registered keys "
+                         f"and confirmed by an administrator on {decided}.")
+        out.append({"id": f"urn:uuid:{_uuid(req.public_id)}", "type": ["Evidence"], "name": name,
+                    "narrative": narrative})
     return out
 
 
@@ -235,5 +240,5 @@ def _answer_exemptions(user, **_payload) -> list[dict]:
     return exemptions(user)
 
 
-def _answer_evidence(user, **_payload) -> list[dict]:
-    return evidence_entries(user)
+def _answer_evidence(user, lang: str = "en", **_payload) -> list[dict]:
+    return evidence_entries(user, lang)

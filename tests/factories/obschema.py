@@ -1,5 +1,5 @@
 """Every credential the tests issue passes 1EdTech's official Open Badges 3.0 schema: the signed JSON written to
-a credential row during a test is collected (an ORM attribute event, so nothing is read back from the database)
+a credential row (the register's, or a copy issued to a wallet) during a test is collected (an ORM attribute event, so nothing is read back from the database)
 and validated at the test's end by ``tests/conftest.py``'s autouse fixture, with the validator the product uses
 (:mod:`lms.credentials.schemas`, compiled once)."""
 from __future__ import annotations
@@ -11,10 +11,12 @@ from sqlalchemy import event
 
 from lms.credentials import schemas
 from lms.credentials.models import Credential
+from lms.wallet.models import WalletCredential
 
 _written: list[str] = []
 
 
+@event.listens_for(WalletCredential.signed_json, "set")
 @event.listens_for(Credential.signed_json, "set")
 def _collect(_target, value, _old, _initiator) -> None:
     if isinstance(value, str) and value:

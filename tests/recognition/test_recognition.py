@@ -5,7 +5,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from lms.credentials import eligibility, signing
+from lms.credentials import eligibility, keys, signing
+from lms.credentials import services as credentials
 from lms.credentials.models import Programme
 from lms.extensions import db
 from lms.frameworks.models import Evidence
@@ -14,6 +15,7 @@ from lms.recognition import services as svc
 from lms.recognition.models import RequestState
 from tests.factories import make_user
 from tests.factories import partners as pf
+from tests.factories.achievements import practitioner_request
 from tests.factories.content import F1
 
 
@@ -226,6 +228,11 @@ def test_confirmation_grants_the_exemption_and_the_evidence_and_withdrawal_takes
     assert entries[0]["type"] == ["Evidence"] and "Partner Body" in entries[0]["name"]
     from lms import signals
     assert signals.answers(signals.credential_evidence, trainee) == [entries]
+    assert svc.evidence_entries(trainee, "zh")[0]["name"] == "承认合作机构的Licensing Fundamentals"
+    # the holder's credential issued afterwards says so in its evidence
+    keys.create_key()
+    cred = credentials.issue(practitioner_request(trainee, [], []), admin)
+    assert entries[0] in json.loads(cred.signed_json)["evidence"]
 
     svc.withdraw(admin, req, "The partner withdrew the course's accreditation.")
     db.session.commit()
