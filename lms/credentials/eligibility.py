@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from lms.assessment.grading import final_grade
 from lms.assessment.models import Attempt, AttemptState, Quiz
@@ -130,9 +130,14 @@ def _project(user, item: dict) -> Requirement | None:
     return fact
 
 
-def _hours(user, need: float) -> Requirement:
-    hours = float(db.session.scalar(select(func.coalesce(func.sum(Course.hours), 0)).join(Enrolment).where(
-        Enrolment.user_id == user.id, Enrolment.completed_at.is_not(None))) or 0)
+def _hours(user, need: float, exempt: dict) -> Requirement:
+    """The hours of the courses completed here, and of those a recognised partner credential exempts the
+    person from (recognition of prior learning credits the course, hours included)."""
+    completed = select(Course.id).join(Enrolment).where(Enrolment.user_id == user.id,
+                                                        Enrolment.completed_at.is_not(None))
+    exempted = select(Course.id).where(Course.slug.in_({code for kind, code in exempt if kind == "course"}))
+    hours = float(db.session.scalar(select(func.coalesce(func.sum(Course.hours), 0)).where(
+        or_(Course.id.in_(completed), Course.id.in_(exempted)))) or 0)
     return Requirement("hours", "counted", hours >= need, min(1.0, hours / need), target=need, value=hours)
 
 
@@ -177,7 +182,7 @@ def evaluate(user, programme: Programme) -> list[Requirement]:
             for item in req.get("exams", []) if (r := _exam(user, item)) is not None]
     out += [r for r in (_project(user, item) for item in req.get("projects", [])) if r is not None]
     if req.get("hours"):
-        out.append(_hours(user, float(req["hours"])))
+        out.append(_hours(user, float(req["hours"]), exempt))
     if req.get("experience_years"):
         out.append(_experience(user, req["experience_years"]))
     return out

@@ -218,8 +218,10 @@ def test_confirmation_grants_the_exemption_and_the_evidence_and_withdrawal_takes
     req = svc.submit(trainee, _raw(pf.signed(pf.credential(), setup["key"])))
     svc.confirm(admin, req)
     db.session.commit()
-    course_req = next(r for r in eligibility.evaluate(trainee, foundation) if r.kind == "course")
+    reqs = {r.kind: r for r in eligibility.evaluate(trainee, foundation)}
+    course_req = reqs["course"]
     assert course_req.met and course_req.state == "recognised"
+    assert reqs["hours"].value == 12 and reqs["hours"].met       # the exempted course's hours are credited too
     assert course_req.recognised["partner"] == {"en": "Partner Body", "zh": "合作机构"}
     assert course_req.recognised["achievement"] == "Licensing Fundamentals"
     rows = list(db.session.scalars(select(Evidence).where(Evidence.user_id == trainee.id)))
