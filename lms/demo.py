@@ -1,12 +1,14 @@
 """Demo accounts for each role and a little activity (idempotent)."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from lms.accounts import services as accounts
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, CourseInstructor, CourseStatus
 from lms.extensions import db
+from lms.recognition.demo import create_demo_partner
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = [
@@ -43,6 +45,7 @@ def create_demo() -> list[str]:
             catalog.mark_done(trainee, lesson)
         lines.append(f"trainee enrolled in {course.code} with 2 lessons done")
         lines += certified_holder(users["holder@example.com"], users["instructor@example.com"], course)
+        lines += create_demo_partner(users["admin@example.com"], trainee, current_app.instance_path)
     else:
         lines.append("(run `lms load` first for course activity)")
     db.session.commit()
