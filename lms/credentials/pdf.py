@@ -56,6 +56,15 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> f
     return size
 
 
+def frame(c: canvas.Canvas, width: float, height: float, outer: float, outer_line: float, inner: float,
+          inner_line: float) -> None:
+    """The certificate's double frame (a brand-coloured line, a gold one inside), also the transcript's."""
+    for colour, margin, line in ((BRAND, outer, outer_line), (GOLD, inner, inner_line)):
+        c.setStrokeColor(colour)
+        c.setLineWidth(line)
+        c.rect(margin, margin, width - 2 * margin, height - 2 * margin)
+
+
 def render(data: dict) -> bytes:
     """``data``: names, titles, level, competencies [(code, en, zh)], dates, ids, urls, signed JSON."""
     _register_fonts()
@@ -68,13 +77,7 @@ def render(data: dict) -> bytes:
     c.setTitle(f"{data['title_en']} — {data['name_latin'] or data['name_zh']}")
     c.setAuthor(data["issuer_name"])
     c.setSubject(f"Credential {data['credential_id']}")
-    # frame
-    c.setStrokeColor(BRAND)
-    c.setLineWidth(6)
-    c.rect(18, 18, W - 36, H - 36)
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(1.2)
-    c.rect(30, 30, W - 60, H - 60)
+    frame(c, W, H, 18, 6, 30, 1.2)
     # header
     c.setFillColor(BRAND)
     c.roundRect(56, H - 96, 34, 34, 6, fill=1, stroke=0)

@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from lms.core.spreadsheet import cells
-from lms.credentials.pdf import BRAND, GOLD, INK, LEVELS, MUTED, _finish, _fit, _register_fonts
+from lms.credentials.pdf import BRAND, GOLD, INK, LEVELS, MUTED, _finish, _fit, _register_fonts, frame
 from lms.credentials.transcript import CourseRecord, Transcript
 
 
@@ -72,12 +72,7 @@ COURSE_WIDTH = 246
 
 def _frame(c: canvas.Canvas, facts: Transcript, page: int) -> float:
     """The frame and header of a page; returns the y where the table starts."""
-    c.setStrokeColor(BRAND)
-    c.setLineWidth(5)
-    c.rect(16, 16, W - 32, H - 32)
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(1)
-    c.rect(26, 26, W - 52, H - 52)
+    frame(c, W, H, 16, 5, 26, 1)
     c.setFillColor(INK)
     c.setFont("CJK-Bold", 12)
     c.drawString(LEFT, H - 60, "TTM Academy · 技术经理人学院")
