@@ -319,3 +319,13 @@ def test_an_exam_and_a_prerequisite_are_exempted_too(setup):
     prerequisite = next(r for r in eligibility.evaluate(trainee, practitioner) if r.kind == "prerequisite")
     assert exam.state == prerequisite.state == "recognised" and exam.met and prerequisite.met
     assert {e["kind"] for e in svc.exemptions(trainee)} == {"course", "exam", "prerequisite"}
+
+
+def test_a_credential_inside_a_verifiable_presentation_is_read(setup):
+    from tests.factories.presentations import presentation
+    doc = pf.signed(pf.credential(), setup["key"])
+    req = svc.submit(setup["trainee"], _raw(presentation([doc])))
+    assert req.state == RequestState.PENDING and req.facts["method"] == pf.METHOD
+    # a presentation holding two credentials is not one submission
+    two = presentation([doc, pf.signed(pf.credential(name="Negotiation"), setup["key"])])
+    assert svc.submit(setup["trainee"], _raw(two)).refusal == "unreadable"
