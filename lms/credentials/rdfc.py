@@ -22,6 +22,7 @@ import functools
 import json
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -88,6 +89,18 @@ class ContextLoader:
         other implementations drop it; kept relative, :func:`undefined_terms` can report it.
         """
         return {"documentLoader": self, "base": None}
+
+
+# pyld keeps the contexts nested in a context (scoped contexts: every OB 3.0 class has one) in a process-wide
+# cache, each with a small LRU cache of its processed forms that is not safe across threads: two threads expanding
+# at once can meet a KeyError in its eviction (seen in tests/credentials/test_issuance_status.py's parallel
+# issuance). One expansion at a time per process; processes (gunicorn workers) still expand in parallel.
+_EXPANSION = threading.Lock()
+
+
+def _expand(doc: Any, loader: ContextLoader, dropped: list) -> Any:
+    with _EXPANSION:
+        return jsonld.expand(doc, loader.pyld_options(), on_property_dropped=dropped.append)
 
 
 @functools.cache
@@ -243,7 +256,7 @@ def checked_expansion(doc: JsonObject, loader: ContextLoader | None = None) -> t
     loader = loader or default_loader()
     dropped: list[str | None] = []
     try:
-        expanded = jsonld.expand(doc, loader.pyld_options(), on_property_dropped=dropped.append)
+        expanded = _expand(doc, loader, dropped)
     except jsonld.JsonLdError as error:
         _raise_unknown_context(error)
         raise
@@ -304,7 +317,7 @@ def _dropped_here(doc: Any, obj: dict, key: str, dropped: Counter, loader: Conte
     value = obj.pop(key)
     seen: list[str | None] = []
     try:
-        jsonld.expand(doc, loader.pyld_options(), on_property_dropped=seen.append)
+        _expand(doc, loader, seen)
     finally:
         obj[key] = value
     return seen.count(key) < dropped[key]

@@ -218,3 +218,28 @@ def test_an_issued_credential_is_signed_as_plain_pyld_would(app, loaded):
     assert signing.verify(signed, keys.resolve).ok
 
 
+
+
+def test_expansions_in_parallel_threads_all_succeed():
+    """pyld's cache of processed scoped contexts is not thread-safe (an OrderedDict mutated during iteration, a
+    KeyError in its LRU eviction): without rdfc's lock, eight threads expanding at once fail now and then."""
+    import threading
+
+    from tests.factories.vectors import OB_CREDENTIAL
+    errors: list[str] = []
+
+    def work():
+        for i in range(40):
+            doc = copy.deepcopy(OB_CREDENTIAL)
+            doc["name"] = f"Credential {i}"
+            try:
+                rdfc.checked_expansion(doc)
+            except Exception as exc:    # noqa: BLE001 - any failure is the finding
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
