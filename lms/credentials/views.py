@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from lms import signals
 from lms.accounts.forms import ActionForm
+from lms.catalog.markdown import render_markdown
 from lms.catalog.models import CourseStatus
 from lms.core.limits import body_limit
 from lms.core.negotiation import wants_json_ld
@@ -77,7 +78,7 @@ def programme(key: str):
     else:
         with force_locale("zh_Hans" if lang == "zh" else "en") if lang else nullcontext():
             resp = Response(render_template("credentials/programme.html", prog=prog, names=_competency_names(prog),
-                                            criteria=achievement.criteria_narrative(prog, current_lang())))
+                                            criteria=render_markdown(achievement.criteria_narrative(prog, current_lang()))))
     resp.headers["Vary"] = "Accept"
     return resp
 

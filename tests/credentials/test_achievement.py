@@ -221,6 +221,7 @@ def test_the_programme_page_in_html_names_requirements_by_title_in_each_edition(
     anon = app.test_client()
     english = anon.get("/programmes/foundation", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "completed the course F1 Technology-transfer system, policy and ethics" in english
+    assert "<li>" in english and "\n- " not in english          # the Markdown narrative shown as a list
     chinese = anon.get("/programmes/foundation?lang=zh-Hans", headers={"Accept-Language": "en"})
     page = chinese.get_data(as_text=True)
     assert chinese.status_code == 200 and "技术经理人（初级）" in page and "完成课程 F1" in page
