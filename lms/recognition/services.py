@@ -87,9 +87,27 @@ def would_grant(req: RecognitionRequest) -> list[dict]:
         return []
     rules = checking.matching_rules(req.partner, req.facts.get("achievement") or {})
     until = _until(req)
-    return [{"kind": r.grant_kind.value, "target": r.target, "level": r.level,
+    return [{"kind": r.grant_kind.value, "target": r.target, "level": r.level, "title": _target_title(r.grant_kind.value,
+                                                                                                        r.target),
              "until": min(d for d in (r.valid_until, until) if d) if (r.valid_until or until) else None,
              "rule": r.public_id} for r in rules]
+
+
+def _target_title(kind: str, target: str) -> dict | None:
+    """The title ({en, zh}) of the course, or the code and name of the competency, that a rule grants."""
+    from lms.catalog.models import Course
+    if kind == "course":
+        course = db.session.scalar(select(Course).where(Course.slug == target))
+        return {"en": f"{course.code} {course.title_en or course.title_zh}",
+                "zh": f"{course.code} {course.title_zh or course.title_en}"} if course else None
+    if kind == "competency":
+        from lms.frameworks.loader import current_framework
+        from lms.frameworks.models import Competency
+        fw = current_framework()
+        comp = fw and db.session.scalar(select(Competency).where(Competency.framework_id == fw.id,
+                                                                 Competency.code == target))
+        return {"en": f"{target} {comp.name_en}", "zh": f"{target} {comp.name_zh}"} if comp else None
+    return None
 
 
 def _until(req: RecognitionRequest) -> date | None:

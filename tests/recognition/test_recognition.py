@@ -43,6 +43,8 @@ def test_a_registered_partners_credential_is_checked_and_waits_for_an_administra
     assert req.facts["status"] == "none"
     assert req.facts["achievement"]["id"] == pf.ACHIEVEMENT
     assert {g["kind"] for g in svc.would_grant(req)} == {"course", "competency"}
+    titles = {g["kind"]: g["title"] for g in svc.would_grant(req)}        # shown to the administrator by title
+    assert titles["course"]["en"].startswith("F1 ") and titles["competency"]["en"].startswith("D1.1 ")
 
 
 def test_the_hashed_e_mail_address_is_compared_with_the_account(setup):
