@@ -108,7 +108,7 @@ def test_no_answer_cue_in_single_answer_questions(slug, lang):
     if not n:
         return
     assert longest <= MAX_KEY_LONGEST * n and ratio <= MAX_LENGTH_RATIO, (
-        f"{slug}.{lang}: the key is the longest option in {longest} of {n} single-answer questions (at most "
+        f"{family(slug)}.{lang}: the key is the longest option in {longest} of {n} single-answer questions (at most "
         f"{MAX_KEY_LONGEST:.0%} allowed) and is on average {ratio:.2f}× the distractors' length (at most "
         f"{MAX_LENGTH_RATIO}); the key is longest in: {', '.join(ids)}")
 
@@ -118,7 +118,7 @@ def test_ticking_every_option_scores_nothing(slug, lang):
     bad = [q.get("idnumber") or q["name"] for q in _banks()[(slug, lang)]
            if q["qtype"] == "multichoice" and not q.get("single")
            and sum(Decimal(a["fraction"]) for a in q["answers"]) > 0]
-    assert not bad, f"{slug}.{lang}: ticking every option scores more than 0 in {', '.join(bad)}"
+    assert not bad, f"{family(slug)}.{lang}: ticking every option scores more than 0 in {', '.join(bad)}"
 
 
 def test_every_id_exists_in_both_languages_of_its_bank():
@@ -136,7 +136,7 @@ def test_every_id_exists_in_both_languages_of_its_bank():
 
 
 def test_every_question_has_an_id_a_level_and_a_competency():
-    problems = [f"{slug}.{lang} line {q['line']}" for (slug, lang), qs in _banks().items() for q in qs
+    problems = [f"{family(slug)}.{lang} line {q['line']}" for (slug, lang), qs in _banks().items() for q in qs
                 if q["qtype"] != "description" and not (q.get("idnumber") and _level(q) and _competency(q))]
     assert not problems, "questions without an [id:], a level tag or a competency category: " + ", ".join(problems)
 
@@ -252,7 +252,7 @@ def test_no_placeholder_or_empty_text_in_banks(slug, lang):
             problems.append(f"{q.get('idnumber')}: empty text or general feedback")
         if any(PLACEHOLDER.search(t or "") for t in texts):
             problems.append(f"{q.get('idnumber')}: placeholder text")
-    assert not problems, f"{slug}.{lang}: " + "; ".join(problems)
+    assert not problems, f"{family(slug)}.{lang}: " + "; ".join(problems)
 
 
 def test_the_cue_check_catches_a_cued_bank():
