@@ -18,15 +18,19 @@ GOOD = (HERE / "brief.yaml").read_text(encoding="utf-8")
 def test_the_shipped_briefs_load_with_complete_rubrics(app, loaded):
     briefs = {b.key: b for b in db.session.scalars(select(Brief))}
     assert set(briefs) >= {"technology-evaluation-report", "patent-landscape-ip-operations",
-                           "valuation-term-sheet-commercialisation", "deal-file"}
+                           "valuation-term-sheet-commercialisation", "deal-file", "technology-summary-trl-card"}
     for b in briefs.values():
         assert sum(c.weight for c in b.criteria) == 100
-        assert b.title_en and b.title_zh and b.purpose_en and b.purpose_zh and b.two_examiners
+        assert b.title_en and b.title_zh and b.purpose_en and b.purpose_zh
+        assert b.two_examiners or b.level == "F"   # the Foundation practice is graded by its instructor
         assert all(set(c.descriptors) == {band["key"] for band in b.bands} for c in b.criteria)
         assert all(d["en"] and d["zh"] for c in b.criteria for d in c.descriptors.values())
     tech = briefs["technology-evaluation-report"]
     assert tech.templates == ["technology_rating", "trl"] and tech.defence_required and tech.pass_mark == 70
     assert all(c.min_score == 50 for c in tech.criteria)
+    practice = briefs["technology-summary-trl-card"]
+    assert practice.level == "F" and practice.pass_mark == 60 and practice.templates == ["trl"]
+    assert {c.key: c.min_score for c in practice.criteria if c.min_score} == {"trl-card": 50}
     val = briefs["valuation-term-sheet-commercialisation"]
     assert val.level == "E" and val.pass_mark == 75
     assert {c.key: c.min_score for c in val.criteria if c.min_score} == {"valuation": 60, "compliance": 60}
