@@ -18,7 +18,8 @@ GOOD = (HERE / "brief.yaml").read_text(encoding="utf-8")
 def test_the_shipped_briefs_load_with_complete_rubrics(app, loaded):
     briefs = {b.key: b for b in db.session.scalars(select(Brief))}
     assert set(briefs) >= {"technology-evaluation-report", "patent-landscape-ip-operations",
-                           "valuation-term-sheet-commercialisation", "deal-file", "technology-summary-trl-card"}
+                           "valuation-term-sheet-commercialisation", "deal-file", "technology-summary-trl-card",
+                           "ip-fact-sheet"}
     for b in briefs.values():
         assert sum(c.weight for c in b.criteria) == 100
         assert b.title_en and b.title_zh and b.purpose_en and b.purpose_zh
@@ -34,6 +35,9 @@ def test_the_shipped_briefs_load_with_complete_rubrics(app, loaded):
     val = briefs["valuation-term-sheet-commercialisation"]
     assert val.level == "E" and val.pass_mark == 75
     assert {c.key: c.min_score for c in val.criteria if c.min_score} == {"valuation": 60, "compliance": 60}
+    fact = briefs["ip-fact-sheet"]
+    assert fact.level == "F" and fact.pass_mark == 60 and not fact.defence_required
+    assert {c.competency.code for c in fact.criteria} == {"D3.1", "D3.3"}
     # loading again changes nothing
     assert load_all(REPO_ROOT).briefs == []
 
