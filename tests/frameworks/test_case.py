@@ -239,7 +239,7 @@ def test_cli_exports_checks_and_imports(app, loaded, tmp_path):
     assert "TTM-CF v1 written" in runner.invoke(args=["case", "export", "--out", str(out)]).output
     assert json.loads(out.read_text(encoding="utf-8")) == _package()
     checked = runner.invoke(args=["case", "import", "--check", str(out)])
-    assert "would import: TTM-CF v2" in checked.output and "competencies 28," in checked.output
+    assert "would import: TTM-CF v2" in checked.output and "competencies 32," in checked.output
     assert db.session.scalar(select(Framework).where(Framework.version == 2)) is None
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"CFDocument": {"identifier": "x"}}))
