@@ -264,6 +264,11 @@ def test_worksheet_computes_the_weighted_rating_and_checks_trl_evidence(app, peo
     examiner_view = _as(app, people["admin"]).get(f"/projects/{project.public_id}/worksheet").get_data(as_text=True)
     assert "77.5" in examiner_view and "validated in the lab" in examiner_view and "evidence for g2" in examiner_view
     assert "breadboard validation in laboratory environment" in examiner_view and "by June 2027" in examiner_view
+    people["admin"].locale = "zh_Hans"
+    db.session.commit()
+    chinese = _as(app, people["admin"]).get(f"/projects/{project.public_id}/worksheet").get_data(as_text=True)
+    assert "技术等级 A" in chinese and "不是信用评级" in chinese and "评级依据" in chinese
+    assert "部件和/或实验板在实验室环境中完成验证" in chinese and "迈向下一等级的计划" in chinese
 
 
 def test_confidential_projects_hide_details_from_course_staff_who_are_not_examiners(app, people):
