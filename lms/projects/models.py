@@ -294,10 +294,13 @@ class TechnologyAssessment(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), unique=True)
     weights: Mapped[dict] = mapped_column(JSON, default=dict)      # indicator key -> weight (sum 1)
     ratings: Mapped[dict] = mapped_column(JSON, default=dict)      # indicator key -> A..E
+    rating_evidence: Mapped[dict] = mapped_column(JSON, default=dict)  # indicator key -> the evidence for its rating
     score: Mapped[float | None]
     grade: Mapped[str | None] = mapped_column(String(4))
     trl: Mapped[int | None]
+    trl_scale: Mapped[str | None] = mapped_column(String(10))        # worksheets.TRL_SCALES key; None: EU (older sheets)
     trl_evidence: Mapped[dict] = mapped_column(JSON, default=dict)  # "1".."9" -> text
+    trl_plan: Mapped[dict] = mapped_column(JSON, default=dict)      # gap to the next level: worksheets.PLAN_FIELDS -> text
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="assessment")

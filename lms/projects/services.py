@@ -380,8 +380,10 @@ def _weight(ind, raw: str) -> tuple[float | None, str | None]:
     return value, None
 
 
-def _rating_sheet(weights: dict[str, str], ratings: dict[str, str]) -> tuple[dict, list[str]]:
-    """The technology-rating worksheet's fields (weights, ratings, score, grade), or the errors."""
+def _rating_sheet(weights: dict[str, str], ratings: dict[str, str],
+                  evidence: dict[str, str]) -> tuple[dict, list[str]]:
+    """The technology-rating worksheet's fields (weights, ratings with their evidence, score, grade), or the
+    errors. A rating without the evidence it rests on is not accepted."""
     errors, w = [], {}
     for ind in worksheets.INDICATORS:
         value, error = _weight(ind, weights.get(ind.key, ""))
@@ -391,33 +393,52 @@ def _rating_sheet(weights: dict[str, str], ratings: dict[str, str]) -> tuple[dic
             errors.append(error)
         if ratings.get(ind.key) not in worksheets.POINTS:
             errors.append(_("%(i)s: choose a rating from A to E.", i=ind.label))
+        if not (evidence.get(ind.key) or "").strip():
+            errors.append(_("%(i)s: give the evidence for the rating.", i=ind.label))
     if len(w) == len(worksheets.INDICATORS) and abs(sum(w.values()) - 1) > 0.001:
         errors.append(_("The weights add up to %(s)s; they must add up to 1.", s=f"{sum(w.values()):.3f}"))
     if errors:
         return {}, errors
     chosen = {i.key: ratings[i.key] for i in worksheets.INDICATORS}
     score = worksheets.weighted_score(w, chosen)
-    return {"weights": w, "ratings": chosen, "score": score, "grade": worksheets.letter_grade(score)}, []
+    return {"weights": w, "ratings": chosen, "score": score, "grade": worksheets.letter_grade(score),
+            "rating_evidence": {i.key: evidence[i.key].strip() for i in worksheets.INDICATORS}}, []
 
 
-def _trl_sheet(trl: str, trl_evidence: dict[str, str]) -> tuple[dict, list[str]]:
-    """The TRL claimed (1 to 9) with the evidence of every level up to it, or the errors."""
+def _trl_sheet(trl: str, trl_evidence: dict[str, str], scale: str = worksheets.DEFAULT_SCALE,
+               plan: dict[str, str] | None = None) -> tuple[dict, list[str]]:
+    """The TRL claimed (1 to 9) on the scale chosen, with the evidence of every level up to it and, below 9, the
+    plan for reaching the next level; or the errors."""
+    errors = []
+    if scale not in worksheets.TRL_SCALES:
+        errors.append(_("Choose the TRL scale you rate against."))
     try:
         level = int(trl)
     except ValueError:
         level = 0
     if not 1 <= level <= 9:
-        return {}, [_("Choose the TRL you claim, from 1 to 9.")]
+        return {}, errors + [_("Choose the TRL you claim, from 1 to 9.")]
     ev = {str(n): (trl_evidence.get(str(n)) or "").strip() for n in range(1, level + 1)}
     missing = [n for n, text in ev.items() if not text]
     if missing:
-        return {}, [_("Give the evidence for every level claimed; missing for TRL %(levels)s.",
-                      levels=", ".join(missing))]
-    return {"trl": level, "trl_evidence": ev}, []
+        errors.append(_("Give the evidence for every level claimed; missing for TRL %(levels)s.",
+                        levels=", ".join(missing)))
+    plan = plan or {}
+    steps = {}
+    if level < 9:
+        steps = {key: (plan.get(key) or "").strip() for key, _label in worksheets.PLAN_FIELDS}
+        if not all(steps.values()):
+            errors.append(_("Complete the plan for reaching TRL %(n)s: work, evidence, resources and time.",
+                            n=level + 1))
+    if errors:
+        return {}, errors
+    return {"trl": level, "trl_scale": scale, "trl_evidence": ev, "trl_plan": steps}, []
 
 
 def save_worksheet(trainee: User, project: Project, weights: dict[str, str], ratings: dict[str, str],
-                   trl: str, trl_evidence: dict[str, str]) -> TechnologyAssessment:
+                   trl: str, trl_evidence: dict[str, str], *, rating_evidence: dict[str, str] | None = None,
+                   trl_scale: str = worksheets.DEFAULT_SCALE,
+                   trl_plan: dict[str, str] | None = None) -> TechnologyAssessment:
     """The worksheets the brief asks for, saved together once every field is right."""
     if project.trainee_id != trainee.id:
         raise ProjectError(_("Only the trainee fills in the worksheets."))
@@ -425,8 +446,8 @@ def save_worksheet(trainee: User, project: Project, weights: dict[str, str], rat
         raise ProjectError(_("Grading has started; the worksheets can no longer change."))
     templates = project.brief.templates
     fields, errors = {}, []
-    for template, check in (("technology_rating", lambda: _rating_sheet(weights, ratings)),
-                            ("trl", lambda: _trl_sheet(trl, trl_evidence))):
+    for template, check in (("technology_rating", lambda: _rating_sheet(weights, ratings, rating_evidence or {})),
+                            ("trl", lambda: _trl_sheet(trl, trl_evidence, trl_scale, trl_plan))):
         if template in templates:
             values, problems = check()
             fields.update(values)

@@ -275,9 +275,12 @@ def worksheet(public_id: str):
             abort(400)
         weights = {i.key: request.form.get(f"w-{i.key}", "") for i in worksheets.INDICATORS}
         ratings = {i.key: request.form.get(f"r-{i.key}", "") for i in worksheets.INDICATORS}
+        evidence = {i.key: request.form.get(f"e-{i.key}", "") for i in worksheets.INDICATORS}
         trl_ev = {str(n): request.form.get(f"trl-{n}", "") for n in range(1, 10)}
+        plan = {key: request.form.get(f"plan-{key}", "") for key, _label in worksheets.PLAN_FIELDS}
         try:
-            svc.save_worksheet(current_user, project, weights, ratings, request.form.get("trl", ""), trl_ev)
+            svc.save_worksheet(current_user, project, weights, ratings, request.form.get("trl", ""), trl_ev,
+                               rating_evidence=evidence, trl_scale=request.form.get("trl_scale", ""), trl_plan=plan)
         except svc.ProjectError as exc:
             db.session.rollback()
             errors = str(exc)

@@ -22,9 +22,16 @@ def test_shipped_framework_is_complete_and_bilingual(loaded):
         assert [d.level_code for d in c.descriptors] == ["F", "P", "E"], c.code
         assert all(d.text_en and d.text_zh for d in c.descriptors), c.code
         frameworks = {a.framework for a in c.alignments}
-        assert "TORCH-2020" in frameworks and "RTTP" in frameworks, c.code
-    # RTTP labels are unverified: always shown as provisional
-    assert all(a.provisional for a in db.session.scalars(select(Alignment).where(Alignment.framework == "RTTP")))
+        assert "RTTP" in frameworks, c.code
+    # the syllabus modules are aligned only where they are the competency's substance, not everywhere
+    torch = [c for c in comps if any(a.framework == "TORCH-2020" for a in c.alignments)]
+    assert len(comps) // 2 <= len(torch) < len(comps)
+    practical = [c for c in comps if any(a.code == "SWJN" for a in c.alignments)]
+    assert 0 < len(practical) <= len(comps) // 2
+    # RTTP labels are unverified, and the Torch syllabus and the CLP outline are known only in outline:
+    # all three are always shown as provisional
+    assert all(a.provisional for a in db.session.scalars(
+        select(Alignment).where(Alignment.framework.in_(("RTTP", "TORCH-2020", "LES-CLP")))))
 
 
 def test_loading_twice_changes_nothing(loaded):
@@ -45,7 +52,8 @@ def test_changed_framework_makes_a_new_version_and_old_links_stay(app, content_c
     f1 = db.session.scalar(select(Course).where(Course.slug == "f1-system-policy-ethics"))
     old_ids = {cc.competency_id for cc in f1.competencies}
     fw_file = content_copy / "courses" / "framework.yaml"
-    fw_file.write_text(fw_file.read_text(encoding="utf-8").replace('version: "1.0"', 'version: "1.1"'), encoding="utf-8")
+    fw_file.write_text(re.sub(r'^version: "[^"]+"$', 'version: "9.9-test"', fw_file.read_text(encoding="utf-8"), flags=re.M),
+                       encoding="utf-8")
     report = load_all(content_copy)
     assert report.framework_created and report.framework.endswith("v2")
     versions = db.session.scalars(select(Framework).order_by(Framework.version)).all()

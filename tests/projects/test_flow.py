@@ -242,9 +242,14 @@ def test_worksheet_computes_the_weighted_rating_and_checks_trl_evidence(app, peo
     trainee, project = register(app, people)
     data = {f"w-{i.key}": str(i.default_weight) for i in worksheets.INDICATORS}
     data.update({f"r-{i.key}": "B" for i in worksheets.INDICATORS})
-    data.update({"r-t1": "A", "trl": "4", "trl-1": "paper", "trl-2": "concept", "trl-3": "lab test"})
+    data.update({"r-t1": "A", "trl_scale": "nasa", "trl": "4", "trl-1": "paper", "trl-2": "concept",
+                 "trl-3": "lab test"})
     page = trainee.post(f"/projects/{project.public_id}/worksheet", data=data).get_data(as_text=True)
-    assert "missing for TRL 4" in page
+    assert "missing for TRL 4" in page and "give the evidence for the rating" in page
+    assert "Complete the plan for reaching TRL 5" in page
+    data.update({f"e-{i.key}": f"evidence for {i.key}" for i in worksheets.INDICATORS})
+    data.update({"plan-activities": "breadboard test in a customer's plant", "plan-evidence": "test report",
+                 "plan-resources": "a pilot line and 40万元", "plan-time": "6 months, by June 2027"})
     data["trl-4"] = "validated in the lab, report 2026-03"
     data["w-t1"] = "0.5"
     page = trainee.post(f"/projects/{project.public_id}/worksheet", data=data).get_data(as_text=True)
@@ -252,10 +257,18 @@ def test_worksheet_computes_the_weighted_rating_and_checks_trl_evidence(app, peo
     data["w-t1"] = "0.10"
     trainee.post(f"/projects/{project.public_id}/worksheet", data=data)
     db.session.refresh(project)
-    # all B (4 points) except t1 A (5): (0.9*4 + 0.1*5)/5*100 = 82
-    assert project.assessment.score == 82.0 and project.assessment.grade == "AA" and project.assessment.trl == 4
+    # all B (4 points) except t1 A (5): mean 4.1 points, (4.1 - 1) / 4 * 100 = 77.5
+    sheet = project.assessment
+    assert sheet.score == 77.5 and sheet.grade == "A" and sheet.trl == 4 and sheet.trl_scale == "nasa"
+    assert sheet.rating_evidence["m3"] == "evidence for m3" and sheet.trl_plan["time"] == "6 months, by June 2027"
     examiner_view = _as(app, people["admin"]).get(f"/projects/{project.public_id}/worksheet").get_data(as_text=True)
-    assert "82" in examiner_view and "AA" in examiner_view and "validated in the lab" in examiner_view
+    assert "77.5" in examiner_view and "validated in the lab" in examiner_view and "evidence for g2" in examiner_view
+    assert "breadboard validation in laboratory environment" in examiner_view and "by June 2027" in examiner_view
+    people["admin"].locale = "zh_Hans"
+    db.session.commit()
+    chinese = _as(app, people["admin"]).get(f"/projects/{project.public_id}/worksheet").get_data(as_text=True)
+    assert "技术等级 A" in chinese and "不是信用评级" in chinese and "评级依据" in chinese
+    assert "部件和/或实验板在实验室环境中完成验证" in chinese and "迈向下一等级的计划" in chinese
 
 
 def test_confidential_projects_hide_details_from_course_staff_who_are_not_examiners(app, people):
