@@ -15,7 +15,6 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 from functools import cache
-from pathlib import Path
 
 import pytest
 import yaml
