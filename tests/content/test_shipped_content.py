@@ -184,8 +184,7 @@ def test_published_courses_declare_competencies_the_framework_has():
 
 def _lessons(course: dict):
     for module in course["modules"]:
-        for lesson in module["lessons"]:
-            yield lesson
+        yield from module["lessons"]
 
 
 def _front_matter(text: str) -> dict:
