@@ -5,9 +5,9 @@ import json
 import pytest
 from sqlalchemy import select
 
+from lms.catalog.models import Course
 from lms.credentials import eligibility, keys, signing
 from lms.credentials import services as credentials
-from lms.catalog.models import Course
 from lms.credentials.models import Programme
 from lms.extensions import db
 from lms.frameworks.models import Evidence
