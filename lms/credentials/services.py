@@ -15,23 +15,20 @@ from types import SimpleNamespace
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms import signals
 from lms.accounts.models import User
 from lms.accounts.services import audit
-from lms.credentials import achievement, keys, signing, statuslist
+from lms.credentials import achievement, keys, signing, status_store, statuslist
 from lms.credentials.eligibility import all_met, evaluate, live_credential
 from lms.credentials.models import (
-    LIST_SIZE,
     Approval,
     Credential,
     CredentialState,
     Programme,
-    StatusList,
-    StatusPurpose,
 )
 from lms.credentials.profile import issuer_profile
 from lms.db import utcnow
@@ -43,7 +40,6 @@ from lms.urls import absolute_url
 
 log = logging.getLogger("lms.credentials")
 OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
-POSITION_DRAWS = 32       # random status-list positions checked at once (all taken: the list is nearly full)
 POSITION_ATTEMPTS = 5     # draws again when a parallel issuance took the same position at the same moment
 REASON_MAX = 1000         # characters of a reason to revoke, suspend or re-issue (shown publicly for the first two)
 
@@ -66,57 +62,14 @@ def add_years(when: datetime, years: int) -> datetime:
         return when.replace(year=when.year + years, day=28)
 
 
-def stamp(when: datetime) -> str:
-    return when.replace(microsecond=0).isoformat() + "Z"
+stamp = signing.stamp
 
 
-# ---------------------------------------------------------------- status lists
-
-def list_url(purpose: str, number: int) -> str:
-    return _url("credentials.status_list", purpose=purpose, number=number)
-
-
-def _list_row(purpose: str, number: int, lock: bool = False) -> StatusList:
-    query = select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number)
-    if lock:          # a bit is read, changed and written back: one change at a time, none lost
-        query = query.with_for_update().execution_options(populate_existing=True)
-    row = db.session.scalar(query)
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                row = StatusList(purpose=purpose, number=number,
-                                 bits=bytes(LIST_SIZE * statuslist.status_size(purpose) // 8))
-                db.session.add(row)
-        except IntegrityError:              # opened by a parallel issuance a moment ago
-            row = db.session.scalar(query)
-    return row
-
-
-def _allocate_index() -> tuple[int, int]:
-    """A free position drawn at random from the whole of the newest list number (the message list a new
-    credential's one status entry names; credentials issued before hold positions in the revocation and
-    suspension lists of the same number, and their positions stay theirs). Random positions are the Bitstring Status List specification's privacy advice: a list
-    then says nothing about how many certificates were issued, or in what order.
-
-    ``POSITION_DRAWS`` positions are drawn and checked in one query; the first free one is taken. When every
-    one is taken the list is nearly full, and the next list opens. Two parallel issuances that draw the same
-    free position meet the unique constraint; :func:`_take_position` draws again."""
-    number = db.session.scalar(select(func.max(StatusList.number))) or 1
-    while True:
-        drawn = [secrets.randbelow(LIST_SIZE) for _ in range(POSITION_DRAWS)]
-        taken = set(db.session.scalars(select(Credential.status_index).where(
-            Credential.status_list == number, Credential.status_index.in_(set(drawn)))))
-        free = [i for i in drawn if i not in taken]
-        if free:
-            break
-        number += 1
-    _list_row(StatusPurpose.MESSAGE, number)
-    return number, free[0]
-
+# ---------------------------------------------------------------- a position in the status lists
 
 def _take_position(cred: Credential) -> None:
     for _attempt in range(POSITION_ATTEMPTS):
-        number, index = _allocate_index()
+        number, index = status_store.allocate_index()
         try:
             with db.session.begin_nested():
                 cred.status_list, cred.status_index = number, index
@@ -124,71 +77,6 @@ def _take_position(cred: Credential) -> None:
             continue
         return
     raise CredentialError(_("No free position in the status lists; try again."))
-
-
-def _set_bit(purpose: str, number: int, position: int, value: bool) -> None:
-    """Set or clear bit ``position`` (not entry: a message entry is two bits) of a status list."""
-    row = _list_row(purpose, number, lock=True)
-    bits = bytearray(row.bits)
-    mask = 0x80 >> (position % 8)
-    bits[position // 8] = (bits[position // 8] | mask) if value else (bits[position // 8] & ~mask & 0xFF)
-    row.bits = bytes(bits)
-    row.signed_json = None          # signed again on the next read, with the active key
-    row.updated_at = utcnow()
-
-
-def signed_status_list(purpose: str, number: int) -> str | None:
-    row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
-    if row is None:
-        return None
-    if row.signed_json is not None:
-        return row.signed_json
-    kid, key = keys.active_key()
-    size = statuslist.status_size(purpose)
-    doc = statuslist.status_list_credential(list_url(purpose, number), keys.did(), purpose,
-                                            statuslist.encode(row.bits, size=LIST_SIZE * size, entry_size=size),
-                                            stamp(row.updated_at))
-    signed = json.dumps(signing.sign(doc, key, keys.verification_method(kid), stamp(utcnow())),
-                        ensure_ascii=False, separators=(",", ":"))
-    # Kept for the next reads only if no bit changed meanwhile: a revocation committed while this read was
-    # signing the older bits must not be hidden behind them (the next read signs the new bits).
-    db.session.execute(update(StatusList).where(StatusList.id == row.id, StatusList.updated_at == row.updated_at)
-                       .values(signed_json=signed, updated_at=row.updated_at)
-                       .execution_options(synchronize_session=False))
-    return signed
-
-
-def bit_is_set(purpose: str, number: int, position: int) -> bool:
-    row = db.session.scalar(select(StatusList).where(StatusList.purpose == purpose, StatusList.number == number))
-    return bool(row and row.bits[position // 8] & (0x80 >> (position % 8)))
-
-
-# Which bit of an entry of each purpose says each state (an offset within the entry).
-_STATE_BITS = {("revocation", "revoked"): 0, ("suspension", "suspended"): 0,
-               ("message", "revoked"): statuslist.REVOKED_BIT, ("message", "suspended"): statuslist.SUSPENDED_BIT}
-
-
-def _state_positions(cred: Credential, state: str) -> list[tuple[str, int]]:
-    """(list purpose, bit position) of each bit that says ``state`` (revoked, suspended) of ``cred``, in the
-    lists its own signed status entries name: one message entry, or (issued before it) a revocation and a
-    suspension entry. The list number and entry index are the credential's."""
-    out = []
-    for status in statuslist.entries(json.loads(cred.signed_json or "{}")):
-        purpose = status.get("statusPurpose")
-        offset = _STATE_BITS.get((purpose, state))
-        if offset is not None:
-            out.append((purpose, cred.status_index * statuslist.status_size(purpose) + offset))
-    return out
-
-
-def _set_state(cred: Credential, state: str, value: bool) -> None:
-    for purpose, position in _state_positions(cred, state):
-        _set_bit(purpose, cred.status_list, position, value)
-
-
-def state_is_set(cred: Credential, state: str) -> bool:
-    """Whether the status lists say ``state`` (revoked, suspended) of ``cred``: what every verifier reads."""
-    return any(bit_is_set(purpose, cred.status_list, position) for purpose, position in _state_positions(cred, state))
 
 
 # ---------------------------------------------------------------- building and issuing
@@ -224,7 +112,7 @@ def build_document(cred: Credential, now: datetime) -> dict:
             "result": achievement.results(cred),
         },
         # one entry (OB 3.0 allows at most one): two bits say revoked and suspended (lms/credentials/statuslist.py)
-        "credentialStatus": statuslist.entry(list_url("message", cred.status_list), "message", cred.status_index),
+        "credentialStatus": statuslist.entry(status_store.list_url("message", cred.status_list), "message", cred.status_index),
     }
     # the graded real projects, then what other features add (recognised partner credentials); none: no entry
     evidence = achievement.evidence(cred, lang) + [entry for entries in signals.answers(
@@ -405,7 +293,7 @@ def check_action(action: str, cred: Credential, reason: str) -> None:
 
 def revoke(actor: User, cred: Credential, reason: str) -> None:
     check_action("revoke", cred, reason)
-    _set_state(cred, "revoked", True)
+    status_store.set_state(cred, "revoked", True)
     cred.state, cred.status_reason, cred.status_changed_at = CredentialState.REVOKED, reason.strip(), utcnow()
     audit(actor, "credential.revoke", cred.public_id, reason.strip())
     _notify_holder(cred, "revoked", reason.strip())
@@ -413,7 +301,7 @@ def revoke(actor: User, cred: Credential, reason: str) -> None:
 
 def suspend(actor: User, cred: Credential, reason: str) -> None:
     check_action("suspend", cred, reason)
-    _set_state(cred, "suspended", True)
+    status_store.set_state(cred, "suspended", True)
     cred.suspended, cred.status_reason, cred.status_changed_at = True, reason.strip(), utcnow()
     audit(actor, "credential.suspend", cred.public_id, reason.strip())
     _notify_holder(cred, "suspended", reason.strip())
@@ -422,7 +310,7 @@ def suspend(actor: User, cred: Credential, reason: str) -> None:
 def unsuspend(actor: User, cred: Credential, reason: str = "") -> None:
     if not cred.suspended or cred.state != CredentialState.ACTIVE:
         raise CredentialError(_("This credential is not suspended."))
-    _set_state(cred, "suspended", False)
+    status_store.set_state(cred, "suspended", False)
     cred.suspended, cred.status_reason, cred.status_changed_at = False, None, utcnow()
     audit(actor, "credential.unsuspend", cred.public_id, reason.strip() or None)
     _notify_holder(cred, "reinstated", reason.strip() or "-")

@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import base58
@@ -75,6 +76,11 @@ KeyResolver = Callable[[str], Ed25519PublicKey | None]
 # --------------------------------------------------------------------------------------------
 # Keys (Multikey, PEM, raw seeds)
 # --------------------------------------------------------------------------------------------
+
+
+def stamp(when: datetime) -> str:
+    """A UTC time (naive, as the database keeps it) in the form credentials and proofs carry: seconds, ``Z``."""
+    return when.replace(microsecond=0).isoformat() + "Z"
 
 
 def generate_key() -> Ed25519PrivateKey:

@@ -23,7 +23,8 @@ from lms.catalog.models import Course
 from lms.credentials import keys, signing
 from lms.credentials.models import Programme
 from lms.credentials.profile import issuer_profile
-from lms.credentials.services import OB_CONTEXT, stamp
+from lms.credentials.services import OB_CONTEXT
+from lms.credentials.signing import stamp
 from lms.credentials.transcript import CourseRecord, Transcript
 from lms.db import utcnow
 from lms.extensions import db

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from lms import signals
 from lms.credentials import keys, pdf, presentation, schemas, signing
 from lms.credentials.models import Credential
-from lms.credentials.services import by_public_id, state_is_set, status_of
+from lms.credentials.services import by_public_id, status_of
+from lms.credentials.status_store import state_is_set
 from lms.db import utcnow
 from lms.urls import absolute_url
 

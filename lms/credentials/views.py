@@ -18,7 +18,7 @@ from lms.catalog.markdown import render_markdown
 from lms.catalog.models import CourseStatus
 from lms.core.limits import body_limit
 from lms.core.negotiation import wants_json_ld
-from lms.credentials import achievement, eligibility, keys, pdf, report_words, verification
+from lms.credentials import achievement, eligibility, keys, pdf, report_words, status_store, verification
 from lms.credentials import services as svc
 from lms.credentials.models import STATUS_PURPOSES, Credential, ExperienceClaim, Programme, ReviewState
 from lms.credentials.profile import issuer_names
@@ -55,7 +55,7 @@ def did_json():
 def status_list(purpose: str, number: int):
     if purpose not in STATUS_PURPOSES:
         abort(404)
-    signed = svc.signed_status_list(purpose, number)
+    signed = status_store.signed_status_list(purpose, number)
     if signed is None:
         abort(404)
     db.session.commit()          # a list signed on this read is kept

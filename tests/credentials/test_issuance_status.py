@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from lms.config import REPO_ROOT
-from lms.credentials import keys, statuslist
+from lms.credentials import keys, status_store, statuslist
 from lms.credentials import services as svc
 from lms.credentials.models import LIST_SIZE, Credential, Programme, StatusList
 from lms.db import utcnow
@@ -41,7 +41,7 @@ def _draws(monkeypatch, values):
         bounds.append(n)
         return next(it)
     monkeypatch.setattr(svc.secrets, "randbelow", draw)
-    monkeypatch.setattr(svc, "POSITION_DRAWS", 2)
+    monkeypatch.setattr(status_store, "POSITION_DRAWS", 2)
     return bounds
 
 
@@ -62,8 +62,8 @@ def test_positions_are_drawn_at_random_from_the_whole_list_and_collisions_drawn_
     # revoking the first sets exactly its revocation bit (the first of its two) in the published list
     svc.revoke(None, first, "test")
     db.session.commit()
-    assert svc.bit_is_set("message", 1, 2 * 90_001) and not svc.bit_is_set("message", 1, 2 * 90_001 + 1)
-    assert not svc.bit_is_set("message", 1, 2 * 17)
+    assert status_store.bit_is_set("message", 1, 2 * 90_001) and not status_store.bit_is_set("message", 1, 2 * 90_001 + 1)
+    assert not status_store.bit_is_set("message", 1, 2 * 17)
 
 
 def test_when_every_drawn_position_is_taken_the_next_list_opens(app, foundation, monkeypatch):
@@ -78,7 +78,7 @@ def test_a_position_taken_by_a_parallel_issuance_meanwhile_is_drawn_again(app, f
     """Between the check that a drawn position is free and the write, another issuance takes it: the unique
     constraint refuses the second, and the allocator draws again."""
     other = _issue(foundation)
-    original, calls = svc._allocate_index, []
+    original, calls = status_store.allocate_index, []
 
     def racing():
         number, index = original()
@@ -87,7 +87,7 @@ def test_a_position_taken_by_a_parallel_issuance_meanwhile_is_drawn_again(app, f
             db.session.execute(update(Credential).where(Credential.id == other.id)
                                .values(status_list=number, status_index=index))
         return number, index
-    monkeypatch.setattr(svc, "_allocate_index", racing)
+    monkeypatch.setattr(status_store, "allocate_index", racing)
     _draws(monkeypatch, [7, 7, 9, 9])
     cred = _issue(foundation)
     assert calls == [7, 9]
@@ -145,7 +145,7 @@ def test_a_bit_changed_while_the_list_is_being_signed_is_not_hidden_by_the_older
     kept, so the next read publishes the revocation."""
     cred = _issue(foundation)
     assert app.test_client().get("/status/message/1").status_code == 200               # signed and kept
-    svc._set_bit("message", 1, 0, False)                                                 # the kept one is stale now
+    status_store.set_bit("message", 1, 0, False)                                                 # the kept one is stale now
     db.session.commit()
     real_sign = svc.signing.sign
 

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import update
 
-from lms.credentials import keys, signing, statuslist, verification
+from lms.credentials import keys, signing, status_store, statuslist, verification
 from lms.credentials import services as svc
 from lms.credentials.models import Credential
 from lms.extensions import db
@@ -46,13 +46,13 @@ def _issued_before(cred: Credential) -> dict:
     Written with a Core update, as such a row already is in the database (it is not issued by the test)."""
     doc = {k: v for k, v in json.loads(cred.signed_json).items() if k != "proof"}
     doc["credentialStatus"] = [
-        statuslist.entry(svc.list_url(p, cred.status_list), p, cred.status_index) for p in ("revocation", "suspension")]
+        statuslist.entry(status_store.list_url(p, cred.status_list), p, cred.status_index) for p in ("revocation", "suspension")]
     kid, key = keys.active_key()
     signed = signing.sign(doc, key, keys.verification_method(kid), svc.stamp(cred.valid_from))
     signed["proof"] = signed["proof"][0]
     db.session.execute(update(Credential).where(Credential.id == cred.id).values(signed_json=json.dumps(signed)))
     for purpose in ("revocation", "suspension"):       # opened at its issue, as every list then was
-        svc._list_row(purpose, cred.status_list)
+        status_store._list_row(purpose, cred.status_list)
     db.session.commit()
     db.session.refresh(cred)
     return signed
